@@ -1,0 +1,56 @@
+"""Every state change needs a CSRF token."""
+
+import pytest
+
+from tests import factories
+from tests.conftest import make_app
+from tracker.extensions import db
+
+
+@pytest.fixture
+def csrf_app(tmp_path, request):
+    return make_app(tmp_path, "sqlite", request, WTF_CSRF_ENABLED=True)
+
+
+def _post_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and rule.endpoint != "static":
+            values = {arg: 1 for arg in rule.arguments}
+            yield rule, values
+
+
+def test_every_post_route_refuses_a_missing_or_forged_token(csrf_app):
+    with csrf_app.app_context():
+        admin = factories.make_user("admin")
+        db.session.commit()
+        admin_id = admin.id
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(admin_id)
+        session["_fresh"] = True
+    routes = list(_post_routes(csrf_app))
+    assert len(routes) >= 5
+    with csrf_app.test_request_context():
+        from flask import url_for
+
+        urls = [url_for(rule.endpoint, **values) for rule, values in routes]
+    for url in urls:
+        missing = client.post(url, data={})
+        forged = client.post(url, data={"csrf_token": "forged"})
+        assert missing.status_code == 400, url
+        assert forged.status_code == 400, url
+        assert b"did not come from this site" in missing.data
+
+
+def test_login_form_carries_a_token_and_works_with_it(csrf_app):
+    with csrf_app.app_context():
+        factories.make_user("member", email="m@example.com")
+        db.session.commit()
+    client = csrf_app.test_client()
+    page = client.get("/login").data.decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/login",
+        data={"email": "m@example.com", "password": factories.DEFAULT_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302

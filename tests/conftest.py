@@ -1,0 +1,157 @@
+"""Fixtures shared by every test.
+
+Every test that takes `app` runs once on SQLite and, when
+TRACKER_TEST_DATABASE_URL is set, once more on that PostgreSQL database.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from tracker import create_app, normalise_database_url
+from tracker.extensions import db
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+BASE_TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-only-not-secret",
+    "WTF_CSRF_ENABLED": False,
+    # Cheap hashes keep the suite fast; one test checks the real parameters.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "SERVER_NAME": "localhost",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="TRACKER_TEST_DATABASE_URL is not set")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _pg_schema():
+    """Build the schema once per session in the PostgreSQL test database."""
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": PG_URL})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return True
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def make_app(tmp_path, engine: str, request, **overrides):
+    if engine == "postgresql":
+        request.getfixturevalue("_pg_schema")
+        url = normalise_database_url(PG_URL)
+    else:
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    config = {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}
+    os.environ["TRACKER_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app(config)
+    finally:
+        del os.environ["TRACKER_INSTANCE_PATH"]
+    if engine == "sqlite":
+        with app.app_context():
+            db.create_all()
+    return app
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request):
+    return request.param
+
+
+@pytest.fixture
+def app(tmp_path, engine_name, request):
+    app = make_app(tmp_path, engine_name, request)
+    yield app
+    with app.app_context():
+        db.session.remove()
+    if engine_name == "postgresql":
+        _truncate_all(app)
+    else:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests (no HTTP)."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def login_as(app, client):
+    """`login_as("hr")` makes a user with that role and signs the client in as them.
+    Pass an existing user instead of a role to sign in as that user."""
+    from tests import factories
+
+    def _login(role_or_user="member", **kwargs):
+        with app.app_context():
+            if isinstance(role_or_user, str):
+                user = factories.make_user(role=role_or_user, **kwargs)
+                db.session.commit()
+            else:
+                user = role_or_user
+            user_id = user.id
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        with app.app_context():
+            return db.session.get(type(user), user_id)
+
+    return _login
+
+
+@contextmanager
+def count_queries(app):
+    """Count the SQL statements run inside the block: `with count_queries(app) as n: ...; n()`."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield lambda: len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

@@ -1,0 +1,53 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import BASE_TEST_CONFIG, PG_URL
+from tracker import create_app, normalise_database_url
+from tracker.extensions import db
+
+
+def _upgrade_and_diff(url: str) -> tuple[list, set[str]]:
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            diff = compare_metadata(context, db.metadata)
+            tables = set(inspect(connection).get_table_names())
+        db.engine.dispose()
+    return diff, tables
+
+
+def test_migrations_match_models_on_sqlite(tmp_path):
+    diff, tables = _upgrade_and_diff(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    assert diff == []
+    assert {t.name for t in db.metadata.sorted_tables} <= tables
+
+
+@pytest.mark.postgresql
+@pytest.mark.skipif(not PG_URL, reason="TRACKER_TEST_DATABASE_URL is not set")
+def test_migrations_match_models_on_postgresql():
+    url = make_url(normalise_database_url(PG_URL))
+    scratch = f"{url.database}_mig_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        diff, tables = _upgrade_and_diff(url.set(database=scratch).render_as_string(hide_password=False))
+        assert diff == []
+        assert {t.name for t in db.metadata.sorted_tables} <= tables
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,135 @@
+"""Burning Platform Tracker: the application factory."""
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+from flask import Flask
+
+from tracker import extensions
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. Pure: no migrations, network calls or schedulers here."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict | None) -> None:
+    """Layers: defaults in code, `instance/config.py`, `TRACKER_*` environment
+    variables and `DATABASE_URL`; `test_config` replaces the last three."""
+    app.config.from_object("tracker.config")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TRACKER")
+        if os.environ.get("DATABASE_URL") and "TRACKER_SQLALCHEMY_DATABASE_URI" not in os.environ:
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.update(test_config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            "sqlite:///" + str(Path(app.instance_path) / "tracker.sqlite")
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if app.config.get("SECURE_COOKIES"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def normalise_database_url(url: str) -> str:
+    """Send `postgres://` and `postgresql://` URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the key generated on first start, or make one. Kept out of the
+    repository; losing it only signs everybody out."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another worker starting at the same moment won the race; use its key.
+        for _ in range(50):
+            existing = key_file.read_text().strip()
+            if existing:
+                return existing
+            time.sleep(0.05)
+        raise
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def register_extensions(app: Flask) -> None:
+    # Referenced through the module: a top-level `db` name here would shadow
+    # the `tracker.db` module that migrations import.
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+    )
+    extensions.csrf.init_app(app)
+    login_manager = extensions.login_manager
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.accounts import bp as accounts_bp
+    from tracker.auth import bp as auth_bp
+    from tracker.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(dashboard_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from tracker.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from tracker.accounts.cli import users_cli
+    from tracker.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.auth.permissions import has_role
+
+    app.jinja_env.globals["has_role"] = has_role
+    app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

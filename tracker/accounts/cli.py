@@ -1,0 +1,62 @@
+"""`flask --app app users ...`: manage accounts from the shell."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts import services
+from tracker.accounts.models import ROLES, Department, User
+from tracker.extensions import db
+
+users_cli = AppGroup("users", help="Create and list user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--department", default=None, help="Department name (must exist).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, display_name, role, department, password_stdin):
+    """Create a user. The password is prompted for unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    department_id = None
+    if department:
+        found = db.session.scalar(select(Department).where(Department.name == department))
+        if found is None:
+            raise click.ClickException(f"Unknown department {department!r}.")
+        department_id = found.id
+    try:
+        user = services.create_user(
+            email=email,
+            display_name=display_name,
+            role=role,
+            password=password,
+            department_id=department_id,
+        )
+    except services.AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@users_cli.command("list")
+def list_users_command():
+    """List every account with its role, department and state."""
+    users = db.session.scalars(
+        select(User).options(selectinload(User.department)).order_by(User.email)
+    ).all()
+    if not users:
+        click.echo("No users yet.")
+        return
+    for user in users:
+        department = user.department.name if user.department else "-"
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.id}\t{user.email}\t{user.display_name}\t{user.role}\t{department}\t{state}")

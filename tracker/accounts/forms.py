@@ -1,0 +1,50 @@
+"""Account forms: shape only. Rules live in `tracker.accounts.services`."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from tracker.accounts.models import ROLE_LABELS, ROLES
+
+ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+def department_choices(departments) -> list[tuple[int, str]]:
+    return [(0, "— none —")] + [(d.id, d.name) for d in departments]
+
+
+class UserCreateForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
+    department_id = SelectField("Department", coerce=int, validate_choice=True)
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), Length(max=1024)],
+        description="Leave empty to generate a one-time password that is shown once.",
+    )
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    department_id = SelectField("Department", coerce=int, validate_choice=True)
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class TimezoneForm(FlaskForm):
+    timezone = StringField("Timezone", validators=[DataRequired(), Length(max=64)])
+
+
+class EmptyForm(FlaskForm):
+    """A button that posts: only the CSRF token."""

@@ -1,0 +1,54 @@
+"""Users and departments."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import UTCDateTime, utcnow
+from tracker.extensions import db
+
+ROLES = ("admin", "executive", "hr", "member")
+ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "hr": "HR", "member": "Member"}
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased: uniqueness is case-insensitive on every engine.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r} {self.role}>"

@@ -1,0 +1,198 @@
+"""Account rules: who may exist, with which role, and how passwords are kept.
+
+Functions add and flush; the caller commits once.
+"""
+
+import secrets
+import zoneinfo
+from functools import cache
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.accounts.models import ROLES, Department, User
+from tracker.extensions import db
+
+
+class AccountError(Exception):
+    """An account rule was broken; the message is fit to show the user."""
+
+
+def normalise_email(raw: str) -> str:
+    """The lower-cased address, or AccountError if it is not an email address."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as e:
+        raise AccountError(f"That is not a valid email address: {e}") from None
+    return result.normalized.lower()
+
+
+@cache
+def valid_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def check_password_rules(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise AccountError(f"Passwords must be at least {minimum} characters long.")
+    if len(password) > 1024:
+        raise AccountError("Passwords must be at most 1024 characters long.")
+
+
+def generate_one_time_password() -> str:
+    """A random password of 16 URL-safe characters, shown once to the admin."""
+    return secrets.token_urlsafe(12)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def get_department(department_id: int | None) -> Department | None:
+    """The department, None for no department, AccountError for an unknown id."""
+    if department_id in (None, 0, ""):
+        return None
+    department = db.session.get(Department, int(department_id))
+    if department is None:
+        raise AccountError("Unknown department.")
+    return department
+
+
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    role: str,
+    password: str,
+    department_id: int | None = None,
+    timezone: str = "UTC",
+) -> User:
+    """Add a user. Raises AccountError for a duplicate or malformed email,
+    an unknown role, department or timezone, or a short password."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError("A display name is required.")
+    if timezone not in valid_timezones():
+        raise AccountError(f"Unknown timezone {timezone!r}.")
+    check_password_rules(password)
+    if find_user_by_email(email) is not None:
+        raise AccountError("A user with that email already exists.")
+    user = User(
+        email=email,
+        display_name=display_name,
+        role=role,
+        department=get_department(department_id),
+        timezone=timezone,
+        password_hash=hash_password(password),
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None whatever went wrong
+    (so callers cannot tell an unknown email from a wrong password).
+    Re-hashes the password when the configured parameters changed."""
+    user = find_user_by_email(email or "")
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal the email.
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if not user.active:
+        return None
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if not user.password_hash.startswith(method + "$"):
+        user.password_hash = hash_password(password)
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(8), method="scrypt:32768:8:1")
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    )
+
+
+def _guard_last_admin(user: User) -> None:
+    if user.role == "admin" and user.active and _active_admin_count() <= 1:
+        raise AccountError("This is the last active admin; make another admin first.")
+
+
+def update_user(user: User, *, role: str, department_id: int | None, display_name: str) -> None:
+    """Change role, department and name. The last active admin keeps the admin role."""
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}.")
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError("A display name is required.")
+    department = get_department(department_id)
+    if role != "admin":
+        _guard_last_admin(user)
+    user.role = role
+    user.department = department
+    user.display_name = display_name
+    db.session.flush()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate or reactivate. Nothing the user recorded is removed."""
+    if not active:
+        _guard_last_admin(user)
+    user.active = active
+    db.session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+def change_own_password(user: User, *, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise AccountError("Your current password is not correct.")
+    set_password(user, new_password)
+
+
+def set_timezone(user: User, timezone: str) -> None:
+    if timezone not in valid_timezones():
+        raise AccountError(f"Unknown timezone {timezone!r}.")
+    user.timezone = timezone
+    db.session.flush()
+
+
+def create_department(name: str) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("A department needs a name.")
+    exists = db.session.scalar(
+        select(Department).where(func.lower(Department.name) == name.lower())
+    )
+    if exists is not None:
+        raise AccountError(f"A department called {name!r} already exists.")
+    department = Department(name=name)
+    db.session.add(department)
+    db.session.flush()
+    return department
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))

@@ -1,0 +1,172 @@
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts import bp, services
+from tracker.accounts.forms import (
+    DepartmentForm,
+    EmptyForm,
+    PasswordChangeForm,
+    TimezoneForm,
+    UserCreateForm,
+    UserEditForm,
+    department_choices,
+)
+from tracker.accounts.models import User
+from tracker.auth.permissions import role_required
+from tracker.extensions import db
+
+
+@bp.get("/admin/users")
+@role_required("admin")
+def user_list():
+    users = db.session.scalars(
+        select(User).options(selectinload(User.department)).order_by(User.display_name)
+    ).all()
+    return render_template("accounts/user_list.html", users=users, button=EmptyForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_create():
+    form = UserCreateForm()
+    form.department_id.choices = department_choices(services.list_departments())
+    if form.validate_on_submit():
+        password = form.password.data or services.generate_one_time_password()
+        try:
+            user = services.create_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                role=form.role.data,
+                department_id=form.department_id.data,
+                password=password,
+            )
+        except services.AccountError as e:
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            # Rendered, not flashed: the session cookie is signed, not secret.
+            return render_template(
+                "accounts/user_created.html",
+                user=user,
+                one_time_password=None if form.password.data else password,
+            )
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.department_id.choices = department_choices(services.list_departments())
+    if not form.is_submitted():
+        form.department_id.data = user.department_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                role=form.role.data,
+                department_id=form.department_id.data,
+                display_name=form.display_name.data,
+            )
+        except services.AccountError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"Saved {user.display_name}.", "success")
+            return redirect(url_for("accounts.user_list"))
+    return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm())
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@role_required("admin")
+def user_toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(user, not user.active)
+        except services.AccountError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            state = "reactivated" if user.active else "deactivated"
+            flash(f"{user.display_name} is {state}.", "success")
+    return redirect(url_for("accounts.user_list"))
+
+
+@bp.route("/admin/departments", methods=["GET", "POST"])
+@role_required("admin")
+def departments():
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = services.create_department(form.name.data)
+        except services.AccountError as e:
+            form.name.errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"Added {department.name}.", "success")
+            return redirect(url_for("accounts.departments"))
+    return render_template(
+        "accounts/departments.html", form=form, departments=services.list_departments()
+    )
+
+
+@bp.get("/account")
+@login_required
+def settings():
+    password_form = PasswordChangeForm(prefix="pw")
+    timezone_form = TimezoneForm(prefix="tz", timezone=current_user.timezone)
+    return _settings_page(password_form, timezone_form)
+
+
+def _settings_page(password_form: PasswordChangeForm, timezone_form: TimezoneForm):
+    return render_template(
+        "accounts/settings.html",
+        password_form=password_form,
+        timezone_form=timezone_form,
+        timezones=sorted(services.valid_timezones()),
+    )
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    password_form = PasswordChangeForm(prefix="pw")
+    timezone_form = TimezoneForm(prefix="tz", timezone=current_user.timezone)
+    if password_form.validate_on_submit():
+        try:
+            services.change_own_password(
+                current_user,
+                current_password=password_form.current_password.data,
+                new_password=password_form.new_password.data,
+            )
+        except services.AccountError as e:
+            password_form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash("Your password is changed.", "success")
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(password_form, timezone_form)
+
+
+@bp.post("/account/timezone")
+@login_required
+def change_timezone():
+    password_form = PasswordChangeForm(prefix="pw")
+    timezone_form = TimezoneForm(prefix="tz")
+    if timezone_form.validate_on_submit():
+        try:
+            services.set_timezone(current_user, timezone_form.timezone.data.strip())
+        except services.AccountError as e:
+            timezone_form.timezone.errors.append(str(e))
+        else:
+            db.session.commit()
+            flash("Your timezone is saved.", "success")
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(password_form, timezone_form)

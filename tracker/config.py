@@ -1,0 +1,29 @@
+"""Configuration defaults. No secrets live here: SECRET_KEY comes from the
+environment, `instance/config.py`, or a key generated once into `instance/`."""
+
+# The SQLite file inside the instance folder unless DATABASE_URL or
+# TRACKER_SQLALCHEMY_DATABASE_URI says otherwise (filled in by the factory).
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Cookies: never readable from JavaScript, not sent on cross-site posts.
+# Set TRACKER_SECURE_COOKIES=true behind HTTPS to add the Secure flag.
+SECURE_COOKIES = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+
+# werkzeug's scrypt with N=2**15, r=8, p=1. Hashes made with other parameters
+# are replaced on the next successful login.
+PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 (a method name, not a secret)
+PASSWORD_MIN_LENGTH = 12
+
+# CSRF tokens live as long as the session: a long form must not expire.
+WTF_CSRF_TIME_LIMIT = None
+
+# Request bodies above this are refused with 413 before any view runs.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+ORGANISATION_NAME = "Burning Platform Tracker"

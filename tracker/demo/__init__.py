@@ -1,0 +1,1 @@
+"""The demo organisation: a retailer whose service culture is on fire."""
