@@ -36,3 +36,78 @@ def make_user(
         user.active = False
     db.session.flush()
     return user
+
+
+def make_behaviour(name: str | None = None, *, kind: str = "target", actor: User | None = None):
+    from tracker.behaviours import services as behaviours
+
+    actor = actor or make_user("executive")
+    return behaviours.create_behaviour(
+        actor=actor, name=name or f"Behaviour {next(_counter)}", kind=kind,
+        from_behaviour="Agents read the rule book to customers",
+        to_behaviour="Agents bend the rule when it serves the customer",
+    )
+
+
+def make_metric(
+    name: str | None = None,
+    *,
+    owner: User | None = None,
+    direction: str = "higher",
+    baseline: float = 10.0,
+    target: float = 50.0,
+    source: str = "customer",
+    behaviours=(),
+    department: Department | None = None,
+    standard: str = "80% of customers rate their last contact 4 or 5 out of 5, measured monthly",
+):
+    from datetime import date
+
+    from tracker.metrics import services as metrics
+
+    owner = owner or make_user("member")
+    return metrics.create_metric(
+        actor=owner if owner.role in ("admin", "executive") else owner,
+        data=metrics.MetricInput(
+            name=name or f"Metric {next(_counter)}", unit="%", direction=direction,
+            baseline=baseline, target=target, target_date=date(2027, 6, 30), cadence="monthly",
+            source=source, standard=standard, owner_id=owner.id,
+            department_id=department.id if department else None,
+            behaviour_ids=tuple(b.id for b in behaviours),
+        ),
+    )
+
+
+def make_initiative(
+    title: str | None = None,
+    *,
+    owner: User | None = None,
+    actor: User | None = None,
+    kind: str = "contract_termination",
+    status: str = "proposed",
+    department: Department | None = None,
+    behaviours=(),
+    start_date=None,
+):
+    from datetime import date
+
+    from tracker.initiatives import services as initiatives
+
+    owner = owner or make_user("member")
+    actor = actor or owner
+    initiative = initiatives.create_initiative(
+        actor=actor,
+        data=initiatives.InitiativeInput(
+            title=title or f"Initiative {next(_counter)}", kind=kind,
+            burning_platform="Customers leave us for rivals who answer the phone.",
+            owner_id=owner.id, start_date=start_date or date(2026, 1, 5),
+            department_id=department.id if department else None,
+            behaviour_ids=tuple(b.id for b in behaviours),
+        ),
+    )
+    path = {"proposed": [], "announced": ["announced"], "in_progress": ["in_progress"],
+            "done": ["in_progress", "done"], "abandoned": ["abandoned"]}[status]
+    for step in path:
+        initiatives.change_status(initiative, actor=actor, status=step,
+                                  reason="No longer needed" if step == "abandoned" else "")
+    return initiative

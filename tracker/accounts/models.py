@@ -1,6 +1,7 @@
 """Users and departments."""
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
@@ -45,6 +46,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def local_date(self, now: datetime) -> date:
+        """The calendar date at `now` where this user lives."""
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        return now.astimezone(zone).date()
 
     @property
     def role_label(self) -> str:

@@ -2,12 +2,13 @@
 
 import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.accounts import services as accounts
 from tracker.accounts.models import User
 from tracker.extensions import db
+from tracker.history.models import SQLITE_TRIGGERS
 
 DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR")
 
@@ -41,9 +42,23 @@ class SchemaMissing(Exception):
 
 
 def erase_everything() -> None:
-    """Delete every row of every table, children first."""
-    for table in reversed(db.metadata.sorted_tables):
+    """Delete every row of every table, history included.
+
+    This is the one operator action that removes history, so it steps
+    around the append-only triggers deliberately: TRUNCATE on PostgreSQL
+    (row triggers do not fire), dropping and re-creating them on SQLite.
+    """
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    db.session.execute(text("DROP TRIGGER IF EXISTS history_event_no_update"))
+    db.session.execute(text("DROP TRIGGER IF EXISTS history_event_no_delete"))
+    for table in tables:
         db.session.execute(delete(table))
+    for statement in SQLITE_TRIGGERS:
+        db.session.execute(text(statement))
     db.session.flush()
 
 

@@ -1,0 +1,58 @@
+"""History is append-only: neither the app nor another database client can rewrite it."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from tests import factories
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.history.models import HistoryEvent, HistoryIsAppendOnly
+
+
+def test_orm_refuses_to_change_or_delete_history(ctx):
+    user = factories.make_user("admin")
+    event = history.record("initiative", 1, "created", "Logged", actor=user)
+    db.session.commit()
+    event.summary = "Rewritten"
+    with pytest.raises(HistoryIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(HistoryIsAppendOnly):
+        db.session.delete(db.session.get(HistoryEvent, event.id))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(HistoryEvent, event.id).summary == "Logged"
+
+
+def test_database_refuses_raw_update_and_delete_of_history(ctx):
+    user = factories.make_user("admin")
+    history.record("initiative", 1, "created", "Logged", actor=user)
+    db.session.commit()
+    for statement in ("UPDATE history_event SET summary = 'x'", "DELETE FROM history_event"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.execute(text("SELECT summary FROM history_event")).scalar() == "Logged"
+
+
+def test_diff_lists_only_changed_fields():
+    before = {"title": "A", "due_date": None, "owner_id": 1}
+    after = {"title": "B", "due_date": "2026-01-01", "owner_id": 1}
+    assert history.diff(before, after) == {"title": ["A", "B"], "due_date": [None, "2026-01-01"]}
+
+
+def test_demo_force_reload_is_the_one_way_to_erase_history(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        factories.make_initiative()
+        db.session.commit()
+    result = runner.invoke(args=["demo", "load", "--force"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        # The append-only guard is back in place afterwards.
+        history.record("initiative", 1, "created", "Logged", actor=None)
+        db.session.commit()
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text("DELETE FROM history_event"))
+        db.session.rollback()

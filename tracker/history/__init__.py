@@ -1,0 +1,1 @@
+"""The append-only history of everything recorded: who changed what, when."""

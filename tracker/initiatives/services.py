@@ -1,0 +1,269 @@
+"""Rules for initiatives. Functions add and flush; the caller commits."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import Department, User
+from tracker.behaviours.services import BehaviourError, behaviours_by_ids
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.initiatives.models import (
+    EXPECTED_DIRECTIONS,
+    INITIATIVE_KINDS,
+    STATUSES,
+    Initiative,
+    InitiativeMetric,
+)
+from tracker.metrics.models import Metric
+
+MAX_TEXT = 20_000
+HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
+                  "department_id", "start_date", "due_date")
+
+# Where each status may go next. Done and abandoned are final: a revived
+# initiative is a new move, logged as such.
+TRANSITIONS = {
+    "proposed": ("announced", "in_progress", "abandoned"),
+    "announced": ("in_progress", "abandoned"),
+    "in_progress": ("done", "abandoned"),
+    "done": (),
+    "abandoned": (),
+}
+ACTIVE_STATUSES = ("announced", "in_progress")
+
+
+class InitiativeError(Exception):
+    """An initiative rule was broken; the message is fit to show the user."""
+
+
+def is_leader(user: User) -> bool:
+    return user.role in ("admin", "executive")
+
+
+def can_edit_initiative(user: User, initiative: Initiative) -> bool:
+    """Executives and admins edit any initiative; others only their own."""
+    return is_leader(user) or initiative.owner_id == user.id
+
+
+@dataclass
+class InitiativeInput:
+    title: str
+    kind: str
+    burning_platform: str
+    owner_id: int
+    start_date: date
+    description: str = ""
+    sponsor_id: int | None = None
+    department_id: int | None = None
+    due_date: date | None = None
+    behaviour_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+def _active_user(user_id, label: str) -> User:
+    user = db.session.get(User, int(user_id)) if user_id else None
+    if user is None or not user.active:
+        raise InitiativeError(f"Choose an active {label}.")
+    return user
+
+
+def _validate(data: InitiativeInput, actor: User) -> dict:
+    title = (data.title or "").strip()
+    if not title:
+        raise InitiativeError("An initiative needs a title.")
+    if len(title) > 200:
+        raise InitiativeError("Titles are at most 200 characters.")
+    if data.kind not in INITIATIVE_KINDS:
+        raise InitiativeError("Choose what kind of move this is.")
+    statement = (data.burning_platform or "").strip()
+    if not statement:
+        raise InitiativeError("Say why now, and what happens if we don't: the burning platform.")
+    for label, text in (("The burning-platform statement", statement),
+                        ("The description", data.description or "")):
+        if len(text) > MAX_TEXT:
+            raise InitiativeError(f"{label} is at most {MAX_TEXT:,} characters.")
+    owner = _active_user(data.owner_id, "owner")
+    if not is_leader(actor) and owner.id != actor.id:
+        raise InitiativeError("You can only log initiatives that you own.")
+    sponsor = _active_user(data.sponsor_id, "sponsor") if data.sponsor_id else None
+    department = None
+    if data.department_id:
+        department = db.session.get(Department, int(data.department_id))
+        if department is None:
+            raise InitiativeError("Unknown department.")
+    if not isinstance(data.start_date, date):
+        raise InitiativeError("An initiative needs a start date.")
+    if data.due_date is not None and data.due_date < data.start_date:
+        raise InitiativeError("The due date is before the start date.")
+    try:
+        behaviours = behaviours_by_ids(data.behaviour_ids)
+    except BehaviourError as e:
+        raise InitiativeError(str(e)) from None
+    return {"title": title, "kind": data.kind, "burning_platform": statement,
+            "description": (data.description or "").strip(), "owner": owner, "sponsor": sponsor,
+            "department": department, "start_date": data.start_date, "due_date": data.due_date,
+            "behaviours": behaviours}
+
+
+def _snapshot(initiative: Initiative) -> dict:
+    values = history.snapshot(initiative, HISTORY_FIELDS)
+    values["behaviour_ids"] = sorted(b.id for b in initiative.behaviours)
+    return values
+
+
+def create_initiative(*, actor: User, data: InitiativeInput) -> Initiative:
+    """Log an initiative as proposed. Raises InitiativeError; nothing is stored then."""
+    values = _validate(data, actor)
+    initiative = Initiative(status="proposed", created_by_id=actor.id, **values)
+    db.session.add(initiative)
+    db.session.flush()
+    history.record("initiative", initiative.id, "created", "Logged the initiative", actor=actor,
+                   changes={**_snapshot(initiative), "status": "proposed"})
+    return initiative
+
+
+def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput) -> None:
+    if not can_edit_initiative(actor, initiative):
+        raise InitiativeError("You can only edit initiatives you own.")
+    before = _snapshot(initiative)
+    # A member editing their own initiative may not hand it to someone else.
+    values = _validate(data, actor)
+    for key, value in values.items():
+        setattr(initiative, key, value)
+    db.session.flush()
+    changes = history.diff(before, _snapshot(initiative))
+    if changes:
+        history.record("initiative", initiative.id, "updated", "Edited", actor=actor, changes=changes)
+
+
+def change_status(initiative: Initiative, *, actor: User, status: str, reason: str = "") -> None:
+    """Move to `status` if the transition makes sense; abandoning needs a reason."""
+    if not can_edit_initiative(actor, initiative):
+        raise InitiativeError("You can only change the status of initiatives you own.")
+    if status not in STATUSES:
+        raise InitiativeError("Unknown status.")
+    if status not in TRANSITIONS[initiative.status]:
+        raise InitiativeError(
+            f"An initiative that is {initiative.status_label.lower()} cannot become "
+            f"{STATUSES[status].lower()}."
+        )
+    reason = (reason or "").strip()
+    if status == "abandoned":
+        if not reason:
+            raise InitiativeError("Say why the initiative is abandoned.")
+        if len(reason) > MAX_TEXT:
+            raise InitiativeError(f"The reason is at most {MAX_TEXT:,} characters.")
+        initiative.abandon_reason = reason
+    old = initiative.status
+    initiative.status = status
+    db.session.flush()
+    history.record("initiative", initiative.id, "status",
+                   f"Status {STATUSES[old]} → {STATUSES[status]}", actor=actor,
+                   changes={"status": [old, status], **({"reason": reason} if reason else {})})
+
+
+def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected_direction: str,
+                expected_amount, expected_by: date) -> InitiativeMetric:
+    """Say which way, by how much and by when the initiative should move a metric."""
+    if not can_edit_initiative(actor, initiative):
+        raise InitiativeError("You can only link metrics to initiatives you own.")
+    metric = db.session.get(Metric, int(metric_id)) if metric_id else None
+    if metric is None:
+        raise InitiativeError("Choose an existing metric.")
+    if any(link.metric_id == metric.id for link in initiative.metric_links):
+        raise InitiativeError(f"{metric.name!r} is already linked to this initiative.")
+    if expected_direction not in EXPECTED_DIRECTIONS:
+        raise InitiativeError("Say whether the metric should increase or decrease.")
+    good = "increase" if metric.direction == "higher" else "decrease"
+    if expected_direction != good:
+        raise InitiativeError(
+            f"{metric.name!r} is better when {metric.direction}; expecting it to "
+            f"{expected_direction} would move it away from its target."
+        )
+    try:
+        amount = float(expected_amount)
+    except (TypeError, ValueError):
+        raise InitiativeError("The expected change must be a number.") from None
+    if not amount > 0 or amount == float("inf"):
+        raise InitiativeError("The expected change must be a positive number.")
+    if not isinstance(expected_by, date):
+        raise InitiativeError("Say by when the change is expected.")
+    link = InitiativeMetric(metric=metric, expected_direction=expected_direction,
+                            expected_amount=amount, expected_by=expected_by)
+    initiative.metric_links.append(link)
+    db.session.flush()
+    history.record("initiative", initiative.id, "metric linked",
+                   f"Linked metric {metric.name}", actor=actor,
+                   changes={"metric_id": metric.id, "expected_direction": expected_direction,
+                            "expected_amount": amount, "expected_by": expected_by})
+    return link
+
+
+def unlink_metric(initiative: Initiative, *, actor: User, link_id: int) -> None:
+    if not can_edit_initiative(actor, initiative):
+        raise InitiativeError("You can only change initiatives you own.")
+    link = next((lk for lk in initiative.metric_links if lk.id == link_id), None)
+    if link is None:
+        raise InitiativeError("That metric is not linked to this initiative.")
+    name = link.metric.name
+    initiative.metric_links.remove(link)
+    db.session.flush()
+    history.record("initiative", initiative.id, "metric unlinked", f"Unlinked metric {name}",
+                   actor=actor, changes={"metric_id": link.metric_id})
+
+
+def unmeasured_clause():
+    """SQL true for initiatives with no linked metric."""
+    return ~exists().where(InitiativeMetric.initiative_id == Initiative.id)
+
+
+SORTS = {
+    "updated": Initiative.updated_at.desc(),
+    "title": func.lower(Initiative.title),
+    "due": Initiative.due_date,
+    "start": Initiative.start_date.desc(),
+    "status": Initiative.status,
+}
+
+
+@dataclass
+class InitiativeFilters:
+    status: str = ""
+    kind: str = ""
+    department_id: int | None = None
+    owner_id: int | None = None
+    unmeasured: bool = False
+    sort: str = "updated"
+
+
+def list_query(filters: InitiativeFilters):
+    """The select() for the list page: filtered, sorted, relations loaded in
+    a fixed number of queries."""
+    query = select(Initiative).options(
+        selectinload(Initiative.owner),
+        selectinload(Initiative.department),
+        selectinload(Initiative.metric_links),
+    )
+    if filters.status in STATUSES:
+        query = query.where(Initiative.status == filters.status)
+    if filters.kind in INITIATIVE_KINDS:
+        query = query.where(Initiative.kind == filters.kind)
+    if filters.department_id:
+        query = query.where(Initiative.department_id == filters.department_id)
+    if filters.owner_id:
+        query = query.where(Initiative.owner_id == filters.owner_id)
+    if filters.unmeasured:
+        query = query.where(unmeasured_clause())
+    return query.order_by(SORTS.get(filters.sort, SORTS["updated"]), Initiative.id.desc())
+
+
+def get_initiative_for_page(initiative_id: int) -> Initiative | None:
+    return db.session.scalar(
+        select(Initiative).where(Initiative.id == initiative_id).options(
+            selectinload(Initiative.owner), selectinload(Initiative.sponsor),
+            selectinload(Initiative.department), selectinload(Initiative.behaviours),
+            selectinload(Initiative.metric_links).selectinload(InitiativeMetric.metric),
+        )
+    )

@@ -1,0 +1,83 @@
+"""Observable metrics and their readings."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, Float, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import Department, User
+from tracker.behaviours.models import Behaviour
+from tracker.db import UTCDateTime, utcnow
+from tracker.extensions import db
+
+DIRECTIONS = {"higher": "Higher is better", "lower": "Lower is better"}
+CADENCES = {"weekly": "Weekly", "fortnightly": "Fortnightly", "monthly": "Monthly",
+            "quarterly": "Quarterly"}
+SOURCES = {
+    "customer": "Customer-perceived",
+    "internal": "Internal operational",
+    "self": "Self-assessed",
+}
+
+metric_behaviour = Table(
+    "metric_behaviour",
+    db.Model.metadata,
+    Column("metric_id", ForeignKey("metric.id", ondelete="CASCADE"), primary_key=True),
+    Column("behaviour_id", ForeignKey("behaviour.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class Metric(db.Model):
+    __tablename__ = "metric"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    direction: Mapped[str] = mapped_column(String(10))
+    baseline: Mapped[float] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    target_date: Mapped[date] = mapped_column(Date)
+    cadence: Mapped[str] = mapped_column(String(20), default="monthly")
+    source: Mapped[str] = mapped_column(String(20))
+    standard: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    department: Mapped[Department | None] = relationship()
+    behaviours: Mapped[list[Behaviour]] = relationship(
+        secondary=metric_behaviour, order_by=Behaviour.name
+    )
+
+    @property
+    def source_label(self) -> str:
+        return SOURCES.get(self.source, self.source)
+
+    @property
+    def direction_label(self) -> str:
+        return DIRECTIONS.get(self.direction, self.direction)
+
+    def progress(self, value: float | None) -> float | None:
+        """How far `value` has come from baseline to target: 0 at baseline,
+        1 at target, negative when it moved the wrong way."""
+        if value is None or self.target == self.baseline:
+            return None
+        return (value - self.baseline) / (self.target - self.baseline)
+
+
+class Reading(db.Model):
+    __tablename__ = "reading"
+    __table_args__ = (UniqueConstraint("metric_id", "observed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
+    observed_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    metric: Mapped[Metric] = relationship()
+    recorded_by: Mapped[User | None] = relationship()

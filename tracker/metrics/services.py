@@ -1,0 +1,265 @@
+"""Rules for metrics and readings. Functions add and flush; the caller commits."""
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import Department, User
+from tracker.behaviours.services import BehaviourError, behaviours_by_ids
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading
+from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
+from tracker.metrics.standards import VagueStandard, check_standard
+
+MAX_NOTE = 2000
+MAX_STANDARD = 1000
+HISTORY_FIELDS = ("name", "unit", "direction", "baseline", "target", "target_date", "cadence",
+                  "source", "standard", "owner_id", "department_id", "behaviour_ids")
+
+
+class MetricError(Exception):
+    """A metric or reading rule was broken; the message is fit to show the user."""
+
+
+def is_leader(user: User) -> bool:
+    return user.role in ("admin", "executive")
+
+
+def can_edit_metric(user: User, metric: Metric) -> bool:
+    """Executives and admins edit any metric; others the metrics they own."""
+    return is_leader(user) or metric.owner_id == user.id
+
+
+def can_record_reading(user: User, metric: Metric) -> bool:
+    return is_leader(user) or metric.owner_id == user.id
+
+
+def standard_findings(metric: Metric) -> list[VagueStandard]:
+    return check_standard(metric.standard)
+
+
+@dataclass
+class MetricInput:
+    name: str
+    unit: str
+    direction: str
+    baseline: float
+    target: float
+    target_date: date
+    cadence: str
+    source: str
+    standard: str
+    owner_id: int
+    department_id: int | None = None
+    behaviour_ids: tuple[int, ...] = ()
+
+
+def _finite(value, label: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise MetricError(f"{label} must be a number.") from None
+    if not math.isfinite(number):
+        raise MetricError(f"{label} must be a finite number.")
+    return number
+
+
+def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> dict:
+    name = (data.name or "").strip()
+    if not name:
+        raise MetricError("A metric needs a name.")
+    if len(name) > 200:
+        raise MetricError("Names are at most 200 characters.")
+    query = select(Metric.id).where(func.lower(Metric.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Metric.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise MetricError(f"A metric called {name!r} already exists.")
+    if data.direction not in DIRECTIONS:
+        raise MetricError("Say whether higher or lower is better.")
+    if data.cadence not in CADENCES:
+        raise MetricError("Choose how often the metric is read.")
+    if data.source not in SOURCES:
+        raise MetricError("Say where the numbers come from: customers, internal systems or self-assessment.")
+    baseline = _finite(data.baseline, "The baseline")
+    target = _finite(data.target, "The target")
+    if baseline == target:
+        raise MetricError("The target equals the baseline: there is nothing to move.")
+    if data.direction == "higher" and target < baseline:
+        raise MetricError("Higher is better, so the target must be above the baseline.")
+    if data.direction == "lower" and target > baseline:
+        raise MetricError("Lower is better, so the target must be below the baseline.")
+    if not isinstance(data.target_date, date):
+        raise MetricError("A metric needs a target date.")
+    standard = (data.standard or "").strip()
+    if len(standard) > MAX_STANDARD:
+        raise MetricError(f"The performance standard is one sentence: at most {MAX_STANDARD} characters.")
+    owner = db.session.get(User, int(data.owner_id)) if data.owner_id else None
+    if owner is None or not owner.active:
+        raise MetricError("Choose an active owner.")
+    if not is_leader(actor) and owner.id != actor.id:
+        raise MetricError("You can only create metrics that you own.")
+    department = None
+    if data.department_id:
+        department = db.session.get(Department, int(data.department_id))
+        if department is None:
+            raise MetricError("Unknown department.")
+    try:
+        behaviours = behaviours_by_ids(data.behaviour_ids)
+    except BehaviourError as e:
+        raise MetricError(str(e)) from None
+    return {"name": name, "unit": (data.unit or "").strip()[:40], "direction": data.direction,
+            "baseline": baseline, "target": target, "target_date": data.target_date,
+            "cadence": data.cadence, "source": data.source, "standard": standard,
+            "owner": owner, "department": department, "behaviours": behaviours}
+
+
+def _snapshot(metric: Metric) -> dict:
+    values = history.snapshot(metric, [f for f in HISTORY_FIELDS if f != "behaviour_ids"])
+    values["behaviour_ids"] = sorted(b.id for b in metric.behaviours)
+    return values
+
+
+def create_metric(*, actor: User, data: MetricInput) -> Metric:
+    """Add a metric. Raises MetricError when a rule is broken; nothing is stored then."""
+    values = _validate(data, actor)
+    metric = Metric(**values)
+    db.session.add(metric)
+    db.session.flush()
+    history.record("metric", metric.id, "created", "Created metric", actor=actor,
+                   changes=_snapshot(metric))
+    return metric
+
+
+def update_metric(metric: Metric, *, actor: User, data: MetricInput) -> None:
+    if not can_edit_metric(actor, metric):
+        raise MetricError("You can only edit metrics you own.")
+    before = _snapshot(metric)
+    values = _validate(data, actor if is_leader(actor) else metric.owner, exclude_id=metric.id)
+    for key, value in values.items():
+        setattr(metric, key, value)
+    db.session.flush()
+    changes = history.diff(before, _snapshot(metric))
+    if changes:
+        history.record("metric", metric.id, "updated", "Edited metric", actor=actor, changes=changes)
+
+
+def record_reading(metric: Metric, *, actor: User, observed_on: date, value, note: str = "",
+                   today: date) -> Reading:
+    """Store one reading. Raises MetricError for a future date, a value that is
+    not a number, a note that is too long, or a second reading on one date."""
+    if not can_record_reading(actor, metric):
+        raise MetricError("Only the metric's owner, executives and admins record readings.")
+    number = _finite(value, "The value")
+    if not isinstance(observed_on, date):
+        raise MetricError("A reading needs the date it was observed.")
+    if observed_on > today:
+        raise MetricError("A reading cannot be observed in the future.")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise MetricError(f"Notes are at most {MAX_NOTE} characters.")
+    duplicate = db.session.scalar(
+        select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on)
+    )
+    if duplicate is not None:
+        raise MetricError(f"There is already a reading for {observed_on.isoformat()}.")
+    reading = Reading(metric=metric, observed_on=observed_on, value=number, note=note,
+                      recorded_by_id=actor.id)
+    db.session.add(reading)
+    db.session.flush()
+    history.record("metric", metric.id, "reading",
+                   f"Recorded {number:g} for {observed_on.isoformat()}", actor=actor,
+                   changes={"observed_on": observed_on, "value": number, "note": note})
+    return reading
+
+
+class _ExistingReadings:
+    """The (metric, date) pairs already stored, loaded one metric at a time:
+    one query per metric named in the file, not one per row."""
+
+    def __init__(self) -> None:
+        self._dates: dict[int, set[date]] = {}
+
+    def __contains__(self, key: tuple[int, date]) -> bool:
+        metric_id, observed_on = key
+        if metric_id not in self._dates:
+            self._dates[metric_id] = set(db.session.scalars(
+                select(Reading.observed_on).where(Reading.metric_id == metric_id)))
+        return observed_on in self._dates[metric_id]
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
+    """Parse a CSV upload and, only if every row is good, store every reading.
+
+    Returns the parse result; when it has errors nothing was added. Rows for
+    metrics the actor may not record are errors too.
+    """
+    metrics: dict[int, Metric] = {}
+
+    def find_metric(cell: str) -> int | None:
+        metric = None
+        if cell.isdigit() and len(cell) < 10:
+            metric = db.session.get(Metric, int(cell))
+        if metric is None:
+            metric = db.session.scalar(select(Metric).where(Metric.name == cell))
+        if metric is None:
+            return None
+        metrics[metric.id] = metric
+        return metric.id
+
+    result = parse_readings_csv(data, find_metric=find_metric, existing=_ExistingReadings(),
+                                today=today)
+    denied = [
+        RowError(r.line, f"you may not record readings for {metrics[r.metric_id].name!r}")
+        for r in result.readings
+        if not can_record_reading(actor, metrics[r.metric_id])
+    ]
+    if denied:
+        return ParseResult(readings=[], errors=sorted(result.errors + denied, key=lambda e: e.line))
+    if not result.ok:
+        return result
+    for row in result.readings:
+        db.session.add(Reading(metric_id=row.metric_id, observed_on=row.observed_on,
+                               value=row.value, note=row.note, recorded_by_id=actor.id))
+    db.session.flush()
+    per_metric: dict[int, list] = {}
+    for row in result.readings:
+        per_metric.setdefault(row.metric_id, []).append([row.observed_on.isoformat(), row.value])
+    for metric_id, rows in per_metric.items():
+        history.record("metric", metric_id, "reading",
+                       f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} from CSV",
+                       actor=actor, changes={"readings": rows})
+    return result
+
+
+def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, list[Reading]]:
+    """Readings of several metrics in one query, oldest first, keyed by metric id."""
+    ids = list(metric_ids)
+    out: dict[int, list[Reading]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.scalars(
+        select(Reading).where(Reading.metric_id.in_(ids)).order_by(Reading.metric_id, Reading.observed_on)
+    )
+    for reading in rows:
+        out[reading.metric_id].append(reading)
+    if limit_per_metric:
+        out = {k: v[-limit_per_metric:] for k, v in out.items()}
+    return out
+
+
+def get_metric_for_page(metric_id: int) -> Metric | None:
+    return db.session.scalar(
+        select(Metric).where(Metric.id == metric_id).options(
+            selectinload(Metric.owner), selectinload(Metric.department), selectinload(Metric.behaviours))
+    )
