@@ -125,10 +125,12 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from tracker.accounts.cli import users_cli
+    from tracker.checkins.cli import classify_command
     from tracker.demo.cli import demo_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(classify_command)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,29 +1,24 @@
 """Building the demo organisation. Adds and flushes; the CLI commits."""
 
+import math
+import random
 import secrets
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.accounts import services as accounts
-from tracker.accounts.models import User
+from tracker.accounts.models import Department, User
+from tracker.behaviours import services as behaviour_services
+from tracker.behaviours.models import Behaviour
+from tracker.demo import content
 from tracker.extensions import db
+from tracker.history import services as history
 from tracker.history.models import SQLITE_TRIGGERS
-
-DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR")
-
-# (role, email, name, department)
-PEOPLE = (
-    ("admin", "admin@example.com", "Alex Admin", None),
-    ("executive", "ceo@example.com", "Morgan Reyes (CEO)", None),
-    ("executive", "coo@example.com", "Priya Natarajan (COO)", "Operations"),
-    ("hr", "hr@example.com", "Hannah Okafor", "HR"),
-    ("member", "service@example.com", "Sam Whitfield", "Customer Service"),
-    ("member", "sales@example.com", "Jordan Blake", "Sales"),
-    ("member", "marketing@example.com", "Casey Lin", "Marketing"),
-    ("member", "ops@example.com", "Riley Novak", "Operations"),
-    ("member", "finance@example.com", "Taylor Brooks", "Finance"),
-)
+from tracker.initiatives import services as initiative_services
+from tracker.metrics import services as metric_services
+from tracker.metrics.models import Metric, Reading
 
 
 def database_has_data() -> bool:
@@ -62,16 +57,23 @@ def erase_everything() -> None:
     db.session.flush()
 
 
-def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo organisation; return (role, email, password) per login.
+def load_demo(now: datetime) -> list[tuple[str, str, str]]:
+    """Create the demo organisation as of `now`; return (role, email, password)
+    per login. Passwords are random on every load: no credential lives in the code."""
+    logins, users = _people()
+    behaviours = _behaviours(users["ceo@example.com"])
+    today = now.date()
+    metrics = _metrics(users, behaviours, today, random.Random(20261123))
+    _initiatives(users, behaviours, metrics, today)
+    return logins
 
-    Passwords are random on every load, so no credential lives in the code.
-    """
-    departments = {name: accounts.create_department(name) for name in DEPARTMENTS}
-    logins = []
-    for role, email, name, department in PEOPLE:
+
+def _people() -> tuple[list[tuple[str, str, str]], dict[str, User]]:
+    departments = {name: accounts.create_department(name) for name in content.DEPARTMENTS}
+    logins, users = [], {}
+    for role, email, name, department in content.PEOPLE:
         password = secrets.token_urlsafe(9)
-        accounts.create_user(
+        users[email] = accounts.create_user(
             email=email,
             display_name=name,
             role=role,
@@ -80,4 +82,104 @@ def load_demo() -> list[tuple[str, str, str]]:
             timezone="Australia/Sydney",
         )
         logins.append((role, email, password))
-    return logins
+    return logins, users
+
+
+def _department_id(name: str | None) -> int | None:
+    if name is None:
+        return None
+    return db.session.scalar(select(Department.id).where(Department.name == name))
+
+
+def _behaviours(author: User) -> dict[str, Behaviour]:
+    return {
+        key: behaviour_services.create_behaviour(
+            actor=author, name=name, kind=kind, from_behaviour=old, to_behaviour=new
+        )
+        for key, (name, kind, old, new) in content.BEHAVIOURS.items()
+    }
+
+
+def _month_start(today: date, months_ago: int) -> date:
+    month_index = today.year * 12 + today.month - 1 - months_ago
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _series(trend: str, baseline: float, target: float, count: int, rng: random.Random):
+    """`count` monthly values from baseline, shaped by `trend`, with some noise."""
+    span = target - baseline
+    noise = abs(span) * 0.04
+    values = []
+    for i in range(count):
+        t = i / max(count - 1, 1)
+        if trend == "improving":
+            value = baseline + span * (0.85 * t ** 1.3)
+        elif trend == "worse":
+            value = baseline - span * 0.35 * t
+        elif trend == "believed":
+            value = baseline + span * (0.3 + 0.5 * t)
+        else:
+            value = baseline + span * 0.05 * math.sin(i)
+        values.append(round(value + rng.uniform(-noise, noise), 1))
+    return values
+
+
+def _metrics(users, behaviours, today: date, rng: random.Random) -> dict[str, Metric]:
+    metrics = {}
+    for key, row in content.METRICS.items():
+        (name, unit, direction, baseline, target, months, cadence, source, standard, owner,
+         department, behaviour_keys, trend) = row
+        metric = metric_services.create_metric(
+            actor=users["ceo@example.com"],
+            data=metric_services.MetricInput(
+                name=name, unit=unit, direction=direction, baseline=baseline, target=target,
+                target_date=_month_start(today, -months), cadence=cadence, source=source,
+                standard=standard, owner_id=users[owner].id,
+                department_id=_department_id(department),
+                behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
+            ),
+        )
+        # A year of monthly readings, each on the first of the month.
+        values = _series(trend, baseline, target, 12, rng)
+        for months_ago, value in zip(range(11, -1, -1), values, strict=True):
+            db.session.add(Reading(
+                metric=metric, observed_on=_month_start(today, months_ago), value=value,
+                note="", recorded_by_id=users[owner].id,
+            ))
+        history.record("metric", metric.id, "reading", "Imported 12 monthly readings",
+                       actor=users[owner])
+        metrics[key] = metric
+    db.session.flush()
+    return metrics
+
+
+def _initiatives(users, behaviours, metrics, today: date) -> None:
+    for row in content.INITIATIVES:
+        (title, kind, status, owner, sponsor, department, started, due, behaviour_keys, links,
+         statement, description, abandon_reason) = row
+        executive = users["ceo@example.com"]
+        initiative = initiative_services.create_initiative(
+            actor=executive,
+            data=initiative_services.InitiativeInput(
+                title=title, kind=kind, burning_platform=statement, description=description,
+                owner_id=users[owner].id, sponsor_id=users[sponsor].id if sponsor else None,
+                department_id=_department_id(department),
+                start_date=_month_start(today, started) + timedelta(days=6),
+                due_date=_month_start(today, -due) if due > -started else None,
+                behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
+            ),
+        )
+        for metric_key, amount in links:
+            metric = metrics[metric_key]
+            initiative_services.link_metric(
+                initiative, actor=executive, metric_id=metric.id,
+                expected_direction="increase" if metric.direction == "higher" else "decrease",
+                expected_amount=amount, expected_by=metric.target_date,
+            )
+        path = {"proposed": [], "announced": ["announced"],
+                "in_progress": ["announced", "in_progress"],
+                "done": ["announced", "in_progress", "done"],
+                "abandoned": ["announced", "abandoned"]}[status]
+        for step in path:
+            initiative_services.change_status(initiative, actor=executive, status=step,
+                                              reason=abandon_reason)

@@ -1,0 +1,40 @@
+"""The demo organisation tells a believable story."""
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative, InitiativeMetric
+from tracker.metrics.models import Metric, Reading
+
+
+def test_demo_has_initiatives_of_many_kinds_and_states_some_unmeasured(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        initiatives = db.session.scalars(select(Initiative)).all()
+        assert 10 <= len(initiatives) <= 15
+        assert len({i.kind for i in initiatives}) >= 8
+        assert {i.status for i in initiatives} == {"proposed", "announced", "in_progress", "done",
+                                                   "abandoned"}
+        measured = set(db.session.scalars(select(InitiativeMetric.initiative_id)))
+        assert 2 <= len([i for i in initiatives if i.id not in measured]) <= 6
+        abandoned = next(i for i in initiatives if i.status == "abandoned")
+        assert abandoned.abandon_reason
+
+
+def test_demo_metrics_have_a_year_of_readings_moving_both_ways(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        metrics = db.session.scalars(select(Metric)).all()
+        assert {m.source for m in metrics} == {"customer", "internal", "self"}
+        counts = dict(db.session.execute(
+            select(Reading.metric_id, func.count()).group_by(Reading.metric_id)).tuples().all())
+        assert all(counts[m.id] >= 12 for m in metrics)
+        moves = []
+        for metric in metrics:
+            values = db.session.scalars(
+                select(Reading.value).where(Reading.metric_id == metric.id)
+                .order_by(Reading.observed_on)).all()
+            moves.append(metric.progress(values[-1]) - metric.progress(values[0]))
+        assert any(m > 0.3 for m in moves), "some metrics improve"
+        assert any(m < -0.1 for m in moves), "some get worse"
+        assert any(abs(m) < 0.1 for m in moves), "some stay flat"

@@ -1,0 +1,151 @@
+"""What the demo organisation is made of: a retailer whose service culture is
+on fire. Drawn from the seed articles: frontline empowered to bend rules,
+call centre in-sourced, service heroes recognised, loyal customers thanked;
+and the no-nos they replace."""
+
+DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR")
+
+# (role, email, name, department)
+PEOPLE = (
+    ("admin", "admin@example.com", "Alex Admin", None),
+    ("executive", "ceo@example.com", "Morgan Reyes (CEO)", None),
+    ("executive", "coo@example.com", "Priya Natarajan (COO)", "Operations"),
+    ("hr", "hr@example.com", "Hannah Okafor", "HR"),
+    ("member", "service@example.com", "Sam Whitfield", "Customer Service"),
+    ("member", "sales@example.com", "Jordan Blake", "Sales"),
+    ("member", "marketing@example.com", "Casey Lin", "Marketing"),
+    ("member", "ops@example.com", "Riley Novak", "Operations"),
+    ("member", "finance@example.com", "Taylor Brooks", "Finance"),
+)
+
+# key: (name, kind, from, to)
+BEHAVIOURS = {
+    "bend": ("Frontline bends the rules for the customer", "target",
+             "Agents enforce policy and escalate every exception to a supervisor",
+             "Frontline staff refund or replace up to $200 without asking anyone"),
+    "insource": ("Call centre in-sourced", "target",
+                 "Calls go to an offshore vendor paid per call handled",
+                 "Our own people answer every call and are measured on resolution"),
+    "heroes": ("Service heroes recognised", "target",
+               "Only sales targets are celebrated",
+               "Every month named staff are thanked in public for a specific act of service"),
+    "loyal": ("Loyal customers thanked", "target",
+              "Long-standing customers get nothing; discounts go to strangers",
+              "Customers of three years or more get a thank-you and first access to offers"),
+    "perceived": ("Quality measured by the customer", "target",
+                  "Service quality is judged from internal call statistics",
+                  "Service quality is judged by what customers say after each contact"),
+    "handle_time": ("Handle-time targets for agents", "no_no",
+                    "Agents are scored on minutes per call and hurry customers off the line",
+                    "No agent is measured on call length"),
+    "punish": ("Punishing rule-bending", "no_no",
+               "Staff who bend a rule for a customer get a written warning",
+               "Bending a rule for a customer is discussed, never punished"),
+    "stranger_deals": ("Deals for strangers that loyal customers can't get", "no_no",
+                       "Sign-up offers are only for new customers",
+                       "Every offer is open to existing customers first"),
+}
+
+# key: (name, unit, direction, baseline, target, months to target, cadence, source,
+#       standard, owner email, department, behaviour keys, trend)
+# trend: how the year of monthly readings moves: improving, flat, worse, or
+# "believed" (self-assessment that stays high whatever customers say).
+METRICS = {
+    "csat": ("Customer satisfaction after contact", "%", "higher", 62, 85, 9, "monthly",
+             "customer",
+             "85% of customers rate their last contact 4 or 5 out of 5, surveyed within 24 hours, "
+             "measured monthly.",
+             "service@example.com", "Customer Service", ("perceived",), "improving"),
+    "nps": ("Net Promoter Score", "points", "higher", -5, 30, 12, "monthly", "customer",
+            "NPS of 30 or more from at least 400 responses each month by the target date.",
+            "coo@example.com", "Operations", ("perceived", "loyal"), "flat"),
+    "self_quality": ("Leaders' rating of our own service", "%", "higher", 78, 90, 6, "monthly",
+                     "self",
+                     "90% of managers rate our service 'excellent' in the monthly leadership survey.",
+                     "ceo@example.com", None, ("perceived",), "believed"),
+    "frontline_refunds": ("Refunds decided on the frontline", "%", "higher", 12, 80, 8,
+                          "monthly", "internal",
+                          "80% of refunds up to $200 are approved by the first person the customer "
+                          "speaks to, measured weekly.",
+                          "service@example.com", "Customer Service", ("bend",), "improving"),
+    "own_staff_calls": ("Calls answered by our own staff", "%", "higher", 0, 100, 10, "monthly",
+                        "internal",
+                        "100% of inbound calls answered by employees, not the vendor, by the "
+                        "target date, measured monthly.",
+                        "service@example.com", "Customer Service", ("insource",), "improving"),
+    "complaints": ("Complaints per 1,000 orders", "per 1k", "lower", 14, 5, 12, "monthly",
+                   "customer",
+                   "Fewer than 5 written complaints per 1,000 orders, counted monthly.",
+                   "ops@example.com", "Operations", ("bend", "perceived"), "worse"),
+    "orders_3h": ("Orders processed within 3 hours", "%", "higher", 55, 95, 9, "monthly",
+                  "internal", "Process orders promptly and efficiently going forward.",
+                  "ops@example.com", "Operations", (), "flat"),
+    "heroes": ("Service heroes recognised", "people", "higher", 0, 12, 6, "monthly", "internal",
+               "At least 12 named employees recognised for a specific act of service each month.",
+               "hr@example.com", "HR", ("heroes",), "improving"),
+    "loyal_thanked": ("Loyal customers thanked", "customers", "higher", 0, 500, 8, "monthly",
+                      "internal",
+                      "500 customers of three years or more receive a thank-you gift each month.",
+                      "marketing@example.com", "Marketing", ("loyal",), "improving"),
+}
+
+# key: (title, kind, status, owner, sponsor, department, months ago started,
+#       due in months, behaviours, [(metric key, amount)], burning platform, description,
+#       abandon reason)
+INITIATIVES = (
+    ("Bring the call centre back in-house", "supplier_change", "in_progress",
+     "service@example.com", "ceo@example.com", "Customer Service", 10, 2,
+     ("insource", "handle_time"), [("own_staff_calls", 100), ("csat", 15)],
+     "Customers wait 40 minutes to reach a vendor agent who cannot help them; we lost 9% of "
+     "our loyal customers last year. If we don't, the next 9% go to the competitor who answers.",
+     "End the per-call vendor contract and answer every call with our own people.", ""),
+    ("Terminate the offshore telemarketing contract", "contract_termination", "done",
+     "sales@example.com", "ceo@example.com", "Sales", 11, -6, ("stranger_deals",),
+     [("complaints", 4)],
+     "Cold calls are our biggest source of complaints. Every call we make to a stranger "
+     "tells our customers what we think of them.", "", ""),
+    ("Frontline refund authority up to $200", "policy_change", "in_progress",
+     "service@example.com", "coo@example.com", "Customer Service", 9, 3, ("bend", "punish"),
+     [("frontline_refunds", 60), ("complaints", 5)],
+     "Three escalations to refund a $30 item cost us the customer and $90 of staff time. "
+     "If we don't trust the frontline, customers won't trust us.", "", ""),
+    ("Replace the head of Sales", "leadership_change", "done", "ceo@example.com", None,
+     "Sales", 8, -5, ("stranger_deals",), [("nps", 10)],
+     "Sales leadership kept rewarding acquisition deals that loyal customers could not get.",
+     "", ""),
+    ("Move customer service next to the warehouse", "office_move", "announced",
+     "ops@example.com", "coo@example.com", "Operations", 2, 6, ("bend",), [],
+     "Service agents cannot see or fix what goes wrong with orders from a head-office tower.",
+     "", ""),
+    ("Monthly service hero awards", "recognition", "in_progress", "hr@example.com",
+     "ceo@example.com", "HR", 7, 5, ("heroes",), [("heroes", 12)],
+     "Our people only ever hear about sales numbers; nobody is thanked for service.", "", ""),
+    ("Thank-you gifts for three-year customers", "process_change", "in_progress",
+     "marketing@example.com", "ceo@example.com", "Marketing", 6, 4, ("loyal",),
+     [("loyal_thanked", 500)],
+     "We spend 11 times more on winning strangers than on keeping the customers we have.", "", ""),
+    ("Drop handle-time targets from agent scorecards", "incentive_change", "proposed",
+     "coo@example.com", "ceo@example.com", "Operations", 1, 4, ("handle_time",), [],
+     "Agents hang up on customers to hit a minutes-per-call target.", "", ""),
+    ("Customer-perceived quality replaces the internal QA score", "process_change", "in_progress",
+     "coo@example.com", "ceo@example.com", "Operations", 8, 4, ("perceived",),
+     [("csat", 20), ("nps", 25)],
+     "Our internal QA score is 92% while customers rate us 62%: we are measuring ourselves, "
+     "not our service.", "", ""),
+    ("Sales commission on retention, not acquisition", "incentive_change", "announced",
+     "finance@example.com", "ceo@example.com", "Finance", 3, 6, ("stranger_deals", "loyal"), [],
+     "Sales is paid to win new customers while Service is paid on NPS: they pull against "
+     "each other.", "", ""),
+    ("A new customer service charter", "other", "abandoned", "marketing@example.com",
+     "ceo@example.com", "Marketing", 12, -9, ("perceived",), [],
+     "We need everyone to know that the customer comes first.", "",
+     "A charter changes nothing customers can feel; replaced by the refund authority and "
+     "in-sourcing initiatives."),
+    ("Hire service-first team leads", "hire", "in_progress", "hr@example.com", "coo@example.com",
+     "Customer Service", 5, 3, ("bend", "heroes"), [],
+     "Four of six team leads came from debt collection and manage by the rule book.", "", ""),
+    ("Orders processed within 3 hours", "process_change", "in_progress", "ops@example.com",
+     "coo@example.com", "Operations", 6, 3, (), [("orders_3h", 40)],
+     "Customers chase us for orders placed the day before; every chase is a complaint waiting.",
+     "", ""),
+)
