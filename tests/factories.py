@@ -111,3 +111,31 @@ def make_initiative(
         initiatives.change_status(initiative, actor=actor, status=step,
                                   reason="No longer needed" if step == "abandoned" else "")
     return initiative
+
+
+def make_checkin(initiative, *, period_start=None, state: str = "open"):
+    from datetime import date
+
+    from tracker.checkins import services as checkins
+    from tracker.checkins.periods import period_containing
+
+    period = period_containing(period_start or date(2026, 3, 2), "weekly", 4)
+    checkin, _ = checkins.open_checkin(initiative, period, state=state)
+    db.session.flush()
+    return checkin
+
+
+def action(text: str = "Terminated the Acme call-centre contract", *, on=None,
+           evidence: str = "contract #4471", done_by: str = "Sam"):
+    from datetime import date
+
+    from tracker.checkins.services import EntryInput
+
+    return EntryInput(kind="action", text=text, happened_on=on or date(2026, 3, 3),
+                      done_by=done_by, evidence=evidence)
+
+
+def talk(text: str = "We will put the customer first in everything we do"):
+    from tracker.checkins.services import EntryInput
+
+    return EntryInput(kind="talk", text=text)

@@ -108,12 +108,14 @@ def register_blueprints(app: Flask) -> None:
     from tracker.accounts import bp as accounts_bp
     from tracker.auth import bp as auth_bp
     from tracker.behaviours import bp as behaviours_bp
+    from tracker.checkins import bp as checkins_bp
     from tracker.dashboard import bp as dashboard_bp
     from tracker.history import models as history_models  # noqa: F401 (registers the table)
     from tracker.initiatives import bp as initiatives_bp
     from tracker.metrics import bp as metrics_bp
 
-    for blueprint in (auth_bp, accounts_bp, dashboard_bp, initiatives_bp, behaviours_bp, metrics_bp):
+    for blueprint in (auth_bp, accounts_bp, dashboard_bp, initiatives_bp, behaviours_bp, metrics_bp,
+                      checkins_bp):
         app.register_blueprint(blueprint)
 
 

@@ -68,6 +68,9 @@ class Initiative(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # Check-in schedule; None means the organisation's default.
+    checkin_cadence: Mapped[str | None] = mapped_column(String(12))
+    checkin_weekday: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

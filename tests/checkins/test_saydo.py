@@ -1,0 +1,57 @@
+"""The say/do rule over plain values."""
+
+from datetime import date, timedelta
+
+from tracker.checkins.saydo import PeriodCounts, moved_away, record_from
+
+MONDAY = date(2026, 1, 5)
+
+
+def weeks(*states_and_counts):
+    return [PeriodCounts(MONDAY + timedelta(weeks=i), *row) for i, row in enumerate(states_and_counts)]
+
+
+def test_ratio_counts_only_what_was_done_and_unevidenced_counts_half():
+    record = record_from(weeks(("submitted", 1, 1, 2)), measured=True, off_track=False)
+    assert (record.evidenced, record.unevidenced, record.talk) == (1, 1, 2)
+    assert record.ratio == (1 + 0.5) / 4
+
+
+def test_three_submitted_check_ins_without_action_flag_talk_only():
+    record = record_from(weeks(("submitted", 1, 0, 0), ("submitted", 0, 0, 2), ("submitted", 0, 0, 1),
+                               ("submitted", 0, 0, 3)), measured=True, off_track=False)
+    assert record.flags == ["talk_only"]
+    assert record.ratio == 1 / 7
+
+
+def test_an_action_breaks_the_talk_only_streak():
+    record = record_from(weeks(("submitted", 0, 0, 2), ("submitted", 0, 0, 1), ("submitted", 0, 1, 1)),
+                         measured=True, off_track=False)
+    assert "talk_only" not in record.flags
+
+
+def test_two_missed_in_a_row_flag_gone_quiet_and_open_one_is_ignored():
+    record = record_from(weeks(("submitted", 1, 0, 0), ("missed",), ("missed",), ("open",)),
+                         measured=True, off_track=False)
+    assert record.flags == ["gone_quiet"]
+    assert record.missed == 2
+
+
+def test_window_looks_only_at_recent_periods():
+    old_actions = [("submitted", 5, 0, 0)] * 5
+    recent_talk = [("submitted", 0, 0, 1)] * 8
+    record = record_from(weeks(*old_actions, *recent_talk), measured=True, off_track=False)
+    assert record.actions == 0 and record.talk == 8
+    assert "talk_only" in record.flags
+
+
+def test_unmeasured_and_off_track_flags():
+    record = record_from([], measured=False, off_track=True)
+    assert record.flags == ["unmeasured", "off_track"]
+    assert record.ratio is None
+
+
+def test_moved_away_respects_metric_direction():
+    assert moved_away(60, 55, "higher") and not moved_away(60, 65, "higher")
+    assert moved_away(10, 12, "lower") and not moved_away(10, 8, "lower")
+    assert not moved_away(None, 5, "higher")

@@ -1,0 +1,94 @@
+"""Check-ins: one per initiative per period, holding talk and action entries."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import User
+from tracker.behaviours.models import Behaviour
+from tracker.db import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+
+CHECKIN_STATES = {"open": "Open", "submitted": "Submitted", "missed": "Missed"}
+ENTRY_KINDS = {"talk": "Talk", "action": "Action"}
+REVIEW_STATES = {"none": "", "pending": "Needs review", "confirmed": "Confirmed",
+                 "reclassified": "Reclassified"}
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkin"
+    # One check-in per initiative and period, whatever opens it and however often.
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "period_start"),
+        Index("ix_checkin_state_due_on", "state", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    entries: Mapped[list["Entry"]] = relationship(
+        back_populates="checkin", order_by="Entry.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def state_label(self) -> str:
+        return CHECKIN_STATES.get(self.state, self.state)
+
+
+class Entry(db.Model):
+    """One statement in a check-in. Never edited once submitted: a correction
+    is a new entry that `amends` the original. A reviewer's verdict is kept
+    beside the owner's choice, not over it."""
+
+    __tablename__ = "checkin_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    happened_on: Mapped[date | None] = mapped_column(Date)
+    done_by: Mapped[str] = mapped_column(String(200), default="")
+    evidence: Mapped[str] = mapped_column(String(500), default="")
+    behaviour_id: Mapped[int | None] = mapped_column(ForeignKey("behaviour.id"), index=True)
+    suggested_kind: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    review_state: Mapped[str] = mapped_column(String(14), default="none", index=True)
+    reviewed_kind: Mapped[str | None] = mapped_column(String(10))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_entry.id"), index=True)
+    amendment_note: Mapped[str] = mapped_column(Text, default="")
+    is_amendment: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="entries")
+    behaviour: Mapped[Behaviour | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    amends: Mapped["Entry | None"] = relationship(remote_side=[id])
+
+    @property
+    def effective_kind(self) -> str:
+        """What the entry counts as: the reviewer's verdict if there is one."""
+        return self.reviewed_kind or self.kind
+
+    @property
+    def evidenced(self) -> bool:
+        return bool(self.evidence)
+
+    @property
+    def flagged(self) -> bool:
+        """The owner's choice disagrees with the classifier's suggestion."""
+        return self.kind != self.suggested_kind

@@ -1,0 +1,215 @@
+"""The say/do record: what was done against what was said.
+
+`record_from` is the rule, a plain function over plain values; the loaders
+below fetch those values for many initiatives in a fixed number of queries.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from tracker.checkins.models import CheckIn, Entry
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative, InitiativeMetric
+from tracker.metrics.models import Metric, Reading
+
+WINDOW = 8               # periods looked at, by default
+TALK_ONLY_STREAK = 3     # submitted check-ins in a row without an action
+GONE_QUIET_STREAK = 2    # missed check-ins in a row
+UNEVIDENCED_WEIGHT = 0.5  # an action nobody can check counts half
+
+FLAG_TEXT = {
+    "talk_only": "Talk only",
+    "gone_quiet": "Gone quiet",
+    "unmeasured": "Unmeasured",
+    "off_track": "Off track",
+}
+FLAG_WHY = {
+    "talk_only": f"{TALK_ONLY_STREAK} or more submitted check-ins in a row without an action",
+    "gone_quiet": f"{GONE_QUIET_STREAK} or more missed check-ins in a row",
+    "unmeasured": "no metric is linked, so nothing shows whether behaviour changes",
+    "off_track": "a linked metric has moved away from its target since the initiative started",
+}
+EXPLANATION = (
+    f"Counts the last {WINDOW} periods. Each submitted check-in's entries are talk or action "
+    "(a reviewer's verdict replaces the owner's choice; an amendment replaces what it corrects). "
+    f"The say/do ratio is what was done over everything reported: evidenced actions count 1, "
+    f"actions without evidence {UNEVIDENCED_WEIGHT:g}, talk 0. Missed check-ins are listed, "
+    "not counted as talk."
+)
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """One check-in, summarised."""
+    period_start: date
+    state: str            # open, submitted, missed
+    evidenced: int = 0
+    unevidenced: int = 0
+    talk: int = 0
+
+    @property
+    def actions(self) -> int:
+        return self.evidenced + self.unevidenced
+
+
+@dataclass
+class SayDo:
+    evidenced: int = 0
+    unevidenced: int = 0
+    talk: int = 0
+    missed: int = 0
+    submitted: int = 0
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def actions(self) -> int:
+        return self.evidenced + self.unevidenced
+
+    @property
+    def entries(self) -> int:
+        return self.actions + self.talk
+
+    @property
+    def ratio(self) -> float | None:
+        """Share of what was reported that was done; None when nothing was reported."""
+        if not self.entries:
+            return None
+        return (self.evidenced + UNEVIDENCED_WEIGHT * self.unevidenced) / self.entries
+
+    def add(self, other: "SayDo") -> None:
+        self.evidenced += other.evidenced
+        self.unevidenced += other.unevidenced
+        self.talk += other.talk
+        self.missed += other.missed
+        self.submitted += other.submitted
+
+
+def record_from(periods: Iterable[PeriodCounts], *, measured: bool, off_track: bool,
+                window: int = WINDOW) -> SayDo:
+    """The say/do record over the latest `window` closed or open periods."""
+    recent = sorted(periods, key=lambda p: p.period_start)[-window:]
+    record = SayDo()
+    for p in recent:
+        if p.state == "missed":
+            record.missed += 1
+        elif p.state == "submitted":
+            record.submitted += 1
+            record.evidenced += p.evidenced
+            record.unevidenced += p.unevidenced
+            record.talk += p.talk
+    closed = [p for p in recent if p.state != "open"]
+    quiet = 0
+    for p in reversed(closed):
+        if p.state != "missed":
+            break
+        quiet += 1
+    submitted = [p for p in closed if p.state == "submitted"]
+    talk_streak = 0
+    for p in reversed(submitted):
+        if p.actions:
+            break
+        talk_streak += 1
+    if talk_streak >= TALK_ONLY_STREAK:
+        record.flags.append("talk_only")
+    if quiet >= GONE_QUIET_STREAK:
+        record.flags.append("gone_quiet")
+    if not measured:
+        record.flags.append("unmeasured")
+    if off_track:
+        record.flags.append("off_track")
+    return record
+
+
+def moved_away(start_value: float | None, latest_value: float | None, metric_direction: str) -> bool:
+    """True when the latest value is worse than the value when the initiative started."""
+    if start_value is None or latest_value is None:
+        return False
+    if metric_direction == "higher":
+        return latest_value < start_value
+    return latest_value > start_value
+
+
+# --- loaders -----------------------------------------------------------------
+
+def _period_counts(initiative_ids: list[int], since: date) -> dict[int, list[PeriodCounts]]:
+    """Per initiative, its check-ins since `since` with entry counts: one query."""
+    superseding = aliased(Entry)
+    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
+    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
+    is_action = and_(kind == "action", current)
+    rows = db.session.execute(
+        select(
+            CheckIn.initiative_id, CheckIn.period_start, CheckIn.state,
+            func.count(case((and_(is_action, Entry.evidence != ""), 1))),
+            func.count(case((and_(is_action, Entry.evidence == ""), 1))),
+            func.count(case((and_(kind == "talk", current), 1))),
+        )
+        .select_from(CheckIn)
+        .outerjoin(Entry, Entry.checkin_id == CheckIn.id)
+        .where(CheckIn.initiative_id.in_(initiative_ids), CheckIn.period_start >= since)
+        .group_by(CheckIn.id, CheckIn.initiative_id, CheckIn.period_start, CheckIn.state)
+    ).all()
+    out: dict[int, list[PeriodCounts]] = defaultdict(list)
+    for initiative_id, start, state, evidenced, unevidenced, talk in rows:
+        out[initiative_id].append(PeriodCounts(start, state, evidenced, unevidenced, talk))
+    return out
+
+
+def _off_track(initiatives: list[Initiative]) -> set[int]:
+    """Initiatives with a linked metric now worse than when they started: two queries."""
+    links = db.session.execute(
+        select(InitiativeMetric.initiative_id, InitiativeMetric.metric_id, Metric.direction)
+        .join(Metric, Metric.id == InitiativeMetric.metric_id)
+        .where(InitiativeMetric.initiative_id.in_([i.id for i in initiatives]))
+    ).all()
+    if not links:
+        return set()
+    metric_ids = {m for _, m, _ in links}
+    readings: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for metric_id, observed_on, value in db.session.execute(
+        select(Reading.metric_id, Reading.observed_on, Reading.value)
+        .where(Reading.metric_id.in_(metric_ids))
+        .order_by(Reading.metric_id, Reading.observed_on)
+    ):
+        readings[metric_id].append((observed_on, value))
+    starts = {i.id: i.start_date for i in initiatives}
+    off = set()
+    for initiative_id, metric_id, direction in links:
+        series = readings.get(metric_id) or []
+        if len(series) < 2:
+            continue
+        before = [v for d, v in series if d <= starts[initiative_id]]
+        start_value = before[-1] if before else series[0][1]
+        if moved_away(start_value, series[-1][1], direction):
+            off.add(initiative_id)
+    return off
+
+
+def records_for(initiatives: list[Initiative], *, today: date, window: int = WINDOW) -> dict[int, SayDo]:
+    """Say/do records for many initiatives in a fixed number of queries."""
+    if not initiatives:
+        return {}
+    ids = [i.id for i in initiatives]
+    # Monthly cadence is the longest: that many months back covers every window.
+    since = date.fromordinal(today.toordinal() - 31 * window - 31)
+    counts = _period_counts(ids, since)
+    measured = set(db.session.scalars(
+        select(InitiativeMetric.initiative_id).where(InitiativeMetric.initiative_id.in_(ids))))
+    off = _off_track(initiatives)
+    return {i.id: record_from(counts.get(i.id, []), measured=i.id in measured, off_track=i.id in off,
+                              window=window)
+            for i in initiatives}
+
+
+def totals(records: Iterable[SayDo]) -> SayDo:
+    """Sum several records; `flags` then lists every flag of every record."""
+    total = SayDo()
+    for record in records:
+        total.add(record)
+        total.flags.extend(record.flags)
+    return total

@@ -1,0 +1,306 @@
+"""Check-in rules: opening, submitting, amending and reviewing.
+
+Functions add and flush; the caller commits once.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import User
+from tracker.behaviours.models import Behaviour
+from tracker.checkins.classifier import classify
+from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
+from tracker.checkins.periods import CADENCES, Period, period_containing
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.initiatives.models import Initiative
+from tracker.metrics import services as metric_services
+from tracker.metrics.models import Metric
+
+DEFAULT_CADENCE = "weekly"
+DEFAULT_WEEKDAY = 4  # Friday
+MAX_ENTRY = 5000
+MAX_EVIDENCE = 500
+MAX_ENTRIES = 30
+
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# A reference names a document by an identifier: "contract #4471", "PO-2291",
+# "INC0012345", "HR file 2026/17". It needs a digit, so "trust me" is not one.
+REFERENCE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z#])[\w#./:\- ]{3,}$")
+
+
+class CheckInError(Exception):
+    """A check-in rule was broken; the message is fit to show the user."""
+
+
+class AlreadySubmitted(CheckInError):
+    """The check-in was submitted before (a double click, a second tab)."""
+
+
+def schedule_for(initiative: Initiative, default_cadence: str = DEFAULT_CADENCE,
+                 default_weekday: int = DEFAULT_WEEKDAY) -> tuple[str, int]:
+    """The cadence and due weekday the initiative reports on."""
+    cadence = initiative.checkin_cadence if initiative.checkin_cadence in CADENCES else default_cadence
+    weekday = initiative.checkin_weekday
+    return cadence, weekday if weekday is not None and 0 <= weekday <= 6 else default_weekday
+
+
+def can_report(user: User, checkin: CheckIn) -> bool:
+    """Only the initiative's owner reports on it."""
+    return checkin.initiative.owner_id == user.id
+
+
+def can_review(user: User) -> bool:
+    return user.role in ("admin", "executive")
+
+
+def open_checkin(initiative: Initiative, period: Period, *, state: str = "open") -> tuple[CheckIn, bool]:
+    """The check-in for `period`, created if missing. Returns (check-in, created).
+
+    Safe against a second process doing the same at the same moment: the
+    unique constraint decides, and losing the race means "already done".
+    """
+    existing = db.session.scalar(select(CheckIn).where(
+        CheckIn.initiative_id == initiative.id, CheckIn.period_start == period.start))
+    if existing is not None:
+        return existing, False
+    checkin = CheckIn(initiative_id=initiative.id, period_start=period.start, period_end=period.end,
+                      due_on=period.due_on, state=state)
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin)
+    except IntegrityError:
+        existing = db.session.scalar(select(CheckIn).where(
+            CheckIn.initiative_id == initiative.id, CheckIn.period_start == period.start))
+        return existing, False
+    return checkin, True
+
+
+def current_period(initiative: Initiative, today: date) -> Period:
+    cadence, weekday = schedule_for(initiative)
+    return period_containing(today, cadence, weekday)
+
+
+@dataclass
+class EntryInput:
+    kind: str
+    text: str
+    happened_on: date | None = None
+    done_by: str = ""
+    evidence: str = ""
+    behaviour_id: int | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.text or "").strip()
+
+
+@dataclass
+class ReadingInput:
+    metric_id: int
+    value: object
+    observed_on: date
+    note: str = ""
+
+
+def evidence_kind(evidence: str) -> str | None:
+    """'link', 'reference', or None when the text is neither."""
+    evidence = (evidence or "").strip()
+    if URL.match(evidence):
+        return "link"
+    if REFERENCE.match(evidence):
+        return "reference"
+    return None
+
+
+def _existed_since(initiative: Initiative) -> date:
+    created = initiative.created_at.date() if initiative.created_at else initiative.start_date
+    return min(initiative.start_date, created)
+
+
+def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int) -> dict:
+    """The entry's stored values; CheckInError naming the entry when a rule is broken."""
+    where = f"Entry {number}: "
+    text = (data.text or "").strip()
+    if not text:
+        raise CheckInError(where + "say what happened.")
+    if len(text) > MAX_ENTRY:
+        raise CheckInError(where + f"entries are at most {MAX_ENTRY:,} characters; split it up.")
+    if data.kind not in ENTRY_KINDS:
+        raise CheckInError(where + "choose talk or action.")
+    evidence = (data.evidence or "").strip()
+    done_by = (data.done_by or "").strip()
+    happened_on = data.happened_on
+    if data.kind == "action":
+        if not isinstance(happened_on, date):
+            raise CheckInError(where + "an action needs the date it happened.")
+        if happened_on > today:
+            raise CheckInError(where + "an action cannot be dated in the future; plans are talk.")
+        if happened_on < _existed_since(initiative):
+            raise CheckInError(where + "the action is dated before the initiative existed.")
+        if not done_by:
+            raise CheckInError(where + "say who did it.")
+        if len(done_by) > 200:
+            raise CheckInError(where + "'done by' is at most 200 characters.")
+        if evidence:
+            if len(evidence) > MAX_EVIDENCE:
+                raise CheckInError(where + f"evidence is at most {MAX_EVIDENCE} characters.")
+            if evidence_kind(evidence) is None:
+                raise CheckInError(
+                    where + "evidence must be a link (https://…) or a reference such as "
+                    "'contract #4471' or 'PO-2291'.")
+    else:
+        happened_on, done_by, evidence = None, "", ""
+    behaviour_id = data.behaviour_id or None
+    if behaviour_id is not None and db.session.get(Behaviour, int(behaviour_id)) is None:
+        raise CheckInError(where + "unknown behaviour.")
+    suggestion = classify(text)
+    flagged = suggestion.kind != data.kind
+    return {"kind": data.kind, "text": text, "happened_on": happened_on, "done_by": done_by,
+            "evidence": evidence, "behaviour_id": behaviour_id, "suggested_kind": suggestion.kind,
+            "reasons": list(suggestion.reasons), "review_state": "pending" if flagged else "none"}
+
+
+def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
+                   readings: list[ReadingInput] = (), now: datetime, today: date) -> CheckIn:
+    """Submit a check-in with its entries and readings, exactly once.
+
+    Raises AlreadySubmitted for a second submission, CheckInError when a rule
+    is broken (nothing is stored then: the caller rolls back).
+    """
+    if not can_report(actor, checkin):
+        raise CheckInError("Only the initiative's owner reports on it.")
+    if checkin.state == "submitted":
+        raise AlreadySubmitted("This check-in was already submitted.")
+    if checkin.state != "open":
+        raise CheckInError("This check-in was missed and is closed; add what happened to the next one.")
+    filled = [e for e in entries if not e.is_blank]
+    if not filled:
+        raise CheckInError("An empty check-in says nothing: add at least one entry, talk or action.")
+    if len(filled) > MAX_ENTRIES:
+        raise CheckInError(f"At most {MAX_ENTRIES} entries per check-in.")
+    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=i)
+               for i, e in enumerate(filled, start=1)]
+    # The state changes only if it is still open: of two concurrent submits
+    # (double click, two tabs) exactly one updates a row.
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.state == "open")
+        .values(state="submitted", submitted_at=now, submitted_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise AlreadySubmitted("This check-in was already submitted.")
+    db.session.refresh(checkin)
+    for values in cleaned:
+        db.session.add(Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, **values))
+    linked = {link.metric_id for link in checkin.initiative.metric_links}
+    for reading in readings:
+        if reading.metric_id not in linked:
+            raise CheckInError("Readings in a check-in are for the initiative's own metrics.")
+        metric = db.session.get(Metric, reading.metric_id)
+        try:
+            metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
+                                           value=reading.value, note=reading.note, today=today)
+        except metric_services.MetricError as e:
+            raise CheckInError(f"{metric.name}: {e}") from None
+    db.session.flush()
+    actions = sum(1 for v in cleaned if v["kind"] == "action")
+    history.record("initiative", checkin.initiative_id, "check-in",
+                   f"Check-in for {checkin.period_start:%d %b %Y} submitted: "
+                   f"{actions} action{'s' if actions != 1 else ''}, {len(cleaned) - actions} talk",
+                   actor=actor, now=now, changes={"checkin_id": checkin.id})
+    return checkin
+
+
+def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_id: int | None,
+          now: datetime, today: date) -> Entry:
+    """Add a correction to a submitted check-in. The original stays as it was;
+    the amendment is shown beside it and counts instead of it."""
+    if not can_report(actor, checkin):
+        raise CheckInError("Only the initiative's owner amends its check-ins.")
+    if checkin.state != "submitted":
+        raise CheckInError("Only a submitted check-in is amended; an open one is simply submitted.")
+    note = (note or "").strip()
+    if not note:
+        raise CheckInError("Say why you are amending it.")
+    if len(note) > 2000:
+        raise CheckInError("The note is at most 2,000 characters.")
+    original = None
+    if amends_id:
+        original = db.session.get(Entry, int(amends_id))
+        if original is None or original.checkin_id != checkin.id:
+            raise CheckInError("That entry is not part of this check-in.")
+        if db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
+            raise CheckInError("That entry was already amended; amend the amendment instead.")
+    values = _clean_entry(data, checkin.initiative, today=today, number=1)
+    entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
+                  amends_id=original.id if original else None, amendment_note=note, **values)
+    db.session.add(entry)
+    db.session.flush()
+    history.record("initiative", checkin.initiative_id, "amendment",
+                   f"Amended the check-in for {checkin.period_start:%d %b %Y}", actor=actor, now=now,
+                   changes={"checkin_id": checkin.id, "entry_id": entry.id,
+                            "amends": original.id if original else None, "note": note})
+    return entry
+
+
+def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> None:
+    """An executive confirms the owner's choice or reclassifies a flagged entry."""
+    if not can_review(actor):
+        raise CheckInError("Only executives and admins review entries.")
+    if entry.review_state != "pending":
+        raise CheckInError("This entry is not waiting for review.")
+    if verdict == "confirm":
+        entry.review_state, entry.reviewed_kind = "confirmed", None
+    elif verdict in ENTRY_KINDS:
+        entry.review_state = "confirmed" if verdict == entry.kind else "reclassified"
+        entry.reviewed_kind = None if verdict == entry.kind else verdict
+    else:
+        raise CheckInError("Choose confirm, talk or action.")
+    entry.reviewed_by_id, entry.reviewed_at = actor.id, now
+    db.session.flush()
+    history.record("initiative", entry.checkin.initiative_id, "review",
+                   f"Entry {entry.id} {entry.review_state}: counts as {entry.effective_kind}",
+                   actor=actor, now=now,
+                   changes={"entry_id": entry.id, "owner_kind": entry.kind,
+                            "suggested_kind": entry.suggested_kind, "counts_as": entry.effective_kind})
+
+
+def get_checkin_for_page(checkin_id: int) -> CheckIn | None:
+    return db.session.scalar(
+        select(CheckIn).where(CheckIn.id == checkin_id).options(
+            selectinload(CheckIn.initiative).selectinload(Initiative.metric_links),
+            selectinload(CheckIn.initiative).selectinload(Initiative.owner),
+            selectinload(CheckIn.entries).selectinload(Entry.created_by),
+            selectinload(CheckIn.entries).selectinload(Entry.behaviour),
+            selectinload(CheckIn.entries).selectinload(Entry.reviewed_by),
+            selectinload(CheckIn.submitted_by),
+        )
+    )
+
+
+def checkins_for_owner(user: User, limit: int = 60) -> list[CheckIn]:
+    """The owner's check-ins: open ones first by due date, then the latest others."""
+    rows = db.session.scalars(
+        select(CheckIn).join(Initiative).where(Initiative.owner_id == user.id)
+        .options(selectinload(CheckIn.initiative))
+        .order_by((CheckIn.state != "open"), CheckIn.due_on.desc())
+        .limit(limit)
+    ).all()
+    open_ones = sorted((c for c in rows if c.state == "open"), key=lambda c: c.due_on)
+    return open_ones + [c for c in rows if c.state != "open"]
+
+
+def review_queue(limit: int = 200) -> list[Entry]:
+    return list(db.session.scalars(
+        select(Entry).where(Entry.review_state == "pending")
+        .options(selectinload(Entry.checkin).selectinload(CheckIn.initiative)
+                 .selectinload(Initiative.owner), selectinload(Entry.created_by))
+        .order_by(Entry.created_at, Entry.id).limit(limit)
+    ))
