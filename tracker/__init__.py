@@ -105,18 +105,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.accounts import bp as accounts_bp
-    from tracker.auth import bp as auth_bp
-    from tracker.behaviours import bp as behaviours_bp
-    from tracker.checkins import bp as checkins_bp
-    from tracker.dashboard import bp as dashboard_bp
+    from tracker.accounts import views as accounts
+    from tracker.auth import views as auth
+    from tracker.behaviours import views as behaviours
+    from tracker.checkins import views as checkins
+    from tracker.dashboard import views as dashboard
     from tracker.history import models as history_models  # noqa: F401 (registers the table)
-    from tracker.initiatives import bp as initiatives_bp
-    from tracker.metrics import bp as metrics_bp
+    from tracker.initiatives import views as initiatives
+    from tracker.metrics import views as metrics
 
-    for blueprint in (auth_bp, accounts_bp, dashboard_bp, initiatives_bp, behaviours_bp, metrics_bp,
-                      checkins_bp):
-        app.register_blueprint(blueprint)
+    for module in (auth, accounts, dashboard, initiatives, behaviours, metrics, checkins):
+        app.register_blueprint(module.bp)
 
 
 def register_errors(app: Flask) -> None:

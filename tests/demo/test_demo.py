@@ -38,3 +38,25 @@ def test_demo_metrics_have_a_year_of_readings_moving_both_ways(app, runner):
         assert any(m > 0.3 for m in moves), "some metrics improve"
         assert any(m < -0.1 for m in moves), "some get worse"
         assert any(abs(m) < 0.1 for m in moves), "some stay flat"
+
+
+def test_demo_checkin_history_shows_who_acts_and_who_only_talks(app, runner):
+    from datetime import date
+
+    from tracker.checkins import saydo
+    from tracker.checkins.models import CheckIn
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        initiatives = db.session.scalars(select(Initiative)).all()
+        states = set(db.session.scalars(select(CheckIn.state)))
+        assert states == {"open", "submitted", "missed"}
+        records = saydo.records_for(initiatives, today=date.today())
+        by_owner: dict[str, saydo.SayDo] = {}
+        for initiative in initiatives:
+            by_owner.setdefault(initiative.owner.email, saydo.SayDo()).add(records[initiative.id])
+        actor, talker = by_owner["service@example.com"], by_owner["finance@example.com"]
+        assert actor.evidenced >= 5 and actor.ratio > 0.4
+        assert talker.actions == 0 and talker.talk >= 5
+        flags = {f for r in records.values() for f in r.flags}
+        assert {"talk_only", "gone_quiet", "unmeasured", "off_track"} <= flags

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("behaviours", __name__, url_prefix="/behaviours")
 
-from tracker.behaviours import views  # noqa: E402,F401
+# The views are imported by create_app, not here, so importing a model never
+# drags in every view (and the import cycles that come with it).

@@ -149,3 +149,56 @@ INITIATIVES = (
      "Customers chase us for orders placed the day before; every chase is a complaint waiting.",
      "", ""),
 )
+
+# How each owner reports: the say/do story of the demo.
+#   acts: actions with evidence most weeks; talks: only talk; quiet: reported,
+#   then stopped; mixed: some of each, evidence now and then.
+OWNER_HABITS = {
+    "service@example.com": "acts",
+    "hr@example.com": "mixed",
+    "marketing@example.com": "talks",
+    "finance@example.com": "talks",
+    "ops@example.com": "quiet",
+    "coo@example.com": "mixed",
+}
+
+TALK_LINES = (
+    "Discussed the plan with the leadership team; everyone is aligned on the importance of it.",
+    "We will roll this out to the remaining teams next month.",
+    "Held a workshop to brainstorm how we could put the customer at the centre.",
+    "Sent an all-hands email reminding everyone that customers come first.",
+    "Planning to review the approach with the steering committee next quarter.",
+    "Presented the vision at the town hall; good energy in the room.",
+    "Drafted a one-page charter describing the service we want to give.",
+    "Exploring options with two vendors before we commit to anything.",
+)
+
+# (text, evidence) per initiative title; dates are filled in when the demo loads.
+ACTION_LINES = {
+    "Bring the call centre back in-house": (
+        ("Hired 6 call-centre agents on permanent contracts in Wollongong", "HR-2026-0412"),
+        ("Moved the Saturday call queue from the vendor to our own team", "https://intranet.example.com/queues/sat"),
+        ("Gave notice to the offshore vendor on the remaining 20% of call volume", "contract #4471"),
+        ("Trained 14 agents on resolving billing calls without transfers", "LMS-course-778"),
+    ),
+    "Frontline refund authority up to $200": (
+        ("Removed supervisor approval for refunds up to $200 from the till system", "CHG-3391"),
+        ("Approved 212 refunds at the first point of contact this week", "https://bi.example.com/refunds/w"),
+        ("Withdrew 3 written warnings issued for bending the returns rule", "HR-2026-0377"),
+    ),
+    "Monthly service hero awards": (
+        ("Recognised 9 named staff at the monthly service awards", "https://intranet.example.com/heroes"),
+        ("Paid the first service-hero bonuses in the payroll run", "PAY-2026-11"),
+    ),
+    "Customer-perceived quality replaces the internal QA score": (
+        ("Switched the agent scorecard to post-contact customer ratings", "CHG-3402"),
+        ("Removed the internal QA score from the weekly operations pack", ""),
+    ),
+    "Hire service-first team leads": (
+        ("Appointed 2 team leads chosen by a customer-role-play interview", "HR-2026-0391"),
+        ("Interviewed 11 candidates with the new service scenario panel", ""),
+    ),
+    "Orders processed within 3 hours": (
+        ("Added a second picking shift from 2pm to clear afternoon orders", "ROSTER-2026-44"),
+    ),
+}

@@ -3,7 +3,7 @@
 import math
 import random
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -12,11 +12,14 @@ from tracker.accounts import services as accounts
 from tracker.accounts.models import Department, User
 from tracker.behaviours import services as behaviour_services
 from tracker.behaviours.models import Behaviour
+from tracker.checkins import services as checkin_services
+from tracker.checkins.periods import periods_between
 from tracker.demo import content
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.history.models import SQLITE_TRIGGERS
 from tracker.initiatives import services as initiative_services
+from tracker.initiatives.models import Initiative
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric, Reading
 
@@ -63,8 +66,10 @@ def load_demo(now: datetime) -> list[tuple[str, str, str]]:
     logins, users = _people()
     behaviours = _behaviours(users["ceo@example.com"])
     today = now.date()
-    metrics = _metrics(users, behaviours, today, random.Random(20261123))
-    _initiatives(users, behaviours, metrics, today)
+    rng = random.Random(20261123)
+    metrics = _metrics(users, behaviours, today, rng)
+    initiatives = _initiatives(users, behaviours, metrics, today)
+    _checkin_history(initiatives, users, now, rng)
     return logins
 
 
@@ -153,7 +158,8 @@ def _metrics(users, behaviours, today: date, rng: random.Random) -> dict[str, Me
     return metrics
 
 
-def _initiatives(users, behaviours, metrics, today: date) -> None:
+def _initiatives(users, behaviours, metrics, today: date) -> list[Initiative]:
+    created = []
     for row in content.INITIATIVES:
         (title, kind, status, owner, sponsor, department, started, due, behaviour_keys, links,
          statement, description, abandon_reason) = row
@@ -183,3 +189,68 @@ def _initiatives(users, behaviours, metrics, today: date) -> None:
         for step in path:
             initiative_services.change_status(initiative, actor=executive, status=step,
                                               reason=abandon_reason)
+        created.append(initiative)
+    return created
+
+
+TALK_FOLLOW_UP = "Updated the leadership team on progress."
+
+
+def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now: datetime,
+                     rng: random.Random) -> None:
+    """Sixteen weeks of weekly check-ins for every active initiative: the
+    current one open, the rest submitted or missed according to the owner's
+    habit, so the say/do record tells who acts and who only talks."""
+    today = now.date()
+    by_id = {u.id: u for u in users.values()}
+    for initiative in initiatives:
+        if initiative.status not in ("announced", "in_progress"):
+            continue
+        owner = by_id[initiative.owner_id]
+        habit = content.OWNER_HABITS.get(owner.email, "mixed")
+        cadence, weekday = checkin_services.schedule_for(initiative)
+        first = max(initiative.start_date, today - timedelta(weeks=16))
+        periods = periods_between(first, today, cadence, weekday)
+        actions = list(content.ACTION_LINES.get(initiative.title, ()))
+        for index, period in enumerate(periods):
+            is_current = period.end >= today
+            weeks_left = len(periods) - 1 - index
+            if is_current:
+                checkin_services.open_checkin(initiative, period)
+                continue
+            missed = (habit == "quiet" and weeks_left <= 3) or rng.random() < 0.08
+            if missed:
+                checkin_services.open_checkin(initiative, period, state="missed")
+                continue
+            checkin, _ = checkin_services.open_checkin(initiative, period)
+            db.session.flush()
+            entries = []
+            if habit != "acts" or rng.random() < 0.5:
+                entries.append(checkin_services.EntryInput(kind="talk",
+                                                           text=rng.choice(content.TALK_LINES)))
+            happened = max(period.start, initiative.start_date)
+            wants_action = {"acts": 0.8, "mixed": 0.45, "quiet": 0.3, "talks": 0.0}[habit]
+            if actions and rng.random() < wants_action:
+                text, evidence = actions[index % len(actions)]
+                if habit == "mixed" and rng.random() < 0.4:
+                    evidence = ""
+                entries.append(checkin_services.EntryInput(
+                    kind="action", text=text, happened_on=happened,
+                    done_by=owner.display_name, evidence=evidence))
+            if habit == "talks" and rng.random() < 0.3:
+                # Talk dressed up as action: the classifier flags it for review.
+                entries.append(checkin_services.EntryInput(
+                    kind="action", text="We will launch the new programme with a kickoff next month.",
+                    happened_on=happened, done_by=owner.display_name, evidence=""))
+            if not entries:
+                entries.append(checkin_services.EntryInput(kind="talk", text=TALK_FOLLOW_UP))
+            submitted_at = datetime.combine(period.due_on, time(7, 0), tzinfo=UTC)
+            checkin_services.submit_checkin(checkin, actor=owner, entries=entries,
+                                            now=submitted_at, today=period.end)
+            if weeks_left > 4:
+                # The CEO has worked through the older flagged entries.
+                for entry in checkin.entries:
+                    if entry.review_state == "pending":
+                        checkin_services.review_entry(entry, actor=users["ceo@example.com"],
+                                                      verdict=entry.suggested_kind,
+                                                      now=submitted_at + timedelta(days=3))
