@@ -18,11 +18,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## run: install, migrate the SQLite database, load the demo once, serve on 127.0.0.1:5000
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
-	$(BIN)/flask --app app demo load --if-empty
+	$(BIN)/flask --app app demo load --if-empty > /dev/null
 	@echo
 	@cat instance/demo-logins.txt 2>/dev/null || true
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@echo "Scheduler running beside it (log: instance/scheduler.log)"
+	@# One scheduler process outside the web server, so the debug reloader
+	@# never starts a second one; it stops with the server.
+	@$(BIN)/flask --app app scheduler run > instance/scheduler.log 2>&1 & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
 
 ## test: install .[dev] and run the whole suite
@@ -34,3 +39,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## bench: generate the large organisation (SQLite), measure it, update README's table (not part of test)
+bench: $(STAMP)
+	$(BIN)/python -m bench.generate --force
+	$(BIN)/python -m bench.run --update-readme

@@ -110,11 +110,15 @@ def register_blueprints(app: Flask) -> None:
     from tracker.behaviours import views as behaviours
     from tracker.checkins import views as checkins
     from tracker.dashboard import views as dashboard
+    from tracker.digests import views as digests
     from tracker.history import models as history_models  # noqa: F401 (registers the table)
     from tracker.initiatives import views as initiatives
     from tracker.metrics import views as metrics
+    from tracker.organisation import views as organisation
+    from tracker.people import views as people
 
-    for module in (auth, accounts, dashboard, initiatives, behaviours, metrics, checkins):
+    for module in (auth, accounts, dashboard, initiatives, behaviours, metrics, checkins,
+                   organisation, digests, people):
         app.register_blueprint(module.bp)
 
 
@@ -128,10 +132,14 @@ def register_cli(app: Flask) -> None:
     from tracker.accounts.cli import users_cli
     from tracker.checkins.cli import classify_command
     from tracker.demo.cli import demo_cli
+    from tracker.digests.cli import digests_cli
+    from tracker.scheduler import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(classify_command)
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(digests_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

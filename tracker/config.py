@@ -27,3 +27,22 @@ WTF_CSRF_TIME_LIMIT = None
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 ORGANISATION_NAME = "Burning Platform Tracker"
+
+# Mail. The file backend writes .eml files into instance/outbox/ so that
+# development needs no mail server; set MAIL_BACKEND=smtp in production.
+MAIL_BACKEND = "file"
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "Burning Platform Tracker <tracker@localhost>"
+MAIL_TIMEOUT = 10
+MAIL_OUTBOX = None  # defaults to instance/outbox
+
+# Where people reach the app: links in emails are built from it.
+PUBLIC_URL = "http://127.0.0.1:5000"
+
+# How often the scheduler runs its jobs, in minutes.
+SCHEDULER_INTERVAL_MINUTES = 5

@@ -26,8 +26,8 @@ def test_demo_metrics_have_a_year_of_readings_moving_both_ways(app, runner):
     with app.app_context():
         metrics = db.session.scalars(select(Metric)).all()
         assert {m.source for m in metrics} == {"customer", "internal", "self"}
-        counts = dict(db.session.execute(
-            select(Reading.metric_id, func.count()).group_by(Reading.metric_id)).tuples().all())
+        counts = dict(tuple(row) for row in db.session.execute(
+            select(Reading.metric_id, func.count()).group_by(Reading.metric_id)).all())
         assert all(counts[m.id] >= 12 for m in metrics)
         moves = []
         for metric in metrics:
@@ -60,3 +60,14 @@ def test_demo_checkin_history_shows_who_acts_and_who_only_talks(app, runner):
         assert talker.actions == 0 and talker.talk >= 5
         flags = {f for r in records.values() for f in r.flags}
         assert {"talk_only", "gone_quiet", "unmeasured", "off_track"} <= flags
+
+
+def test_scheduler_tick_right_after_demo_load_invents_no_missed_history(app, runner):
+    from tracker.checkins.jobs import open_due_checkins
+    from tracker.db import utcnow
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        result = open_due_checkins(utcnow())
+        db.session.rollback()
+    assert result["created_missed"] == 0

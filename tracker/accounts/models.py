@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The weekly digest email; each person can opt out (and back in).
+    digest_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

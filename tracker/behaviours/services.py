@@ -1,6 +1,6 @@
 """Rules for target behaviours. Functions add and flush; the caller commits."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker.accounts.models import User
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
@@ -36,7 +36,11 @@ def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str) -> dict
 
 
 def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
-    query = select(Behaviour.id).where(func.lower(Behaviour.name) == name.lower())
+    # The exact match as well: SQL lower() and Python's disagree outside ASCII
+    # ('İ'), and the unique constraint must never be what catches a duplicate.
+    query = select(Behaviour.id).where(
+        or_(Behaviour.name == name, func.lower(Behaviour.name) == name.lower())
+    )
     if exclude_id is not None:
         query = query.where(Behaviour.id != exclude_id)
     if db.session.scalar(query) is not None:
@@ -71,6 +75,11 @@ def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
     if changes:
         history.record("behaviour", behaviour.id, "updated", "Edited", actor=actor, changes=changes)
     db.session.flush()
+    if "kind" in changes:
+        # Evidence for it now counts the other way in people decisions.
+        from tracker.people.services import refresh_alignment_for_behaviour
+
+        refresh_alignment_for_behaviour(behaviour.id, actor=actor)
 
 
 def behaviours_by_ids(ids) -> list[Behaviour]:

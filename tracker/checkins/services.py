@@ -18,7 +18,7 @@ from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
 from tracker.checkins.periods import CADENCES, Period, period_containing
 from tracker.extensions import db
 from tracker.history import services as history
-from tracker.initiatives.models import Initiative
+from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
 
@@ -35,7 +35,15 @@ REFERENCE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z#])[\w#./:\- ]{3,}$")
 
 
 class CheckInError(Exception):
-    """A check-in rule was broken; the message is fit to show the user."""
+    """A check-in rule was broken; the message is fit to show the user.
+
+    `entry` is the 1-based position of the offending entry in the list given,
+    when one entry is to blame, so a form can mark that row.
+    """
+
+    def __init__(self, message: str, *, entry: int | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
 
 
 class AlreadySubmitted(CheckInError):
@@ -123,42 +131,46 @@ def _existed_since(initiative: Initiative) -> date:
     return min(initiative.start_date, created)
 
 
-def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int) -> dict:
-    """The entry's stored values; CheckInError naming the entry when a rule is broken."""
-    where = f"Entry {number}: "
+def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int | None) -> dict:
+    """The entry's stored values; CheckInError naming entry `number` when a rule is broken."""
+    where = f"Entry {number}: " if number is not None else ""
+
+    def broken(message: str) -> CheckInError:
+        return CheckInError(where + message if where else message[0].upper() + message[1:],
+                            entry=number)
+
     text = (data.text or "").strip()
     if not text:
-        raise CheckInError(where + "say what happened.")
+        raise broken("say what happened.")
     if len(text) > MAX_ENTRY:
-        raise CheckInError(where + f"entries are at most {MAX_ENTRY:,} characters; split it up.")
+        raise broken(f"entries are at most {MAX_ENTRY:,} characters; split it up.")
     if data.kind not in ENTRY_KINDS:
-        raise CheckInError(where + "choose talk or action.")
+        raise broken("choose talk or action.")
     evidence = (data.evidence or "").strip()
     done_by = (data.done_by or "").strip()
     happened_on = data.happened_on
     if data.kind == "action":
         if not isinstance(happened_on, date):
-            raise CheckInError(where + "an action needs the date it happened.")
+            raise broken("an action needs the date it happened.")
         if happened_on > today:
-            raise CheckInError(where + "an action cannot be dated in the future; plans are talk.")
+            raise broken("an action cannot be dated in the future; plans are talk.")
         if happened_on < _existed_since(initiative):
-            raise CheckInError(where + "the action is dated before the initiative existed.")
+            raise broken("the action is dated before the initiative existed.")
         if not done_by:
-            raise CheckInError(where + "say who did it.")
+            raise broken("say who did it.")
         if len(done_by) > 200:
-            raise CheckInError(where + "'done by' is at most 200 characters.")
+            raise broken("'done by' is at most 200 characters.")
         if evidence:
             if len(evidence) > MAX_EVIDENCE:
-                raise CheckInError(where + f"evidence is at most {MAX_EVIDENCE} characters.")
+                raise broken(f"evidence is at most {MAX_EVIDENCE} characters.")
             if evidence_kind(evidence) is None:
-                raise CheckInError(
-                    where + "evidence must be a link (https://…) or a reference such as "
-                    "'contract #4471' or 'PO-2291'.")
+                raise broken("evidence must be a link (https://…) or a reference such as "
+                             "'contract #4471' or 'PO-2291'.")
     else:
         happened_on, done_by, evidence = None, "", ""
     behaviour_id = data.behaviour_id or None
     if behaviour_id is not None and db.session.get(Behaviour, int(behaviour_id)) is None:
-        raise CheckInError(where + "unknown behaviour.")
+        raise broken("unknown behaviour.")
     suggestion = classify(text)
     flagged = suggestion.kind != data.kind
     return {"kind": data.kind, "text": text, "happened_on": happened_on, "done_by": done_by,
@@ -179,13 +191,15 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
         raise AlreadySubmitted("This check-in was already submitted.")
     if checkin.state != "open":
         raise CheckInError("This check-in was missed and is closed; add what happened to the next one.")
-    filled = [e for e in entries if not e.is_blank]
+    # Numbered by position in the list given, blank rows included, so
+    # "Entry 3" is the third row of the form the owner filled in.
+    filled = [(number, e) for number, e in enumerate(entries, start=1) if not e.is_blank]
     if not filled:
         raise CheckInError("An empty check-in says nothing: add at least one entry, talk or action.")
     if len(filled) > MAX_ENTRIES:
         raise CheckInError(f"At most {MAX_ENTRIES} entries per check-in.")
-    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=i)
-               for i, e in enumerate(filled, start=1)]
+    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=number)
+               for number, e in filled]
     # The state changes only if it is still open: of two concurrent submits
     # (double click, two tabs) exactly one updates a row.
     result = db.session.execute(
@@ -238,7 +252,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
             raise CheckInError("That entry is not part of this check-in.")
         if db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
             raise CheckInError("That entry was already amended; amend the amendment instead.")
-    values = _clean_entry(data, checkin.initiative, today=today, number=1)
+    values = _clean_entry(data, checkin.initiative, today=today, number=None)
     entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
                   amends_id=original.id if original else None, amendment_note=note, **values)
     db.session.add(entry)
@@ -275,7 +289,8 @@ def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> N
 def get_checkin_for_page(checkin_id: int) -> CheckIn | None:
     return db.session.scalar(
         select(CheckIn).where(CheckIn.id == checkin_id).options(
-            selectinload(CheckIn.initiative).selectinload(Initiative.metric_links),
+            selectinload(CheckIn.initiative).selectinload(Initiative.metric_links)
+            .selectinload(InitiativeMetric.metric).selectinload(Metric.owner),
             selectinload(CheckIn.initiative).selectinload(Initiative.owner),
             selectinload(CheckIn.entries).selectinload(Entry.created_by),
             selectinload(CheckIn.entries).selectinload(Entry.behaviour),
@@ -304,3 +319,18 @@ def review_queue(limit: int = 200) -> list[Entry]:
                  .selectinload(Initiative.owner), selectinload(Entry.created_by))
         .order_by(Entry.created_at, Entry.id).limit(limit)
     ))
+
+
+def recent_checkins(initiative_id: int, limit: int = 26) -> list[CheckIn]:
+    """The initiative's latest check-ins with their entries, newest first: two queries."""
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.initiative_id == initiative_id)
+        .options(selectinload(CheckIn.entries))
+        .order_by(CheckIn.period_start.desc()).limit(limit)
+    ))
+
+
+def standing_entries(checkin: CheckIn) -> list[Entry]:
+    """The entries that count: amended ones give way to their amendments."""
+    superseded = {e.amends_id for e in checkin.entries if e.amends_id}
+    return [e for e in checkin.entries if e.id not in superseded]

@@ -1,9 +1,430 @@
-from flask_login import login_required
+"""Check-in pages: my check-ins, one check-in (submit, amend), the review
+queue and the say/do pages. Thin: the rules live in `services` and `saydo`."""
 
-from tracker.checkins import bp, models  # noqa: F401
+from collections import Counter
+from dataclasses import dataclass, field
 
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+from wtforms.fields import SelectChoice
+
+from tracker.accounts.models import Department, User
+from tracker.auth.permissions import ensure, role_required
+from tracker.behaviours.models import Behaviour
+from tracker.checkins import bp, saydo, services
+from tracker.checkins.classifier import classify
+from tracker.checkins.forms import DEFAULT_ROWS, AmendForm, CheckInForm, ReviewForm, behaviour_choices
+from tracker.checkins.models import Entry
+from tracker.checkins.periods import Period
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+from tracker.metrics.services import can_record_reading
+
+# Postgres integers stop here; a larger id in a URL is simply not found.
+ID = "int(max=2147483647)"
+# Initiatives with a say/do record: those that report, or have reported.
+SAYDO_STATUSES = ("announced", "in_progress", "done")
+MAX_CLASSIFY = 5000
+ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
+
+
+@bp.app_context_processor
+def saydo_words() -> dict:
+    """The say/do wording, for `checkins/_saydo.html` wherever it is included."""
+    return {"saydo_flag_text": saydo.FLAG_TEXT, "saydo_flag_why": saydo.FLAG_WHY,
+            "saydo_explanation": saydo.EXPLANATION}
+
+
+@bp.app_template_filter("checkin_period")
+def checkin_period(checkin) -> str:
+    """'02 Mar – 08 Mar 2026', or 'March 2026' for a monthly check-in."""
+    return Period(checkin.period_start, checkin.period_end, checkin.due_on).label
+
+
+def initiative_url(initiative_id: int) -> str | None:
+    """The initiative's page, or None while the initiatives pages do not offer one."""
+    try:
+        return url_for("initiatives.detail", initiative_id=initiative_id)
+    except BuildError:
+        return None
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+# --- my check-ins ------------------------------------------------------------
 
 @bp.get("/")
 @login_required
 def mine():
-    return "placeholder"
+    checkins = services.checkins_for_owner(_actor())
+    today = current_user.local_date(utcnow())
+    return render_template(
+        "checkins/mine.html",
+        open_checkins=[c for c in checkins if c.state == "open"],
+        closed_checkins=[c for c in checkins if c.state != "open"],
+        today=today,
+    )
+
+
+# --- one check-in ------------------------------------------------------------
+
+def _checkin_or_404(checkin_id: int):
+    checkin = services.get_checkin_for_page(checkin_id)
+    if checkin is None:
+        abort(404)
+    return checkin
+
+
+@dataclass
+class Thread:
+    """An entry as first reported and the amendments that replaced it, in order."""
+
+    original: Entry
+    amendments: list[Entry] = field(default_factory=list)
+
+    @property
+    def current(self) -> Entry:
+        return self.amendments[-1] if self.amendments else self.original
+
+    @property
+    def added_later(self) -> bool:
+        return self.original.is_amendment
+
+
+def entry_threads(entries: list[Entry]) -> list[Thread]:
+    """Group entries so each amendment sits under the entry it corrects."""
+    replacing = {e.amends_id: e for e in entries if e.amends_id is not None}
+    threads = []
+    for entry in entries:
+        if entry.amends_id is not None:
+            continue
+        thread = Thread(entry)
+        seen = {entry.id}
+        while thread.current.id in replacing and replacing[thread.current.id].id not in seen:
+            thread.amendments.append(replacing[thread.current.id])
+            seen.add(thread.current.id)
+        threads.append(thread)
+    return threads
+
+
+def _behaviours() -> list[Behaviour]:
+    return list(db.session.scalars(select(Behaviour).order_by(Behaviour.name)))
+
+
+def _metric_rows(checkin, user: User):
+    """(metric, recordable) for each metric linked to the initiative."""
+    return [(link.metric, can_record_reading(user, link.metric))
+            for link in checkin.initiative.metric_links]
+
+
+def _blank_checkin_form(checkin, user: User, rows: int) -> CheckInForm:
+    today = user.local_date(utcnow())
+    owner_name = checkin.initiative.owner.display_name
+    return CheckInForm(data={
+        "entries": [{"done_by": owner_name} for _ in range(rows)],
+        "readings": [{"metric_id": metric.id, "observed_on": today}
+                     for metric, recordable in _metric_rows(checkin, user) if recordable],
+    })
+
+
+def _amend_form(checkin, threads: list[Thread], behaviours, *, formdata: bool) -> AmendForm:
+    kwargs = {} if formdata else {"done_by": checkin.initiative.owner.display_name}
+    form = AmendForm(**kwargs)
+    choices = [SelectChoice(0, "None: add an entry that was left out")]
+    for number, thread in enumerate(threads, start=1):
+        current = thread.current
+        text = current.text if len(current.text) <= 70 else current.text[:67] + "…"
+        choices.append(SelectChoice(current.id, f"Entry {number} ({current.effective_kind}): {text}"))
+    form.amends_id.choices = choices
+    form.amends_id.validate_choice = False  # the service says why an entry cannot be amended
+    form.behaviour_id.choices = behaviour_choices(behaviours)
+    return form
+
+
+def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: AmendForm | None = None,
+                    suggestions: dict | None = None, row_errors: dict | None = None,
+                    behaviours=None):
+    user = _actor()
+    can_report = services.can_report(user, checkin)
+    if behaviours is None:
+        # Only the owner's forms offer behaviours; readers need no query for them.
+        behaviours = _behaviours() if can_report and checkin.state != "missed" else []
+    threads = entry_threads(checkin.entries)
+    if checkin.state == "open" and can_report and form is None:
+        form = _blank_checkin_form(checkin, user, DEFAULT_ROWS)
+    if form is not None:
+        form.set_behaviour_choices(behaviour_choices(behaviours))
+    if checkin.state == "submitted" and can_report and amend_form is None:
+        amend_form = _amend_form(checkin, threads, behaviours, formdata=False)
+    today = user.local_date(utcnow())
+    metric_rows = _metric_rows(checkin, user)
+    return render_template(
+        "checkins/detail.html",
+        checkin=checkin,
+        initiative=checkin.initiative,
+        initiative_url=initiative_url(checkin.initiative_id),
+        threads=threads,
+        can_report=can_report,
+        form=form if checkin.state == "open" and can_report else None,
+        amend_form=amend_form if checkin.state == "submitted" and can_report else None,
+        suggestions=suggestions or {},
+        row_errors=row_errors or {},
+        metrics={metric.id: metric for metric, _ in metric_rows},
+        unrecordable=[metric for metric, recordable in metric_rows if not recordable],
+        evidence_kind=services.evidence_kind,
+        today=today,
+        more_rows=min(len(form.entries) + DEFAULT_ROWS, services.MAX_ENTRIES) if form else None,
+    )
+
+
+@bp.get(f"/<{ID}:checkin_id>")
+@login_required
+def detail(checkin_id: int):
+    """Anyone signed in may read a check-in; only the owner gets the forms."""
+    checkin = _checkin_or_404(checkin_id)
+    form = None
+    if checkin.state == "open" and services.can_report(_actor(), checkin):
+        rows = request.args.get("rows", DEFAULT_ROWS, type=int)
+        rows = max(1, min(rows, services.MAX_ENTRIES))
+        form = _blank_checkin_form(checkin, _actor(), rows)
+    return _render_checkin(checkin, form=form)
+
+
+def _posted_checkin_form(checkin, behaviours) -> CheckInForm:
+    form = CheckInForm()
+    form.set_behaviour_choices(behaviour_choices(behaviours))
+    return form
+
+
+def _closed_redirect(checkin):
+    """Where a post to a check-in that is no longer open ends up, with why."""
+    if checkin.state == "submitted":
+        flash(ALREADY_SUBMITTED, "info")
+    else:
+        flash("This check-in was missed and is closed; add what happened to the next one.", "error")
+    return redirect(url_for("checkins.detail", checkin_id=checkin.id))
+
+
+@bp.post(f"/<{ID}:checkin_id>/preview")
+@login_required
+def preview(checkin_id: int):
+    """Suggest talk or action for every filled row and show the form again. Stores nothing."""
+    checkin = _checkin_or_404(checkin_id)
+    ensure(services.can_report(_actor(), checkin))
+    if checkin.state != "open":
+        return _closed_redirect(checkin)
+    behaviours = _behaviours()
+    form = _posted_checkin_form(checkin, behaviours)
+    form.validate_on_submit()
+    if "add_row" in request.form and len(form.entries) < services.MAX_ENTRIES:
+        form.entries.append_entry({"done_by": checkin.initiative.owner.display_name})
+        form.set_behaviour_choices(behaviour_choices(behaviours))
+    return _render_checkin(checkin, form=form, suggestions=_suggestions(form), behaviours=behaviours)
+
+
+def _suggestions(form: CheckInForm) -> dict:
+    """{row index: Classification} for every filled row of a sensible length."""
+    return {
+        index: classify(row.form.text.data)
+        for index, row in enumerate(form.entries)
+        if not row.form.is_blank and len(row.form.text.data) <= services.MAX_ENTRY
+    }
+
+
+@bp.post(f"/<{ID}:checkin_id>/submit")
+@login_required
+def submit(checkin_id: int):
+    checkin = _checkin_or_404(checkin_id)
+    actor = _actor()
+    ensure(services.can_report(actor, checkin))
+    if checkin.state != "open":
+        return _closed_redirect(checkin)
+    behaviours = _behaviours()
+    form = _posted_checkin_form(checkin, behaviours)
+    row_errors = {}
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            services.submit_checkin(checkin, actor=actor, entries=form.entry_inputs(),
+                                    readings=form.reading_inputs(), now=now,
+                                    today=actor.local_date(now))
+        except services.AlreadySubmitted:
+            db.session.rollback()
+            flash(ALREADY_SUBMITTED, "info")
+            return redirect(url_for("checkins.detail", checkin_id=checkin_id))
+        except services.CheckInError as e:
+            db.session.rollback()
+            form.form_errors.append(f"Nothing was submitted. {e}")
+            if e.entry is not None:
+                row_errors[e.entry - 1] = str(e)
+        else:
+            db.session.commit()
+            flash("Check-in submitted. Thank you: talk and action are counted apart.", "success")
+            return redirect(url_for("checkins.detail", checkin_id=checkin_id))
+    else:
+        form.form_errors.append("Nothing was submitted: fix what is marked below.")
+    return _render_checkin(checkin, form=form, row_errors=row_errors, suggestions=_suggestions(form),
+                           behaviours=behaviours)
+
+
+@bp.post(f"/<{ID}:checkin_id>/amend")
+@login_required
+def amend(checkin_id: int):
+    checkin = _checkin_or_404(checkin_id)
+    actor = _actor()
+    ensure(services.can_report(actor, checkin))
+    if checkin.state != "submitted":
+        flash("Only a submitted check-in is amended; an open one is simply submitted.", "error")
+        return redirect(url_for("checkins.detail", checkin_id=checkin_id))
+    behaviours = _behaviours()
+    form = _amend_form(checkin, entry_threads(checkin.entries), behaviours, formdata=True)
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            entry = services.amend(checkin, actor=actor, data=form.to_input(), note=form.note.data,
+                                   amends_id=form.amends_id.data or None, now=now,
+                                   today=actor.local_date(now))
+        except services.CheckInError as e:
+            db.session.rollback()
+            form.form_errors.append(f"Nothing was amended. {e}")
+        else:
+            db.session.commit()
+            flash("Amendment added. The original stays visible beside it.", "success")
+            return redirect(url_for("checkins.detail", checkin_id=checkin_id, _anchor=f"entry-{entry.id}"))
+    else:
+        form.form_errors.append("Nothing was amended: fix what is marked below.")
+    return _render_checkin(checkin, amend_form=form, behaviours=behaviours)
+
+
+@bp.post("/classify")
+def classify_text():
+    """The live suggestion: JSON {"text": ...} in, {"kind", "reasons"} out."""
+    if not current_user.is_authenticated:
+        return jsonify(error="Sign in first."), 401
+    payload = request.get_json(silent=True)
+    text = payload.get("text") if isinstance(payload, dict) else None
+    if not isinstance(text, str):
+        return jsonify(error='Send JSON like {"text": "what happened"}.'), 400
+    if len(text) > MAX_CLASSIFY:
+        return jsonify(error=f"At most {MAX_CLASSIFY:,} characters."), 400
+    suggestion = classify(text)
+    return jsonify(kind=suggestion.kind, reasons=list(suggestion.reasons))
+
+
+# --- review queue ------------------------------------------------------------
+
+@bp.get("/review")
+@role_required("admin", "executive")
+def review():
+    return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm(),
+                           initiative_url=initiative_url)
+
+
+@bp.post(f"/entries/<{ID}:entry_id>/review")
+@role_required("admin", "executive")
+def review_entry(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.review_entry(entry, actor=_actor(), verdict=form.verdict.data, now=utcnow())
+        except services.CheckInError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            what = "confirmed" if entry.review_state == "confirmed" else "reclassified"
+            flash(f"Entry {what}: it counts as {entry.effective_kind}.", "success")
+    else:
+        flash("Choose: confirm the owner's choice, count as talk, or count as action.", "error")
+    return redirect(url_for("checkins.review"))
+
+
+# --- say/do ------------------------------------------------------------------
+
+@dataclass
+class SayDoRow:
+    """One owner or department on the overview, with the sum of their initiatives."""
+
+    name: str
+    url: str | None
+    record: saydo.SayDo
+    initiatives: int = 0
+
+    @property
+    def flag_counts(self) -> list[tuple[str, int]]:
+        return sorted(Counter(self.record.flags).items(), key=lambda kv: list(saydo.FLAG_TEXT).index(kv[0]))
+
+
+def _tracked_initiatives(*where) -> list[Initiative]:
+    return list(db.session.scalars(
+        select(Initiative).where(Initiative.status.in_(SAYDO_STATUSES), *where)
+        .options(selectinload(Initiative.owner), selectinload(Initiative.department))
+        .order_by(Initiative.title, Initiative.id)
+    ))
+
+
+def _rank(rows: list[SayDoRow]) -> list[SayDoRow]:
+    """Highest say/do ratio first; nothing reported last."""
+    return sorted(rows, key=lambda r: (r.record.ratio is None, -(r.record.ratio or 0), r.name.lower()))
+
+
+def _grouped(initiatives, records, key) -> list[SayDoRow]:
+    groups: dict = {}
+    for initiative in initiatives:
+        name, url = key(initiative)
+        row = groups.setdefault((name, url), SayDoRow(name, url, saydo.SayDo()))
+        row.record.add(records[initiative.id])
+        row.record.flags.extend(records[initiative.id].flags)
+        row.initiatives += 1
+    return _rank(list(groups.values()))
+
+
+@bp.get("/saydo")
+@login_required
+def saydo_overview():
+    initiatives = _tracked_initiatives()
+    records = saydo.records_for(initiatives, today=current_user.local_date(utcnow()))
+    owners = _grouped(initiatives, records, lambda i: (
+        i.owner.display_name, url_for("checkins.saydo_owner", user_id=i.owner_id)))
+    departments = _grouped(initiatives, records, lambda i: (
+        (i.department.name, url_for("checkins.saydo_department", department_id=i.department_id))
+        if i.department else ("No department", None)))
+    return render_template("checkins/saydo.html", owners=owners, departments=departments,
+                           shown_flags=_shown_flags(records.values()))
+
+
+def _shown_flags(records) -> list[str]:
+    present = {flag for record in records for flag in record.flags}
+    return [flag for flag in saydo.FLAG_TEXT if flag in present]
+
+
+def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
+    records = saydo.records_for(initiatives, today=current_user.local_date(utcnow()))
+    return render_template(
+        "checkins/saydo_detail.html", title=title, subtitle=subtitle,
+        rows=[(i, records[i.id]) for i in initiatives], total=saydo.totals(records.values()),
+        shown_flags=_shown_flags(records.values()), initiative_url=initiative_url,
+    )
+
+
+@bp.get(f"/saydo/owners/<{ID}:user_id>")
+@login_required
+def saydo_owner(user_id: int):
+    owner = db.get_or_404(User, user_id)
+    return _saydo_page(owner.display_name, "Initiatives owned",
+                       _tracked_initiatives(Initiative.owner_id == owner.id))
+
+
+@bp.get(f"/saydo/departments/<{ID}:department_id>")
+@login_required
+def saydo_department(department_id: int):
+    department = db.get_or_404(Department, department_id)
+    return _saydo_page(department.name, "Initiatives in the department",
+                       _tracked_initiatives(Initiative.department_id == department.id))

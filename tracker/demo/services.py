@@ -4,6 +4,7 @@ import math
 import random
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -22,6 +23,8 @@ from tracker.initiatives import services as initiative_services
 from tracker.initiatives.models import Initiative
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric, Reading
+from tracker.organisation.models import OrgSettings
+from tracker.people.demo import load_demo_people
 
 
 def database_has_data() -> bool:
@@ -63,13 +66,18 @@ def erase_everything() -> None:
 def load_demo(now: datetime) -> list[tuple[str, str, str]]:
     """Create the demo organisation as of `now`; return (role, email, password)
     per login. Passwords are random on every load: no credential lives in the code."""
+    db.session.add(OrgSettings(id=1, timezone=DEMO_TZ.key, default_cadence="weekly",
+                               default_weekday=4, grace_days=2, reminder_hour=9, digest_weekday=0,
+                               digest_hour=8))
     logins, users = _people()
     behaviours = _behaviours(users["ceo@example.com"])
-    today = now.date()
+    today = now.astimezone(DEMO_TZ).date()
     rng = random.Random(20261123)
     metrics = _metrics(users, behaviours, today, rng)
     initiatives = _initiatives(users, behaviours, metrics, today)
     _checkin_history(initiatives, users, now, rng)
+    load_demo_people(users=users, behaviours=behaviours, initiatives=initiatives, today=today,
+                     rng=random.Random(20261124))
     return logins
 
 
@@ -188,11 +196,12 @@ def _initiatives(users, behaviours, metrics, today: date) -> list[Initiative]:
                 "abandoned": ["announced", "abandoned"]}[status]
         for step in path:
             initiative_services.change_status(initiative, actor=executive, status=step,
-                                              reason=abandon_reason)
+                                              reason=abandon_reason, today=initiative.start_date)
         created.append(initiative)
     return created
 
 
+DEMO_TZ = ZoneInfo("Australia/Sydney")
 TALK_FOLLOW_UP = "Updated the leadership team on progress."
 
 
@@ -201,7 +210,7 @@ def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now:
     """Sixteen weeks of weekly check-ins for every active initiative: the
     current one open, the rest submitted or missed according to the owner's
     habit, so the say/do record tells who acts and who only talks."""
-    today = now.date()
+    today = now.astimezone(DEMO_TZ).date()
     by_id = {u.id: u for u in users.values()}
     for initiative in initiatives:
         if initiative.status not in ("announced", "in_progress"):
@@ -210,6 +219,8 @@ def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now:
         habit = content.OWNER_HABITS.get(owner.email, "mixed")
         cadence, weekday = checkin_services.schedule_for(initiative)
         first = max(initiative.start_date, today - timedelta(weeks=16))
+        # The tracker has been recording since then: the scheduler starts there too.
+        initiative.active_since = first
         periods = periods_between(first, today, cadence, weekday)
         actions = list(content.ACTION_LINES.get(initiative.title, ()))
         for index, period in enumerate(periods):

@@ -68,6 +68,8 @@ class Initiative(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # When it last became announced or in progress: check-ins start then.
+    active_since: Mapped[date | None] = mapped_column(Date)
     # Check-in schedule; None means the organisation's default.
     checkin_cadence: Mapped[str | None] = mapped_column(String(12))
     checkin_weekday: Mapped[int | None]

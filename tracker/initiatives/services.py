@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
+from tracker.checkins.periods import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import (
@@ -21,7 +22,7 @@ from tracker.metrics.models import Metric
 
 MAX_TEXT = 20_000
 HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
-                  "department_id", "start_date", "due_date")
+                  "department_id", "start_date", "due_date", "checkin_cadence", "checkin_weekday")
 
 # Where each status may go next. Done and abandoned are final: a revived
 # initiative is a new move, logged as such.
@@ -60,6 +61,8 @@ class InitiativeInput:
     department_id: int | None = None
     due_date: date | None = None
     behaviour_ids: tuple[int, ...] = field(default_factory=tuple)
+    checkin_cadence: str | None = None
+    checkin_weekday: int | None = None
 
 
 def _active_user(user_id, label: str) -> User:
@@ -101,7 +104,12 @@ def _validate(data: InitiativeInput, actor: User) -> dict:
         behaviours = behaviours_by_ids(data.behaviour_ids)
     except BehaviourError as e:
         raise InitiativeError(str(e)) from None
-    return {"title": title, "kind": data.kind, "burning_platform": statement,
+    if data.checkin_cadence not in (None, *CADENCES):
+        raise InitiativeError("Check-ins are weekly, fortnightly or monthly.")
+    if data.checkin_weekday is not None and data.checkin_weekday not in range(7):
+        raise InitiativeError("Choose a weekday for check-ins.")
+    return {"checkin_cadence": data.checkin_cadence, "checkin_weekday": data.checkin_weekday,
+            "title": title, "kind": data.kind, "burning_platform": statement,
             "description": (data.description or "").strip(), "owner": owner, "sponsor": sponsor,
             "department": department, "start_date": data.start_date, "due_date": data.due_date,
             "behaviours": behaviours}
@@ -138,8 +146,10 @@ def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeIn
         history.record("initiative", initiative.id, "updated", "Edited", actor=actor, changes=changes)
 
 
-def change_status(initiative: Initiative, *, actor: User, status: str, reason: str = "") -> None:
-    """Move to `status` if the transition makes sense; abandoning needs a reason."""
+def change_status(initiative: Initiative, *, actor: User, status: str, reason: str = "",
+                  today: date | None = None) -> None:
+    """Move to `status` if the transition makes sense; abandoning needs a reason.
+    Becoming active (announced or in progress) starts the check-ins from `today`."""
     if not can_edit_initiative(actor, initiative):
         raise InitiativeError("You can only change the status of initiatives you own.")
     if status not in STATUSES:
@@ -158,6 +168,8 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
         initiative.abandon_reason = reason
     old = initiative.status
     initiative.status = status
+    if status in ACTIVE_STATUSES and old not in ACTIVE_STATUSES:
+        initiative.active_since = today or date.today()
     db.session.flush()
     history.record("initiative", initiative.id, "status",
                    f"Status {STATUSES[old]} → {STATUSES[status]}", actor=actor,

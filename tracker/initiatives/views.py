@@ -1,9 +1,371 @@
-from flask_login import login_required
+"""Initiative pages: the list, one initiative, and the forms that change it."""
 
-from tracker.initiatives import bp, models  # noqa: F401
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker import charts
+from tracker.accounts.forms import EmptyForm
+from tracker.accounts.models import Department, User
+from tracker.auth.permissions import ensure
+from tracker.behaviours.models import Behaviour
+from tracker.checkins import saydo
+from tracker.checkins import services as checkin_services
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.initiatives import bp
+from tracker.initiatives import services as initiatives
+from tracker.initiatives.forms import (
+    SORT_LABELS,
+    InitiativeForm,
+    LinkMetricForm,
+    StatusForm,
+    filters_from_args,
+    page_from_args,
+)
+from tracker.initiatives.models import (
+    EXPECTED_DIRECTIONS,
+    INITIATIVE_KINDS,
+    STATUSES,
+    Initiative,
+    InitiativeMetric,
+)
+from tracker.metrics.models import Metric, Reading
+from tracker.metrics.services import readings_for
+from tracker.people import services as people_services
+from tracker.people.services import decision_counts_for_initiatives
+
+PER_PAGE = 50
+TIMELINE_LIMIT = 100
+# Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
+ID = "int(max=2147483647)"
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _get_or_404(initiative_id: int) -> Initiative:
+    initiative = initiatives.get_initiative_for_page(initiative_id)
+    if initiative is None:
+        abort(404)
+    return initiative
 
 
 @bp.get("/")
 @login_required
 def index():
-    return "placeholder"
+    filters = filters_from_args(request.args)
+    page = db.paginate(initiatives.list_query(filters), page=page_from_args(request.args),
+                       per_page=PER_PAGE, error_out=False)
+    owners = db.session.scalars(
+        select(User).where(User.id.in_(select(Initiative.owner_id))).order_by(User.display_name)
+    ).all()
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    # Page links keep the filters that were understood, and only those.
+    args = {k: v for k, v in (("status", filters.status), ("kind", filters.kind),
+                              ("department_id", filters.department_id),
+                              ("owner_id", filters.owner_id),
+                              ("unmeasured", 1 if filters.unmeasured else None),
+                              ("sort", filters.sort if filters.sort != "updated" else None)) if v}
+    return render_template(
+        "initiatives/list.html", page=page, filters=filters, owners=owners,
+        departments=departments, kinds=INITIATIVE_KINDS, statuses=STATUSES, sorts=SORT_LABELS,
+        args=args,
+    )
+
+
+def _form_choices(form: InitiativeForm) -> None:
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.display_name)
+    ).all()
+    leaders = [u for u in users if initiatives.is_leader(u)]
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    behaviours = db.session.scalars(select(Behaviour).order_by(Behaviour.name)).all()
+    form.set_choices(users, leaders, departments, behaviours)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = InitiativeForm()
+    _form_choices(form)
+    if not form.is_submitted():
+        form.owner_id.data = current_user.id
+        form.department_id.data = current_user.department_id or 0
+        form.start_date.data = current_user.local_date(utcnow())
+    if form.validate_on_submit():
+        try:
+            initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input())
+        except initiatives.InitiativeError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"Logged {initiative.title}. Link a metric: until then it is still talk.",
+                  "success")
+            return redirect(url_for("initiatives.detail", initiative_id=initiative.id))
+    return render_template("initiatives/form.html", form=form, initiative=None)
+
+
+@bp.route(f"/<{ID}:initiative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(initiative_id: int):
+    initiative = _get_or_404(initiative_id)
+    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    form = InitiativeForm(obj=initiative)
+    _form_choices(form)
+    if not form.is_submitted():
+        form.sponsor_id.data = initiative.sponsor_id or 0
+        form.department_id.data = initiative.department_id or 0
+        form.behaviour_ids.data = [b.id for b in initiative.behaviours]
+    if form.validate_on_submit():
+        try:
+            initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input())
+        except initiatives.InitiativeError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+    return render_template("initiatives/form.html", form=form, initiative=initiative)
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the timeline: something done (an event) or something seen (a reading)."""
+
+    day: date
+    kind: str  # "event" or "reading"
+    label: str
+    text: str
+    detail: str = ""
+    movement: str = ""  # for readings: "toward" or "away" from the target, or ""
+    order: float = 0.0
+
+
+def _unit_suffix(unit: str) -> str:
+    return unit if unit.startswith("%") or not unit else f" {unit}"
+
+
+def _quantity(value: float, unit: str) -> str:
+    """"80%", "12 days": a number for people, with its unit."""
+    return charts.format_number(value) + _unit_suffix(unit)
+
+
+def _signed(value: float, unit: str) -> str:
+    """A change: "+3%", "-2 days"."""
+    return ("+" if value > 0 else "") + _quantity(value, unit)
+
+
+def _movement(metric: Metric, previous: float | None, value: float) -> str:
+    if previous is None or value == previous:
+        return ""
+    better = value > previous if metric.direction == "higher" else value < previous
+    return "toward" if better else "away"
+
+
+# A plain word per kind of event. Never "done": a check-in full of talk is not progress.
+EVENT_LABELS = {"created": "Logged", "updated": "Edited", "status": "Status",
+                "metric linked": "Metric", "metric unlinked": "Metric", "check-in": "Check-in",
+                "amendment": "Check-in", "review": "Review"}
+
+
+def _event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+def build_timeline(events, links, readings: dict[int, list[Reading]], day_of,
+                   limit: int = TIMELINE_LIMIT, actions=()) -> tuple[list[TimelineEntry], int]:
+    """History events and metric readings in one list, newest first, so the
+    acts that came before a metric moved are read next to the move. Returns
+    the newest `limit` entries and how many there are in all. `day_of` turns
+    an event's UTC time into the reader's calendar day."""
+    entries = [TimelineEntry(day=day_of(e.at), kind="event", label=_event_label(e.action),
+                             text=e.summary,
+                             detail=e.actor.display_name if e.actor else "System",
+                             order=e.at.timestamp())
+               for e in events]
+    entries += [TimelineEntry(day=a.happened_on, kind="event", label="Action",
+                              text=a.text, detail=(a.done_by + (" · " + a.evidence if a.evidence
+                                                                else " · no evidence")),
+                              order=a.created_at.timestamp())
+                for a in actions if a.happened_on]
+    for link in links:
+        metric, previous = link.metric, None
+        for reading in readings.get(link.metric_id, []):
+            text = f"{metric.name}: {_quantity(reading.value, metric.unit)}"
+            if previous is not None:
+                text += f" ({_signed(reading.value - previous, metric.unit)})"
+            entries.append(TimelineEntry(
+                day=reading.observed_on, kind="reading", label="Reading", text=text,
+                detail=reading.note,
+                movement=_movement(metric, previous, reading.value),
+            ))
+            previous = reading.value
+    # On one day, what was done is listed above what was observed.
+    entries.sort(key=lambda e: (e.day, e.kind == "event", e.order), reverse=True)
+    return entries[:limit], len(entries)
+
+
+@dataclass
+class LinkedMetric:
+    """A linked metric as the page shows it."""
+
+    link: InitiativeMetric
+    readings: list[Reading]
+    chart: str
+    markers: list[tuple[date, str]]
+    moved: float | None  # change from the last reading at or before the start to the latest
+
+    @property
+    def latest(self) -> Reading | None:
+        return self.readings[-1] if self.readings else None
+
+
+def _linked_metrics(initiative: Initiative, readings: dict[int, list[Reading]],
+                    events, day_of, actions) -> list[LinkedMetric]:
+    markers = [(initiative.start_date, f"start of {initiative.title}")]
+    markers += [(day_of(e.at), e.summary) for e in events if e.action == "status"]
+    # The acts, on the metric charts: did the numbers move after them?
+    markers += [(a.happened_on, "action: " + _shorten(a.text)) for a in actions if a.happened_on]
+    out = []
+    for link in initiative.metric_links:
+        metric, series = link.metric, readings.get(link.metric_id, [])
+        sign = 1 if link.expected_direction == "increase" else -1
+        expected = f"expected {_signed(sign * link.expected_amount, metric.unit)}"
+        marked = sorted([*markers, (link.expected_by, expected)], key=lambda m: m[0])
+        chart = charts.line_chart(
+            f"metric-chart-{link.id}", metric.name, [(r.observed_on, r.value) for r in series],
+            unit=metric.unit, baseline=metric.baseline, target=metric.target,
+            target_date=metric.target_date, markers=marked,
+        )
+        before = [r for r in series if r.observed_on <= initiative.start_date]
+        reference = before[-1].value if before else metric.baseline
+        moved = series[-1].value - reference if series else None
+        out.append(LinkedMetric(link=link, readings=series, chart=chart, markers=marked,
+                                moved=moved))
+    return out
+
+
+def _kind_counts(checkin) -> dict[str, int]:
+    counts = {"action": 0, "talk": 0}
+    for entry in checkin_services.standing_entries(checkin):
+        counts[entry.effective_kind] += 1
+    return counts
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = None,
+                 link_form: LinkMetricForm | None = None):
+    """The detail page, with blank forms unless the caller passes ones with errors."""
+    events = history.events_for("initiative", initiative.id)
+    readings = readings_for(link.metric_id for link in initiative.metric_links)
+    day_of = _actor().local_date
+    checkins = checkin_services.recent_checkins(initiative.id)
+    actions = [e for c in checkins for e in checkin_services.standing_entries(c)
+               if c.state == "submitted" and e.effective_kind == "action"]
+    timeline, timeline_total = build_timeline(events, initiative.metric_links, readings, day_of,
+                                              actions=actions)
+    record = saydo.records_for([initiative], today=day_of(utcnow()))[initiative.id]
+    decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
+    decisions = (people_services.decisions_for_initiative(initiative.id)
+                 if decision_count and people_services.can_read_people(_actor()) else [])
+    can_edit = initiatives.can_edit_initiative(_actor(), initiative)
+    if can_edit:
+        status_form = status_form or StatusForm(formdata=None)
+        status_form.offer(initiative.status, initiatives.TRANSITIONS)
+        link_form = link_form or LinkMetricForm(formdata=None)
+        linked = [link.metric_id for link in initiative.metric_links]
+        link_form.set_metrics(db.session.scalars(
+            select(Metric).where(Metric.id.not_in(linked)).order_by(Metric.name)
+        ).all())
+        if link_form.expected_by.data is None and initiative.due_date:
+            link_form.expected_by.data = initiative.due_date
+    return render_template(
+        "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline,
+        timeline_total=timeline_total,
+        metrics=_linked_metrics(initiative, readings, events, day_of, actions),
+        record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
+        checkin_counts={c.id: _kind_counts(c) for c in checkins[:8]},
+        can_edit=can_edit, status_form=status_form, link_form=link_form, button=EmptyForm(),
+        directions=EXPECTED_DIRECTIONS, signed=_signed, quantity=_quantity,
+    )
+
+
+@bp.get(f"/<{ID}:initiative_id>")
+@login_required
+def detail(initiative_id: int):
+    return _detail_page(_get_or_404(initiative_id))
+
+
+@bp.post(f"/<{ID}:initiative_id>/status")
+@login_required
+def change_status(initiative_id: int):
+    initiative = _get_or_404(initiative_id)
+    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    form = StatusForm()
+    if form.validate_on_submit():
+        new_status = form.status.data
+        try:
+            initiatives.change_status(initiative, actor=_actor(), status=new_status,
+                                      reason=form.reason.data or "",
+                                      today=current_user.local_date(utcnow()))
+        except initiatives.InitiativeError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"The initiative is now {STATUSES[new_status].lower()}.", "success")
+            return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
+    return _detail_page(_get_or_404(initiative_id), status_form=form)
+
+
+@bp.post(f"/<{ID}:initiative_id>/metrics")
+@login_required
+def link_metric(initiative_id: int):
+    initiative = _get_or_404(initiative_id)
+    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    form = LinkMetricForm()
+    if form.validate_on_submit():
+        try:
+            link = initiatives.link_metric(
+                initiative, actor=_actor(), metric_id=form.metric_id.data,
+                expected_direction=form.expected_direction.data,
+                expected_amount=form.expected_amount.data.strip(),
+                expected_by=form.expected_by.data,
+            )
+        except initiatives.InitiativeError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"Linked {link.metric.name}.", "success")
+            return redirect(url_for("initiatives.detail", initiative_id=initiative_id,
+                                    _anchor="metrics"))
+    return _detail_page(_get_or_404(initiative_id), link_form=form)
+
+
+@bp.post(f"/<{ID}:initiative_id>/metrics/<{ID}:link_id>/delete")
+@login_required
+def unlink_metric(initiative_id: int, link_id: int):
+    initiative = _get_or_404(initiative_id)
+    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    if EmptyForm().validate_on_submit():
+        try:
+            initiatives.unlink_metric(initiative, actor=_actor(), link_id=link_id)
+        except initiatives.InitiativeError as e:
+            db.session.rollback()
+            flash(str(e), "error")
+        else:
+            db.session.commit()
+            flash("Unlinked the metric. Its readings are kept.", "success")
+    return redirect(url_for("initiatives.detail", initiative_id=initiative_id, _anchor="metrics"))

@@ -87,6 +87,7 @@ def parse_readings_csv(
     find_metric: Callable[[str], int | None],
     existing: Container[tuple[int, date]],
     today: date,
+    refuse: Callable[[int], str | None] | None = None,
 ) -> ParseResult:
     """Parse ``data`` as a readings CSV; return every reading or every error.
 
@@ -94,7 +95,9 @@ def parse_readings_csv(
     an exact name) and returns the metric's id, or None if there is no such
     metric; it is called at most once per distinct cell. ``existing`` holds the
     (metric id, date) pairs that already have a reading. Dates after ``today``
-    are rejected.
+    are rejected. ``refuse``, if given, receives each metric id found and
+    returns why its rows may not be stored (e.g. a permission), or None; it
+    is called at most once per metric.
 
     Errors name the 1-based line of the file (the header is line 1 when it is
     the first line); problems with the file as a whole are on line 0. A row
@@ -131,6 +134,7 @@ def parse_readings_csv(
         find_metric=find_metric,
         existing=_as_set(existing),
         today=today,
+        refuse=refuse,
     )
     readings: list[ParsedReading] = []
     errors: list[RowError] = []
@@ -280,6 +284,7 @@ class _RowChecker:
         find_metric: Callable[[str], int | None],
         existing: Container[tuple[int, date]],
         today: date,
+        refuse: Callable[[int], str | None] | None = None,
     ) -> None:
         self._columns = columns
         self._width = len(columns)
@@ -287,6 +292,8 @@ class _RowChecker:
         self._existing = existing
         self._today = today
         self._metric_cache: dict[str, int | None] = {}
+        self._refuse = refuse
+        self._refusals: dict[int, str | None] = {}
         self._seen: dict[tuple[int, date], int] = {}
 
     def check(self, line: int, cells: list[str]) -> tuple[ParsedReading | None, list[RowError]]:
@@ -345,6 +352,11 @@ class _RowChecker:
         metric_id = self._metric_cache[cell]
         if metric_id is None:
             errors.append(f"unknown metric {_quote(cell)}")
+        elif self._refuse is not None:
+            if metric_id not in self._refusals:
+                self._refusals[metric_id] = self._refuse(metric_id)
+            if self._refusals[metric_id]:
+                errors.append(self._refusals[metric_id])
         return metric_id
 
     def _date(self, cell: str, errors: list[str]) -> date | None:

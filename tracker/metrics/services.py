@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Department, User
@@ -12,7 +12,7 @@ from tracker.behaviours.services import BehaviourError, behaviours_by_ids
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading
-from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
+from tracker.metrics.readings_csv import ParseResult, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 
 MAX_NOTE = 2000
@@ -74,7 +74,9 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
         raise MetricError("A metric needs a name.")
     if len(name) > 200:
         raise MetricError("Names are at most 200 characters.")
-    query = select(Metric.id).where(func.lower(Metric.name) == name.lower())
+    # The exact match as well: SQL lower() and Python's disagree outside ASCII
+    # ('İ'), and the unique constraint must never be what catches a duplicate.
+    query = select(Metric.id).where(or_(Metric.name == name, func.lower(Metric.name) == name.lower()))
     if exclude_id is not None:
         query = query.where(Metric.id != exclude_id)
     if db.session.scalar(query) is not None:
@@ -217,24 +219,26 @@ def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
         metrics[metric.id] = metric
         return metric.id
 
+    def refuse(metric_id: int) -> str | None:
+        if can_record_reading(actor, metrics[metric_id]):
+            return None
+        return f"you may not record readings for {metrics[metric_id].name!r}"
+
+    # Refused rows are errors like any other, so every bad line is listed at once.
     result = parse_readings_csv(data, find_metric=find_metric, existing=_ExistingReadings(),
-                                today=today)
-    denied = [
-        RowError(r.line, f"you may not record readings for {metrics[r.metric_id].name!r}")
-        for r in result.readings
-        if not can_record_reading(actor, metrics[r.metric_id])
-    ]
-    if denied:
-        return ParseResult(readings=[], errors=sorted(result.errors + denied, key=lambda e: e.line))
+                                today=today, refuse=refuse)
     if not result.ok:
         return result
     for row in result.readings:
         db.session.add(Reading(metric_id=row.metric_id, observed_on=row.observed_on,
                                value=row.value, note=row.note, recorded_by_id=actor.id))
     db.session.flush()
-    per_metric: dict[int, list] = {}
+    # Each reading as a dict: history sorts plain lists, and a [date, value]
+    # pair cannot be sorted.
+    per_metric: dict[int, list[dict]] = {}
     for row in result.readings:
-        per_metric.setdefault(row.metric_id, []).append([row.observed_on.isoformat(), row.value])
+        per_metric.setdefault(row.metric_id, []).append(
+            {"observed_on": row.observed_on.isoformat(), "value": row.value})
     for metric_id, rows in per_metric.items():
         history.record("metric", metric_id, "reading",
                        f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} from CSV",

@@ -1,9 +1,307 @@
-from flask_login import login_required
+"""Metric pages: the list, one metric with its chart and readings, the form,
+recording a reading and importing readings from CSV."""
 
-from tracker.metrics import bp, models  # noqa: F401
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts.models import User
+from tracker.accounts.services import list_departments
+from tracker.auth.permissions import ensure
+from tracker.behaviours.services import list_behaviours
+from tracker.charts import format_number, line_chart, sparkline
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.history.services import events_for
+from tracker.initiatives.models import InitiativeMetric
+from tracker.metrics import bp, services
+from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImportForm
+from tracker.metrics.models import SOURCES, Metric, Reading
+from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
+from tracker.metrics.standards import check_standard
+
+SPARKLINE_READINGS = 12
+# An import error page lists at most this many rows; the rest are counted.
+IMPORT_ERRORS_SHOWN = 500
+
+
+@bp.app_template_filter("format_number")
+def format_number_filter(value) -> str:
+    return format_number(value)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _today():
+    """Today where the signed-in person is: 'the future' starts at their midnight."""
+    return current_user.local_date(utcnow())
+
+
+
+def _recent_readings(metric_ids: list[int], per_metric: int) -> dict[int, list[Reading]]:
+    """The latest `per_metric` readings of each metric, oldest first, in one query."""
+    out: dict[int, list[Reading]] = {i: [] for i in metric_ids}
+    if not metric_ids:
+        return out
+    ranked = (
+        select(
+            Reading.id,
+            func.row_number()
+            .over(partition_by=Reading.metric_id, order_by=Reading.observed_on.desc())
+            .label("rank"),
+        )
+        .where(Reading.metric_id.in_(metric_ids))
+        .subquery()
+    )
+    readings = db.session.scalars(
+        select(Reading)
+        .join(ranked, ranked.c.id == Reading.id)
+        .where(ranked.c.rank <= per_metric)
+        .order_by(Reading.metric_id, Reading.observed_on)
+    )
+    for reading in readings:
+        out[reading.metric_id].append(reading)
+    return out
+
+
+def _positive_id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdecimal() and 0 < int(raw) <= MAX_ID else None
 
 
 @bp.get("/")
 @login_required
 def index():
-    return "placeholder"
+    source = request.args.get("source", "")
+    source = source if source in SOURCES else ""
+    department_id = _positive_id(request.args.get("department"))
+    query = (
+        select(Metric)
+        .options(selectinload(Metric.owner), selectinload(Metric.department))
+        .order_by(func.lower(Metric.name), Metric.id)
+    )
+    if source:
+        query = query.where(Metric.source == source)
+    if department_id:
+        query = query.where(Metric.department_id == department_id)
+    metrics = db.session.scalars(query).all()
+    recent = _recent_readings([m.id for m in metrics], SPARKLINE_READINGS)
+    rows = [
+        {
+            "metric": m,
+            "latest": recent[m.id][-1] if recent[m.id] else None,
+            "sparkline": sparkline(
+                f"spark-{m.id}", f"Latest readings of {m.name}", [r.value for r in recent[m.id]],
+                baseline=m.baseline, target=m.target,
+            ) if recent[m.id] else None,
+            "vague": bool(check_standard(m.standard)),
+        }
+        for m in metrics
+    ]
+    return render_template(
+        "metrics/list.html",
+        rows=rows,
+        sources=SOURCES,
+        departments=list_departments(),
+        source=source,
+        department_id=department_id,
+        filtered=bool(source or department_id),
+    )
+
+
+def _metric_or_404(metric_id: int) -> Metric:
+    metric = services.get_metric_for_page(metric_id)
+    if metric is None:
+        abort(404)
+    return metric
+
+
+def _detail_page(metric: Metric, reading_form: ReadingForm):
+    actor = _actor()
+    readings = db.session.scalars(
+        select(Reading)
+        .where(Reading.metric_id == metric.id)
+        .options(selectinload(Reading.recorded_by))
+        .order_by(Reading.observed_on)
+    ).all()
+    links = db.session.scalars(
+        select(InitiativeMetric)
+        .where(InitiativeMetric.metric_id == metric.id)
+        .options(selectinload(InitiativeMetric.initiative))
+        .order_by(InitiativeMetric.id)
+    ).all()
+    points = [(r.observed_on, r.value) for r in readings]
+    markers = [(link.initiative.start_date, link.initiative.title) for link in links]
+
+    def chart(chart_id: str, width: int, height: int):
+        return line_chart(chart_id, metric.name, points, unit=metric.unit, baseline=metric.baseline,
+                          target=metric.target, target_date=metric.target_date, markers=markers,
+                          width=width, height=height)
+
+    # An SVG scales its text with its width: a wide drawing for screens, a
+    # narrow one for phones, so the labels stay readable on both.
+    charts = {"wide": chart("metric-chart", 960, 320), "narrow": chart("metric-chart-narrow", 400, 280)}
+    latest = readings[-1] if readings else None
+    return render_template(
+        "metrics/detail.html",
+        metric=metric,
+        findings=services.standard_findings(metric),
+        readings=readings,
+        latest=latest,
+        progress=metric.progress(latest.value) if latest else None,
+        charts=charts,
+        links=links,
+        reading_form=reading_form,
+        today=_today(),
+        can_edit=services.can_edit_metric(actor, metric),
+        can_record=services.can_record_reading(actor, metric),
+        events=events_for("metric", metric.id),
+    )
+
+
+@bp.get("/<int(max=2147483647):metric_id>")
+@login_required
+def detail(metric_id: int):
+    metric = _metric_or_404(metric_id)
+    return _detail_page(metric, ReadingForm(observed_on=_today()))
+
+
+@bp.post("/<int(max=2147483647):metric_id>/readings")
+@login_required
+def record_reading(metric_id: int):
+    metric = _metric_or_404(metric_id)
+    actor = _actor()
+    ensure(services.can_record_reading(actor, metric))
+    form = ReadingForm()
+    if form.validate_on_submit():
+        try:
+            reading = services.record_reading(
+                metric, actor=actor, observed_on=form.observed_on.data, value=form.value.data,
+                note=form.note.data or "", today=_today(),
+            )
+        except services.MetricError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(f"Recorded {format_number(reading.value)} for {reading.observed_on.isoformat()}.",
+                  "success")
+            return redirect(url_for("metrics.detail", metric_id=metric.id))
+    return _detail_page(metric, form)
+
+
+def _fill_choices(form: MetricForm, actor: User, metric: Metric | None) -> None:
+    """Leaders may hand a metric to anyone active; everyone else owns their own."""
+    if services.is_leader(actor):
+        owners = db.session.scalars(
+            select(User).where(User.active).order_by(func.lower(User.display_name), User.id)
+        ).all()
+    else:
+        owners = [actor]
+    # {value: label}: WTForms' shorthand for choices.
+    choices = {u.id: u.display_name for u in owners}
+    if metric is not None and metric.owner_id not in choices:
+        choices = {metric.owner_id: f"{metric.owner.display_name} (current owner)", **choices}
+    form.owner_id.choices = choices
+    form.department_id.choices = {0: "— none —", **{d.id: d.name for d in list_departments()}}
+    form.behaviour_ids.choices = {
+        b.id: f"{b.name} (no-no)" if b.is_no_no else b.name for b in list_behaviours()
+    }
+
+
+def _flash_saved(metric: Metric, verb: str) -> None:
+    if services.standard_findings(metric):
+        flash(f"{verb} “{metric.name}”. Its standard is not precise yet: see what to change below.",
+              "warning")
+    else:
+        flash(f"{verb} “{metric.name}”. Its standard reads as precise.", "success")
+
+
+def _form_page(form: MetricForm, metric: Metric | None):
+    # The vague-word check on the standard as it stands, so the form teaches.
+    findings = check_standard(form.standard.data) if form.standard.data else []
+    return render_template("metrics/form.html", form=form, metric=metric, findings=findings)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    actor = _actor()
+    form = MetricForm()
+    _fill_choices(form, actor, None)
+    if not form.is_submitted():
+        form.owner_id.data = actor.id
+        form.department_id.data = actor.department_id or 0
+    if form.validate_on_submit():
+        try:
+            metric = services.create_metric(actor=actor, data=form.data_for_service())
+        except services.MetricError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            _flash_saved(metric, "Created")
+            return redirect(url_for("metrics.detail", metric_id=metric.id))
+    return _form_page(form, None)
+
+
+@bp.route("/<int(max=2147483647):metric_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(metric_id: int):
+    metric = _metric_or_404(metric_id)
+    actor = _actor()
+    ensure(services.can_edit_metric(actor, metric))
+    form = MetricForm(obj=metric)
+    _fill_choices(form, actor, metric)
+    if not form.is_submitted():
+        form.department_id.data = metric.department_id or 0
+        form.behaviour_ids.data = [b.id for b in metric.behaviours]
+    if form.validate_on_submit():
+        try:
+            services.update_metric(metric, actor=actor, data=form.data_for_service())
+        except services.MetricError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            _flash_saved(metric, "Saved")
+            return redirect(url_for("metrics.detail", metric_id=metric.id))
+    return _form_page(form, metric)
+
+
+def _recordable_metrics(actor: User) -> list[Metric]:
+    query = select(Metric).order_by(func.lower(Metric.name), Metric.id)
+    if not services.is_leader(actor):
+        query = query.where(Metric.owner_id == actor.id)
+    return db.session.scalars(query).all()
+
+
+@bp.route("/readings/import", methods=["GET", "POST"])
+@login_required
+def import_readings():
+    actor = _actor()
+    form = ReadingsImportForm()
+    errors = []
+    if form.validate_on_submit():
+        # One byte over the cap is enough for the parser to say "too large".
+        data = form.file.data.stream.read(MAX_UPLOAD_BYTES + 1)
+        result = services.import_readings(data, actor=actor, today=_today())
+        if result.ok:
+            db.session.commit()
+            count = len(result.readings)
+            flash(f"Imported {count} reading{'' if count == 1 else 's'}.", "success")
+            return redirect(url_for("metrics.index"))
+        db.session.rollback()
+        errors = result.errors
+    return render_template(
+        "metrics/import.html",
+        form=form,
+        errors=errors[:IMPORT_ERRORS_SHOWN],
+        errors_total=len(errors),
+        errors_hidden=max(0, len(errors) - IMPORT_ERRORS_SHOWN),
+        max_bytes=MAX_UPLOAD_BYTES,
+        metrics=_recordable_metrics(actor),
+        today=_today(),
+    )

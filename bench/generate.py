@@ -1,0 +1,693 @@
+"""Generate a large organisation into a fresh database for the benchmark.
+
+    python -m bench.generate [--database URL] [--force] [--seed N]
+
+The schema comes from the Alembic migrations (tables the migrations do not
+cover yet are created from the models, with a warning). Rows are inserted
+with SQLAlchemy Core, executemany in chunks, never one ORM object per row.
+The data is deterministic for a seed and a day: dates run up to today, so
+the app sees a live organisation (this week's check-ins open, the rest
+submitted or missed).
+"""
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+
+from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy.engine import Connection, make_url
+from werkzeug.security import generate_password_hash
+
+from bench import content
+from bench.database import (
+    DEFAULT_DATABASE,
+    generation_record,
+    kind,
+    resolve_url,
+    row_counts,
+    sqlite_path,
+)
+from tracker import config as tracker_config
+from tracker import create_app
+from tracker.checkins.classifier import classify
+from tracker.extensions import db
+
+USERS = 2_000
+METRICS = 500
+READINGS_PER_METRIC = 400
+INITIATIVES = 5_000
+CHECKINS = 150_000
+ENTRIES = 400_000
+DECISIONS = 5_000
+CHUNK = 10_000
+
+# A throwaway database on 127.0.0.1: the password is printed for the benchmark to use.
+PASSWORD = "bench-password-2026"  # noqa: S105
+# (role, email, name, department): the logins the benchmark and a curious reader use.
+LOGINS = (
+    ("executive", "bench-exec@example.com", "Bench Executive", None),
+    ("hr", "bench-hr@example.com", "Bench HR", "HR"),
+    ("member", "bench-member@example.com", "Bench Member", "Customer Service"),
+    ("admin", "bench-admin@example.com", "Bench Admin", None),
+)
+EXECUTIVES, HR_PEOPLE, ADMINS = 30, 20, 5
+
+STATUS_WEIGHTS = {"in_progress": 40, "announced": 14, "done": 20, "abandoned": 10, "proposed": 16}
+# How owners behave: the chance a check-in is missed, that an entry is an
+# action, that an action carries evidence.
+HABITS = {
+    "acts": (0.04, 0.70, 0.85),
+    "mixed": (0.10, 0.45, 0.50),
+    "talks": (0.10, 0.08, 0.20),
+    "quiet": (0.35, 0.35, 0.50),
+}
+HABIT_WEIGHTS = (35, 40, 15, 10)
+DUE_WEEKDAY = 4  # Friday, the organisation's default
+# Which roles a kind of people decision names (as tracker.people.services asks).
+DECISION_ROLES = {"hire": ("role_to",), "promotion": ("role_from", "role_to"),
+                  "lateral_move": ("role_from", "role_to"), "demotion": ("role_from", "role_to"),
+                  "exit": ("role_from",), "recognition": ()}
+DECISION_WEIGHTS = {"hire": 25, "promotion": 20, "lateral_move": 10, "demotion": 8, "exit": 12,
+                    "recognition": 25}
+
+
+def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+def chunked(rows: Iterable[dict], size: int = CHUNK) -> Iterator[list[dict]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@dataclass(slots=True)
+class InitiativePlan:
+    """What later steps need to know about one generated initiative."""
+
+    id: int
+    status: str
+    owner_id: int
+    sponsor_id: int
+    department_id: int
+    start_date: date
+    created_at: datetime
+    behaviour_ids: list[int]
+    first_monday: date | None = None
+    periods: int = 0
+
+
+@dataclass(slots=True)
+class SubmittedCheckIn:
+    id: int
+    initiative: InitiativePlan
+    period_start: date
+    submitted_at: datetime
+
+
+@dataclass
+class Organisation:
+    """Builds the rows table by table; each step keeps what the next ones need."""
+
+    rng: random.Random
+    now: datetime
+    password_hash: str
+    with_people: bool
+    today: date = field(init=False)
+    this_monday: date = field(init=False)
+    departments: dict[int, str] = field(default_factory=dict)
+    users: dict[int, tuple[str, str, int | None]] = field(default_factory=dict)  # role, name, dept
+    by_role: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    behaviours: dict[int, str] = field(default_factory=dict)  # id -> kind
+    behaviour_names: dict[int, str] = field(default_factory=dict)
+    # id -> (name, direction, baseline, target, target date, owner)
+    metrics: dict[int, tuple[str, str, float, float, date, int]] = field(default_factory=dict)
+    initiatives: list[InitiativePlan] = field(default_factory=list)
+    habits: dict[int, str] = field(default_factory=dict)
+    submitted: list[SubmittedCheckIn] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.today = self.now.date()
+        self.this_monday = self.today - timedelta(days=self.today.weekday())
+
+    def event(self, when: datetime, subject_type: str, subject_id: int, action: str, summary: str,
+              actor_id: int | None, changes: dict | None = None) -> None:
+        self.events.append((when, subject_type, subject_id, action, summary, changes or {}, actor_id))
+
+    # --- people and vocabulary -------------------------------------------------
+
+    def org_settings_rows(self) -> list[dict]:
+        return [{"id": 1, "timezone": "UTC", "default_cadence": "weekly",
+                 "default_weekday": DUE_WEEKDAY, "grace_days": 2, "reminder_hour": 9,
+                 "digest_weekday": 0, "digest_hour": 8}]
+
+    def department_rows(self) -> list[dict]:
+        rows = []
+        for index, name in enumerate(content.DEPARTMENTS, start=1):
+            self.departments[index] = name
+            rows.append({"id": index, "name": name, "created_at": self.now - timedelta(days=800)})
+        return rows
+
+    def user_rows(self) -> list[dict]:
+        rng, rows = self.rng, []
+        department_ids = {name: i for i, name in self.departments.items()}
+        for index in range(USERS):
+            user_id = index + 1
+            if index < len(LOGINS):
+                role, email, name, department = LOGINS[index]
+                department_id = department_ids.get(department)
+                active, opt_in, timezone = True, True, "UTC"
+            else:
+                first = content.FIRST_NAMES[index % len(content.FIRST_NAMES)]
+                last = content.LAST_NAMES[(index // len(content.FIRST_NAMES)) % len(content.LAST_NAMES)]
+                name = f"{first} {last}"
+                email = f"{first}.{last}.{user_id}@example.com".lower()
+                generated = index - len(LOGINS)
+                role = ("executive" if generated < EXECUTIVES
+                        else "hr" if generated < EXECUTIVES + HR_PEOPLE
+                        else "admin" if generated < EXECUTIVES + HR_PEOPLE + ADMINS
+                        else "member")
+                department_id = (department_ids["HR"] if role == "hr"
+                                 else None if role == "admin" or (role == "executive" and rng.random() < 0.3)
+                                 else rng.choice(list(self.departments)))
+                active = rng.random() > 0.02
+                opt_in = rng.random() > 0.08
+                timezone = "UTC" if rng.random() < 0.7 else rng.choice(content.TIMEZONES)
+            self.users[user_id] = (role, name, department_id)
+            if active:
+                self.by_role[role].append(user_id)
+            rows.append({"id": user_id, "email": email, "display_name": name, "role": role,
+                         "department_id": department_id, "active": active, "timezone": timezone,
+                         "digest_opt_in": opt_in, "password_hash": self.password_hash,
+                         "created_at": self.now - timedelta(days=rng.randint(30, 900))})
+        return rows
+
+    def behaviour_rows(self) -> list[dict]:
+        author = self.by_role["executive"][0]
+        rows = []
+        for index, (name, kind_, old, new) in enumerate(content.BEHAVIOURS, start=1):
+            self.behaviours[index] = kind_
+            self.behaviour_names[index] = name
+            rows.append({"id": index, "name": name, "kind": kind_, "from_behaviour": old,
+                         "to_behaviour": new, "created_by_id": author,
+                         "created_at": self.now - timedelta(days=700)})
+        return rows
+
+    # --- metrics ---------------------------------------------------------------
+
+    def metric_rows(self) -> tuple[list[dict], list[dict]]:
+        rng = self.rng
+        names = [(m, d, r) for m in range(len(content.MEASURES))
+                 for d in self.departments for r in content.REGIONS]
+        chosen = rng.sample(names, METRICS)
+        owners = self.by_role["member"] + self.by_role["executive"]
+        targets = [b for b, k in self.behaviours.items() if k == "target"]
+        no_nos = [b for b, k in self.behaviours.items() if k == "no_no"]
+        metrics, links = [], []
+        for metric_id, (measure, department_id, region) in enumerate(chosen, start=1):
+            name, unit, direction, baseline, target, source = content.MEASURES[measure]
+            cadence = rng.choices(("weekly", "fortnightly", "monthly", "quarterly"), (4, 2, 3, 1))[0]
+            target_date = self.today + timedelta(days=rng.randint(30, 400))
+            full_name = f"{name} — {self.departments[department_id]}, {region}"
+            standard = (content.VAGUE_STANDARD if rng.random() < 0.1 else
+                        f"{name} at {target} {unit} by {target_date:%d %B %Y}, measured {cadence} "
+                        f"for every {self.departments[department_id]} site in the {region}.")
+            owner_id = rng.choice(owners)
+            created_at = at(self.today - timedelta(days=READINGS_PER_METRIC + rng.randint(1, 60)))
+            self.metrics[metric_id] = (full_name, direction, baseline, target, target_date, owner_id)
+            metrics.append({"id": metric_id, "name": full_name, "unit": unit, "direction": direction,
+                            "baseline": baseline, "target": target, "target_date": target_date,
+                            "cadence": cadence, "source": source, "standard": standard,
+                            "owner_id": owner_id, "department_id": department_id,
+                            "created_at": created_at})
+            pool = no_nos if direction == "lower" and rng.random() < 0.5 else targets
+            for behaviour_id in rng.sample(pool, rng.randint(1, 2)):
+                links.append({"metric_id": metric_id, "behaviour_id": behaviour_id})
+            self.event(created_at, "metric", metric_id, "created", "Created metric", owner_id,
+                       {"name": full_name, "baseline": baseline, "target": target})
+            self.event(created_at + timedelta(days=READINGS_PER_METRIC), "metric", metric_id, "reading",
+                       f"Imported {READINGS_PER_METRIC} readings", owner_id)
+        return metrics, links
+
+    def reading_rows(self) -> Iterator[dict]:
+        """400 daily readings per metric up to today, each shaped by a trend."""
+        rng = self.rng
+        first_day = self.today - timedelta(days=READINGS_PER_METRIC - 1)
+        for metric_id, (_, _, baseline, target, _, owner_id) in self.metrics.items():
+            trend = rng.choices(("improving", "flat", "worse", "believed"), (45, 30, 15, 10))[0]
+            span = target - baseline
+            noise = abs(span) * 0.04 or 0.5
+            for day in range(READINGS_PER_METRIC):
+                t = day / (READINGS_PER_METRIC - 1)
+                if trend == "improving":
+                    value = baseline + span * 0.85 * t ** 1.3
+                elif trend == "worse":
+                    value = baseline - span * 0.35 * t
+                elif trend == "believed":
+                    value = baseline + span * (0.3 + 0.5 * t)
+                else:
+                    value = baseline + span * 0.05 * math.sin(day / 7)
+                observed_on = first_day + timedelta(days=day)
+                yield {"metric_id": metric_id, "observed_on": observed_on,
+                       "value": round(value + rng.uniform(-noise, noise), 2),
+                       "note": "Imported from the survey tool" if day % 50 == 0 else "",
+                       "recorded_by_id": owner_id, "recorded_at": min(at(observed_on, 18), self.now)}
+
+    # --- initiatives -------------------------------------------------------------
+
+    def initiative_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
+        rng = self.rng
+        members = self.by_role["member"]
+        owners = [self.by_role["member"][0]] + rng.sample(members[1:], 700)
+        for owner in owners:
+            self.habits[owner] = rng.choices(list(HABITS), HABIT_WEIGHTS)[0]
+        sponsors = self.by_role["executive"]
+        statuses = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), k=INITIATIVES)
+        # The bench member owns a dozen live initiatives: its pages and digest have something to show.
+        for index in range(12):
+            statuses[index] = "in_progress"
+        with_checkins = sum(1 for s in statuses if s != "proposed")
+        per_initiative, extra = divmod(CHECKINS, with_checkins)
+        metric_ids = list(self.metrics)
+        behaviour_ids = list(self.behaviours)
+        rows, metric_links, behaviour_links = [], [], []
+        seen_with_checkins = 0
+        for index, status in enumerate(statuses):
+            initiative_id = index + 1
+            owner_id = owners[0] if index < 12 else rng.choice(owners)
+            sponsor_id = rng.choice(sponsors)
+            owner_department = self.users[owner_id][2]
+            department_id = owner_department or rng.choice(list(self.departments))
+            kind_ = rng.choice(list(content.TITLES))
+            words = {"dept": self.departments[department_id], "region": rng.choice(content.REGIONS),
+                     "amount": rng.choice((12, 20, 35, 50, 200))}
+            title = rng.choice(content.TITLES[kind_]).format(**words)
+            periods = 0
+            first_monday = None
+            if status != "proposed":
+                periods = per_initiative + (1 if seen_with_checkins < extra else 0)
+                seen_with_checkins += 1
+                if status in ("announced", "in_progress"):
+                    last_monday = self.this_monday
+                else:
+                    last_monday = self.this_monday - timedelta(weeks=rng.randint(1, 26))
+                first_monday = last_monday - timedelta(weeks=periods - 1)
+                start_date = first_monday - timedelta(days=rng.randint(0, 60))
+            else:
+                start_date = self.today + timedelta(days=rng.randint(-30, 60))
+            created_at = at(min(start_date, self.today) - timedelta(days=rng.randint(1, 30)), 10)
+            chosen_behaviours = rng.sample(behaviour_ids, rng.randint(1, 3))
+            plan = InitiativePlan(initiative_id, status, owner_id, sponsor_id, department_id,
+                                  start_date, created_at, chosen_behaviours, first_monday, periods)
+            self.initiatives.append(plan)
+            updated_at = self._status_history(plan, rng)
+            rows.append({
+                "id": initiative_id, "title": title, "kind": kind_,
+                "description": f"{title}. Owned by {self.users[owner_id][1]}.",
+                "burning_platform": rng.choice(content.BURNING_PLATFORMS).format(**words),
+                "status": status,
+                "abandon_reason": rng.choice(content.ABANDON_REASONS) if status == "abandoned" else "",
+                "owner_id": owner_id, "sponsor_id": sponsor_id, "department_id": department_id,
+                "start_date": start_date,
+                "due_date": (start_date + timedelta(days=rng.randint(90, 400))
+                             if rng.random() < 0.8 else None),
+                "active_since": first_monday, "checkin_cadence": None, "checkin_weekday": None,
+                "created_by_id": sponsor_id, "created_at": created_at, "updated_at": updated_at,
+            })
+            for behaviour_id in chosen_behaviours:
+                behaviour_links.append({"initiative_id": initiative_id, "behaviour_id": behaviour_id})
+            # About one in ten is unmeasured (more among the merely proposed).
+            unmeasured = rng.random() < (0.4 if status == "proposed" else 0.08)
+            for metric_id in ([] if unmeasured else rng.sample(metric_ids, rng.choice((1, 1, 2, 2, 3)))):
+                name, direction, baseline, target, target_date, _ = self.metrics[metric_id]
+                metric_links.append({
+                    "initiative_id": initiative_id, "metric_id": metric_id,
+                    "expected_direction": "increase" if direction == "higher" else "decrease",
+                    "expected_amount": round(abs(target - baseline) * rng.uniform(0.1, 0.5), 1) or 1.0,
+                    "expected_by": target_date,
+                })
+                self.event(created_at + timedelta(hours=1), "initiative", initiative_id,
+                           "metric linked", f"Linked metric {name}", sponsor_id,
+                           {"metric_id": metric_id})
+        return rows, metric_links, behaviour_links
+
+    def _status_history(self, plan: InitiativePlan, rng: random.Random) -> datetime:
+        """History events for creation and each status change; returns the last change."""
+        self.event(plan.created_at, "initiative", plan.id, "created", "Logged the initiative",
+                   plan.sponsor_id, {"status": "proposed", "owner_id": plan.owner_id})
+        if plan.status == "proposed":
+            return plan.created_at
+        steps = {"announced": ["announced"], "in_progress": ["announced", "in_progress"],
+                 "done": ["announced", "in_progress", "done"],
+                 "abandoned": ["announced", "abandoned"]}[plan.status]
+        when = at(plan.first_monday, 8)
+        last_day = plan.first_monday + timedelta(weeks=plan.periods)
+        old = "proposed"
+        for number, step in enumerate(steps):
+            if number == len(steps) - 1 and step in ("done", "abandoned"):
+                when = at(min(last_day, self.today), 16)
+            elif number:
+                when = when + timedelta(days=rng.randint(3, 20))
+            self.event(when, "initiative", plan.id, "status",
+                       f"Status {old.replace('_', ' ').capitalize()} → "
+                       f"{step.replace('_', ' ').capitalize()}", plan.sponsor_id,
+                       {"status": [old, step]})
+            old = step
+        return when
+
+    # --- check-ins -------------------------------------------------------------
+
+    def checkin_rows(self) -> Iterator[dict]:
+        """One check-in per initiative and week: this week's open for live
+        initiatives, the earlier ones submitted or missed by the owner's habit."""
+        rng = self.rng
+        checkin_id = 0
+        for plan in self.initiatives:
+            miss_rate = HABITS[self.habits[plan.owner_id]][0]
+            live = plan.status in ("announced", "in_progress")
+            for week in range(plan.periods):
+                checkin_id += 1
+                start = plan.first_monday + timedelta(weeks=week)
+                due_on = start + timedelta(days=DUE_WEEKDAY)
+                row = {"id": checkin_id, "initiative_id": plan.id, "period_start": start,
+                       "period_end": start + timedelta(days=6), "due_on": due_on, "state": "open",
+                       "submitted_at": None, "submitted_by_id": None, "created_at": at(start, 0, 5)}
+                if live and week == plan.periods - 1:
+                    yield row
+                    continue
+                if rng.random() < miss_rate:
+                    row["state"] = "missed"
+                else:
+                    submitted_at = min(at(due_on - timedelta(days=rng.randint(0, 2)),
+                                          rng.randint(7, 18), rng.randint(0, 59)), self.now)
+                    row.update(state="submitted", submitted_at=submitted_at,
+                               submitted_by_id=plan.owner_id)
+                    self.submitted.append(SubmittedCheckIn(checkin_id, plan, start, submitted_at))
+                yield row
+
+    def entry_rows(self) -> Iterator[dict]:
+        """Exactly ENTRIES entries: one per submitted check-in, the rest spread at random."""
+        rng = self.rng
+        counts = [1] * len(self.submitted)
+        for _ in range(ENTRIES - len(self.submitted)):
+            counts[rng.randrange(len(counts))] += 1
+        suggestions = {}
+        reviewers = self.by_role["executive"]
+        recent = self.now - timedelta(weeks=4)
+        entry_id = 0
+        for checkin, count in zip(self.submitted, counts, strict=True):
+            plan = checkin.initiative
+            _, action_rate, evidence_rate = HABITS[self.habits[plan.owner_id]]
+            owner_name = self.users[plan.owner_id][1]
+            actions = 0
+            for _ in range(count):
+                entry_id += 1
+                if rng.random() < action_rate:
+                    kind_ = "action"
+                    text_, evidence = rng.choice(content.ACTION_LINES)
+                    evidence = evidence if rng.random() < evidence_rate else ""
+                elif self.habits[plan.owner_id] == "talks" and rng.random() < 0.15:
+                    kind_, text_, evidence = "action", rng.choice(content.TALK_LINES), ""  # talk dressed up
+                else:
+                    kind_, text_, evidence = "talk", rng.choice(content.TALK_LINES), ""
+                if text_ not in suggestions:
+                    suggestions[text_] = classify(text_)
+                suggestion = suggestions[text_]
+                happened_on = None
+                if kind_ == "action":
+                    actions += 1
+                    happened_on = min(checkin.period_start + timedelta(days=rng.randint(0, 4)),
+                                      checkin.submitted_at.date())
+                review = {"review_state": "none", "reviewed_kind": None, "reviewed_by_id": None,
+                          "reviewed_at": None}
+                if suggestion.kind != kind_:
+                    reviewed_at = checkin.submitted_at + timedelta(days=3)
+                    if checkin.submitted_at < recent:
+                        verdict = kind_ if rng.random() < 0.6 else suggestion.kind
+                        review = {"review_state": "confirmed" if verdict == kind_ else "reclassified",
+                                  "reviewed_kind": verdict, "reviewed_by_id": rng.choice(reviewers),
+                                  "reviewed_at": reviewed_at}
+                    else:
+                        review["review_state"] = "pending"
+                yield {"id": entry_id, "checkin_id": checkin.id, "kind": kind_, "text": text_,
+                       "happened_on": happened_on,
+                       "done_by": owner_name if kind_ == "action" else "", "evidence": evidence,
+                       "behaviour_id": rng.choice(plan.behaviour_ids) if rng.random() < 0.4 else None,
+                       "suggested_kind": suggestion.kind, "reasons": list(suggestion.reasons),
+                       **review, "amends_id": None, "amendment_note": "", "is_amendment": False,
+                       "created_by_id": plan.owner_id, "created_at": checkin.submitted_at}
+            self.event(checkin.submitted_at, "initiative", plan.id, "check-in",
+                       f"Check-in for {checkin.period_start:%d %b %Y} submitted: "
+                       f"{actions} action{'s' if actions != 1 else ''}, {count - actions} talk",
+                       plan.owner_id, {"checkin_id": checkin.id})
+
+    # --- people decisions --------------------------------------------------------
+
+    def decision_rows(self) -> tuple[list[dict], list[dict]]:
+        from tracker.people.services import EvidenceFact, alignment
+
+        rng = self.rng
+        refs = 3_500
+        linked_users = list(self.users)[len(LOGINS):len(LOGINS) + 1_500]
+        hr = self.by_role["hr"]
+        targets = [b for b, k in self.behaviours.items() if k == "target"]
+        no_nos = [b for b, k in self.behaviours.items() if k == "no_no"]
+        decisions, evidence = [], []
+        facts: dict[int, list] = {}
+        evidence_id = 0
+        for decision_id in range(1, DECISIONS + 1):
+            ref = rng.randrange(refs)
+            user_id = linked_users[ref] if ref < len(linked_users) else None
+            if user_id:
+                name, department_id = self.users[user_id][1], self.users[user_id][2]
+            else:
+                name = (f"{content.FIRST_NAMES[ref % len(content.FIRST_NAMES)]} "
+                        f"{content.LAST_NAMES[(ref * 7) % len(content.LAST_NAMES)]}")
+                department_id = None
+            department_id = department_id or rng.choice(list(self.departments))
+            kind_ = rng.choices(list(DECISION_WEIGHTS), list(DECISION_WEIGHTS.values()))[0]
+            effective = self.today - timedelta(days=rng.randint(0, 729))
+            roles = DECISION_ROLES[kind_]
+            created_at = min(at(effective - timedelta(days=rng.randint(0, 10)), 11), self.now)
+            decisions.append({
+                "id": decision_id, "person_name": name, "employee_ref": f"E-{10_000 + ref}",
+                "user_id": user_id, "kind": kind_, "effective_date": effective,
+                "role_from": rng.choice(content.ROLES) if "role_from" in roles else "",
+                "role_to": rng.choice(content.ROLES) if "role_to" in roles else "",
+                "department_id": department_id, "decided_by": rng.choice(content.DECIDERS),
+                "rationale": f"{kind_.replace('_', ' ').capitalize()} decided after review.",
+                "initiative_id": (rng.randint(1, INITIATIVES) if rng.random() < 0.4 else None),
+                "aligned": False, "alignment_reasons": [], "created_by_id": rng.choice(hr),
+                "created_at": created_at, "updated_at": created_at,
+            })
+            removes = kind_ in ("demotion", "exit")
+            facts[decision_id] = []
+            for _ in range(rng.randint(1, 3)):
+                evidence_id += 1
+                wants_no_no = rng.random() < (0.85 if removes else 0.12)
+                behaviour_id = rng.choice(no_nos if wants_no_no else targets)
+                observed_on = effective - timedelta(days=rng.randint(3, 90))
+                where = (rng.choice(content.WHERE_RECORDED).format(n=rng.randint(1000, 99999))
+                         if rng.random() < 0.9 else "")
+                what = f"{self.behaviour_names[behaviour_id]}: seen by the team on {observed_on:%d %b}"
+                evidence.append({"id": evidence_id, "decision_id": decision_id,
+                                 "behaviour_id": behaviour_id, "what": what,
+                                 "observed_on": observed_on, "where_recorded": where})
+                facts[decision_id].append(EvidenceFact(
+                    behaviour=self.behaviour_names[behaviour_id],
+                    behaviour_kind=self.behaviours[behaviour_id], what=what,
+                    observed_on=observed_on, where=where))
+        # The stored alignment, by the app's own rule: each decision sees the
+        # person's no-no evidence from their other decisions up to its date.
+        by_person = defaultdict(list)
+        for row in decisions:
+            by_person[row["employee_ref"]].append(row)
+        for group in by_person.values():
+            for row in group:
+                prior = [fact for other in group if other is not row for fact in facts[other["id"]]
+                         if fact.behaviour_kind == "no_no" and fact.observed_on <= row["effective_date"]]
+                result = alignment(row["kind"], facts[row["id"]], prior)
+                row["aligned"], row["alignment_reasons"] = result.aligned, list(result.reasons)
+        for row in decisions:
+            self.event(row["created_at"], "people_decision", row["id"], "created",
+                       f"Recorded {row['kind'].replace('_', ' ')} of {row['person_name']}",
+                       row["created_by_id"], {"kind": row["kind"], "aligned": row["aligned"]})
+        return decisions, evidence
+
+    def history_rows(self) -> Iterator[dict]:
+        """Every event gathered so far, oldest first, as the app would have appended them."""
+        self.events.sort(key=lambda e: (e[0], e[1], e[2]))
+        for event_id, (when, subject_type, subject_id, action, summary, changes, actor_id) in \
+                enumerate(self.events, start=1):
+            yield {"id": event_id, "subject_type": subject_type, "subject_id": subject_id,
+                   "action": action, "summary": summary[:300], "changes": changes,
+                   "actor_id": actor_id, "at": when}
+
+
+# --- the database ------------------------------------------------------------------
+
+
+def prepare_database(url: str, force: bool) -> None:
+    """Refuse a database that has tables unless `force`; with it, start from nothing."""
+    path = sqlite_path(url)
+    if path is not None:
+        if path.exists():
+            if not force and _has_tables(url):
+                sys.exit(f"{path} already has tables: pass --force to replace it.")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    if _has_tables(url):
+        if not force:
+            sys.exit("The database already has tables: pass --force to drop everything in it.")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def _has_tables(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def create_schema() -> None:
+    """Run the migrations; create from the models what they do not cover yet."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    existing = set(inspect(db.engine).get_table_names())
+    missing = [t for t in db.metadata.sorted_tables if t.name not in existing]
+    if missing:
+        names = ", ".join(t.name for t in missing)
+        print(f"WARNING: the migrations do not create {names}; creating them from the models.")
+        db.metadata.create_all(db.engine, tables=missing)
+
+
+def insert_rows(conn: Connection, table_name: str, rows: Iterable[dict]) -> int:
+    table = db.metadata.tables[table_name]
+    count = 0
+    for chunk in chunked(rows):
+        conn.execute(insert(table), chunk)
+        count += len(chunk)
+    return count
+
+
+def load(conn: Connection, org: Organisation) -> None:
+    steps = [
+        ("org_settings", org.org_settings_rows),
+        ("department", org.department_rows),
+        ("user_account", org.user_rows),
+        ("behaviour", org.behaviour_rows),
+    ]
+    for table_name, build in steps:
+        timed_insert(conn, table_name, build())
+
+    metrics, metric_behaviours = org.metric_rows()
+    timed_insert(conn, "metric", metrics)
+    timed_insert(conn, "metric_behaviour", metric_behaviours)
+    timed_insert(conn, "reading", org.reading_rows())
+
+    initiatives, metric_links, behaviour_links = org.initiative_rows()
+    timed_insert(conn, "initiative", initiatives)
+    timed_insert(conn, "initiative_metric", metric_links)
+    timed_insert(conn, "initiative_behaviour", behaviour_links)
+    timed_insert(conn, "checkin", org.checkin_rows())
+    timed_insert(conn, "checkin_entry", org.entry_rows())
+
+    if org.with_people:
+        decisions, evidence = org.decision_rows()
+        timed_insert(conn, "people_decision", decisions)
+        timed_insert(conn, "people_evidence", evidence)
+    else:
+        print("note: no people tables in this schema; people decisions skipped.")
+    timed_insert(conn, "history_event", org.history_rows())
+
+
+def timed_insert(conn: Connection, table_name: str, rows: Iterable[dict]) -> None:
+    started = time.perf_counter()
+    count = insert_rows(conn, table_name, rows)
+    conn.commit()
+    print(f"  {table_name:<22} {count:>9,} rows  {time.perf_counter() - started:6.1f} s", flush=True)
+
+
+def reset_sequences(conn: Connection) -> None:
+    """Rows were inserted with explicit ids: move each PostgreSQL sequence past them."""
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key or table.c.id.type.python_type is not int:
+            continue
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608 (our tables)
+            f"COALESCE(MAX(id), 0) + 1, false) FROM \"{table.name}\""))
+    conn.commit()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n")[0])
+    parser.add_argument("--database", default=DEFAULT_DATABASE,
+                        help=f"SQLAlchemy URL (default {DEFAULT_DATABASE})")
+    parser.add_argument("--force", action="store_true", help="replace whatever the database holds")
+    parser.add_argument("--seed", type=int, default=20261123)
+    args = parser.parse_args(argv)
+
+    url = resolve_url(args.database)
+    started = time.perf_counter()
+    prepare_database(url, args.force)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-generate"})
+    with app.app_context():
+        create_schema()
+        with_people = "people_decision" in inspect(db.engine).get_table_names()
+        schema_seconds = time.perf_counter() - started
+        print(f"schema ready in {schema_seconds:.1f} s; generating ({kind(url)})", flush=True)
+        org = Organisation(
+            rng=random.Random(args.seed), now=datetime.now(UTC).replace(microsecond=0),
+            password_hash=generate_password_hash(PASSWORD, method=tracker_config.PASSWORD_HASH_METHOD),
+            with_people=with_people,
+        )
+        with db.engine.connect() as conn:
+            if kind(url) == "sqlite":
+                # A throwaway file: no fsync, and a big page cache while indexes grow.
+                conn.exec_driver_sql("PRAGMA synchronous=OFF")
+                conn.exec_driver_sql("PRAGMA cache_size=-262144")
+                conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+            load(conn, org)
+            if kind(url) == "postgresql":
+                reset_sequences(conn)
+                # What autovacuum would do a minute later: plans from real statistics.
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+            else:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            counts = row_counts(conn)
+        db.engine.dispose()
+    elapsed = time.perf_counter() - started
+    record = generation_record(url)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    where = make_url(url).render_as_string(hide_password=True)
+    record.write_text(json.dumps({"database": where, "seed": args.seed, "seconds": round(elapsed, 1),
+                                  "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+    print(f"\ngenerated in {elapsed:.1f} s into {where}")
+    for name, count in counts.items():
+        print(f"  {name:<22} {count:>9,}")
+    print("\nlogins (password for all: " + PASSWORD + ")")
+    for role, email, _, _ in LOGINS:
+        print(f"  {role:<10} {email}")
+
+
+if __name__ == "__main__":
+    main()

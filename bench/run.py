@@ -1,0 +1,557 @@
+"""Serve the generated organisation with gunicorn and measure it.
+
+    python -m bench.run [--database URL] [--requests 200] [--concurrency 4] [--update-readme]
+
+Run `python -m bench.generate` first. Pages are measured over HTTP on
+127.0.0.1 (gunicorn, 2 workers, a thread pool of keep-alive clients);
+queries per page are counted in-process with the test client; the weekly
+digests and one scheduler tick are timed in-process against the same
+database. The table is printed and written to bench/results/latest.json.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+
+from bench.database import DEFAULT_DATABASE, ROOT, generation_record, kind, resolve_url, row_counts
+from bench.generate import LOGINS, PASSWORD
+from tracker import create_app
+from tracker.accounts.models import User
+from tracker.extensions import db
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+README = ROOT / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+WARM_UP = 10
+BENCH_EXEC = next(email for role, email, _, _ in LOGINS if role == "executive")
+FLOOR = "health check (floor)"
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    signed_in: bool = True
+
+
+@dataclass
+class Result:
+    name: str
+    path: str = ""
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    requests_per_s: float | None = None
+    seconds: float | None = None
+    requests: int = 0
+    bytes: int | None = None
+    queries: int | None = None
+    status: int | str = ""
+    errors: int = 0
+    detail: str = ""
+
+    def as_json(self) -> dict:
+        out = {"name": self.name, "p50_ms": self.p50_ms, "p95_ms": self.p95_ms}
+        if self.seconds is not None:
+            out = {"name": self.name, "seconds": self.seconds}
+        else:
+            out.update(path=self.path, requests_per_s=self.requests_per_s, requests=self.requests,
+                       errors=self.errors, bytes=self.bytes)
+        out.update(queries=self.queries, status=self.status)
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass
+class Samples:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    body_bytes: int | None = None  # of a 200 answer
+    wall_seconds: float = 0.0
+
+
+# --- the server ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, port: int, workdir: Path) -> tuple[subprocess.Popen, Path]:
+    instance = workdir / "instance"
+    instance.mkdir()
+    log = workdir / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": url, "TRACKER_SQLALCHEMY_DATABASE_URI": url,
+           "TRACKER_INSTANCE_PATH": str(instance),
+           "TRACKER_SECRET_KEY": "bench-" + secrets.token_hex(16)}
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+               "--chdir", str(ROOT), "app:app"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    return process, log
+
+
+def wait_until_ready(process: subprocess.Popen, port: int, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()  # the master stops its workers
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# --- the load generator ------------------------------------------------------------
+
+
+def _cookie_header(jar: SimpleCookie) -> str:
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+
+
+def _keep_cookies(jar: SimpleCookie, response: http.client.HTTPResponse) -> None:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+
+
+def log_in(port: int, email: str, password: str) -> str:
+    """Sign in through the login form; the Cookie header of the signed-in session."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    jar = SimpleCookie()
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        page = response.read().decode()
+        _keep_cookies(jar, response)
+        tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page)
+        token = re.search(r'value="([^"]*)"', tag[0]) if tag else None
+        if token is None:
+            raise RuntimeError("no csrf_token on the login page")
+        form = urlencode({"csrf_token": token[1], "email": email, "password": password, "next": ""})
+        conn.request("POST", "/login", body=form, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)})
+        response = conn.getresponse()
+        response.read()
+        _keep_cookies(jar, response)
+        if response.status != 302:
+            raise RuntimeError(f"signing in as {email} answered {response.status}, not a redirect")
+    finally:
+        conn.close()
+    return _cookie_header(jar)
+
+
+def fire(port: int, path: str, headers: dict, requests: int, concurrency: int,
+         time_limit: float) -> Samples:
+    """`requests` GETs of `path` from `concurrency` threads, each on its own
+    connection (re-opened when the server closes it), stopping at `time_limit`."""
+    samples = Samples()
+    lock = threading.Lock()
+    issued = 0
+    deadline = time.monotonic() + time_limit
+
+    def take_one() -> bool:
+        nonlocal issued
+        with lock:
+            if issued >= requests or time.monotonic() >= deadline:
+                return False
+            issued += 1
+            return True
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            while take_one():
+                started = time.perf_counter()
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    body = response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    status = 0  # no answer at all
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                with lock:
+                    samples.latencies_ms.append(elapsed_ms)
+                    samples.statuses.append(status)
+                    if status == 200:
+                        samples.body_bytes = len(body)
+        finally:
+            conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    samples.wall_seconds = time.perf_counter() - started
+    return samples
+
+
+def summarise(page: Page, samples: Samples) -> Result:
+    """Timings of the 200 answers; a page that never answered 200 gets only its status."""
+    counts = Counter(samples.statuses)
+    ok = [ms for ms, status in zip(samples.latencies_ms, samples.statuses, strict=True) if status == 200]
+    result = Result(page.name, page.path, requests=len(samples.statuses),
+                    status=counts.most_common(1)[0][0] if counts else "no requests",
+                    errors=len(samples.statuses) - len(ok), bytes=samples.body_bytes)
+    if len(ok) >= 2:
+        cuts = statistics.quantiles(ok, n=100, method="inclusive")
+        result.p50_ms = round(statistics.median(ok), 1)
+        result.p95_ms = round(cuts[94], 1)
+        result.requests_per_s = round(len(ok) / samples.wall_seconds, 1)
+    return result
+
+
+def measure_pages(url: str, pages: list[Page], requests: int, concurrency: int,
+                  time_limit: float) -> list[Result]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        port = free_port()
+        process, log = start_gunicorn(url, port, Path(workdir))
+        try:
+            wait_until_ready(process, port, log)
+            cookie = log_in(port, BENCH_EXEC, PASSWORD)
+            for page in pages:
+                headers = {"Cookie": cookie} if page.signed_in else {}
+                fire(port, page.path, headers, WARM_UP, concurrency, time_limit)
+                result = summarise(page, fire(port, page.path, headers, requests, concurrency,
+                                              time_limit))
+                print(f"  {page.name:<24} {_cell(result.p50_ms):>8} ms  status {result.status}", flush=True)
+                results.append(result)
+        finally:
+            stop(process)
+    return results
+
+
+# --- in-process: queries and jobs ----------------------------------------------------
+
+
+class QueryCounter:
+    """Counts the statements sent to the database while it is active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def count_page_queries(app, results: list[Result], pages: list[Page], user_id: int) -> None:
+    """Statements per page, through the test client. Runs outside any app
+    context so that each request gets its own, with a fresh session."""
+    with app.app_context():
+        engine = db.engine
+    for page, result in zip(pages, results, strict=True):
+        client = app.test_client()
+        if page.signed_in:
+            with client.session_transaction() as session:
+                session["_user_id"] = str(user_id)
+                session["_fresh"] = True
+        client.get(page.path)  # the first request compiles templates and statements
+        with QueryCounter(engine) as counter:
+            status = client.get(page.path).status_code
+        result.queries = counter.count
+        if status != result.status:
+            print(f"  note: {page.path} answered {status} in-process, {result.status} over HTTP")
+
+
+def time_job(name: str, job: Callable[[], str]) -> Result:
+    with QueryCounter(db.engine) as counter:
+        started = time.perf_counter()
+        detail = job()
+        seconds = time.perf_counter() - started
+    return Result(name, seconds=round(seconds, 2), queries=counter.count, status="ok", detail=detail)
+
+
+def measure_jobs(now: datetime, outbox: Path) -> list[Result]:
+    from tracker import scheduler
+    from tracker.digests import services as digests
+    from tracker.organisation.models import JobRecord
+
+    def build_digests() -> str:
+        result = digests.send_digests(now, dry_run=True)
+        return f"{len(result.dry_run)} digests for {result.week}"
+
+    def one_tick() -> str:
+        outcome = scheduler.tick(now)
+        records = {r.name: r for r in db.session.scalars(select(JobRecord))}
+        parts = [f"{name}: {records[name].summary if ok and name in records else 'FAILED'}"
+                 for name, ok in outcome.items()]
+        mails = len(list(outbox.glob("*.eml"))) if outbox.exists() else 0
+        return "; ".join(parts) + f"; {mails} mails written"
+
+    return [time_job("weekly digests (build all)", build_digests),
+            time_job("scheduler tick", one_tick)]
+
+
+def choose_pages(app) -> list[Page]:
+    """The fixed pages, and an in-progress initiative with the most metrics
+    and history (and its first metric) for the detail pages."""
+    from tracker.initiatives.models import Initiative, InitiativeMetric
+
+    with app.app_context():
+        initiative_id = db.session.scalar(
+            select(Initiative.id).join(InitiativeMetric, InitiativeMetric.initiative_id == Initiative.id)
+            .where(Initiative.status == "in_progress")
+            .group_by(Initiative.id).order_by(func.count().desc(), Initiative.id).limit(1))
+        metric_id = db.session.scalar(
+            select(InitiativeMetric.metric_id).where(InitiativeMetric.initiative_id == initiative_id)
+            .order_by(InitiativeMetric.id).limit(1))
+    return [
+        Page("login page", "/login", signed_in=False),
+        Page(FLOOR, "/healthz", signed_in=False),
+        Page("dashboard", "/"),
+        Page("initiative list", "/initiatives/"),
+        Page("initiative page", f"/initiatives/{initiative_id}"),
+        Page("metric page", f"/metrics/{metric_id}"),
+        Page("people report", "/people/report"),
+    ]
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+def machine(url: str) -> dict:
+    cpu = "unknown"
+    memory_gib = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": memory_gib,
+            "os": platform.platform(), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "database": kind(url),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    if kind(url) == "postgresql":
+        info["postgresql"] = db.session.scalar(text("SHOW server_version"))
+    return info
+
+
+def _cell(value) -> str:
+    return "–" if value is None else f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
+def rows(results: list[dict]) -> list[list[str]]:
+    """Table rows from the results as written to JSON."""
+    out = []
+    for r in results:
+        rate = f"{r['seconds']:.2f} s" if "seconds" in r else _cell(r.get("requests_per_s"))
+        out.append([r["name"], _cell(r.get("p50_ms")), _cell(r.get("p95_ms")), rate,
+                    _cell(r["queries"]), str(r["status"])])
+    return out
+
+
+HEADER = ["page or job", "p50 ms", "p95 ms", "req/s or time", "queries", "status"]
+
+
+def text_table(results: list[dict]) -> str:
+    table = [HEADER, *rows(results)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
+    lines = []
+    for number, row in enumerate(table):
+        lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        f"Measured {report['generated_at']} on {m['database']}, {m['cpu']} ({m['cores']} cores), "
+        f"{report['settings']['requests']} requests per page at concurrency "
+        f"{report['settings']['concurrency']} against gunicorn with 2 workers "
+        f"(`python -m bench.run`).",
+        "",
+        "Data: " + ", ".join(f"{count:,} {table}" for table, count in report["data"].items())
+        + (f"; generated in {report['generation']['seconds']:.0f} s." if report["generation"] else "."),
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(HEADER) - 1)) + "|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in rows(report["results"])]
+    if report["targets"]:
+        lines += ["", "Targets: " + "; ".join(
+            f"{t['target']}: {'met' if t['met'] else 'NOT met'}" for t in report["targets"])]
+    return "\n".join(lines)
+
+
+def generation(url: str) -> dict | None:
+    """How long `bench.generate` took for this database, if it noted it."""
+    try:
+        noted = json.loads(generation_record(url).read_text())
+    except (OSError, ValueError):
+        return None
+    if noted.pop("database", None) != make_url(url).render_as_string(hide_password=True):
+        return None
+    return noted
+
+
+def check_targets(results: list[Result], generated: dict | None) -> list[dict]:
+    """The issue's targets, for what was measured."""
+    by_name = {r.name: r for r in results}
+    floor = by_name.get(FLOOR)
+    targets = []
+    for name in ("dashboard", "initiative list"):
+        r = by_name.get(name)
+        if r and r.p50_ms is not None and floor and floor.p50_ms:
+            targets.append({"target": f"{name} p50 under 100 ms and within 3× the floor",
+                            "met": r.p50_ms < 100 and r.p50_ms <= 3 * floor.p50_ms})
+    r = by_name.get("initiative page")
+    if r and r.p50_ms is not None:
+        targets.append({"target": "initiative page p50 under 50 ms", "met": r.p50_ms < 50})
+    if generated:
+        targets.append({"target": f"generating the data under 2 minutes ({generated['seconds']:.0f} s)",
+                        "met": generated["seconds"] < 120})
+    return targets
+
+
+def update_readme(markdown: str) -> None:
+    readme = README.read_text()
+    if README_START not in readme or README_END not in readme:
+        print(f"\n{README.name} has no {README_START} … {README_END} markers; add them where the "
+              "table belongs and run again with --update-readme. The table:\n")
+        print(markdown)
+        return
+    before, rest = readme.split(README_START, 1)
+    _, after = rest.split(README_END, 1)
+    README.write_text(f"{before}{README_START}\n{markdown}\n{README_END}{after}")
+    print(f"\nupdated the table in {README}")
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--time-limit", type=float, default=60, help="seconds per page at most")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--update-readme", action="store_true",
+                        help="replace the table between the bench markers in README.md")
+    args = parser.parse_args(argv)
+
+    url = resolve_url(args.database)
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as workdir:
+        report = run(url, args, Path(workdir) / "outbox")
+    if args.update_readme:
+        update_readme(markdown_table(report))
+
+
+def run(url: str, args: argparse.Namespace, outbox: Path) -> dict:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-run",
+                      "MAIL_BACKEND": "file", "MAIL_OUTBOX": str(outbox)})
+    with app.app_context():
+        with db.engine.connect() as conn:
+            data = row_counts(conn)
+        if not data.get("user_account"):
+            sys.exit("No generated organisation in that database: run `python -m bench.generate` first.")
+        machine_info = machine(url)
+        exec_id = db.session.scalar(select(User.id).where(User.email == BENCH_EXEC))
+        db.session.remove()
+        db.engine.dispose()
+    pages = choose_pages(app)
+    generated_at = datetime.now(UTC).replace(microsecond=0)
+
+    print(f"measuring {len(pages)} pages over HTTP ({args.requests} requests each, "
+          f"{args.concurrency} clients)", flush=True)
+    results = measure_pages(url, pages, args.requests, args.concurrency, args.time_limit)
+
+    print("counting queries and timing jobs in-process", flush=True)
+    count_page_queries(app, results, pages, exec_id)
+    with app.app_context():
+        results += measure_jobs(datetime.now(UTC), outbox)
+        db.session.remove()
+        db.engine.dispose()
+
+    machine_info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report = {
+        "machine": machine_info,
+        "data": data,
+        "generation": generation(url),
+        "generated_at": generated_at.isoformat(),
+        "settings": {"requests": args.requests, "concurrency": args.concurrency, "workers": 2,
+                     "time_limit_s": args.time_limit},
+        "results": [r.as_json() for r in results],
+        "targets": check_targets(results, generation(url)),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    print()
+    print(text_table(report["results"]))
+    for r in results:
+        if r.detail:
+            print(f"  {r.name}: {r.detail}")
+    for target in report["targets"]:
+        print(f"  target {target['target']}: {'met' if target['met'] else 'NOT met'}")
+    print(f"\nwrote {args.output}")
+    return report
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("\ninterrupted; gunicorn stopped, nothing written")

@@ -1,0 +1,777 @@
+"""Check-in pages through the test client: who may do what, what is stored,
+what a person sees when something is wrong, and how many queries a page takes."""
+
+import re
+import threading
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from flask import render_template_string
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import count_queries, make_app
+from tracker.checkins import saydo
+from tracker.checkins import services as checkins
+from tracker.checkins.models import CheckIn, Entry
+from tracker.extensions import db
+from tracker.history.models import HistoryEvent
+from tracker.initiatives import services as initiatives
+from tracker.metrics.models import Reading
+
+DAY = date(2026, 3, 3)  # inside the default check-in period, after the initiatives start
+NOW = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+ACTION = {"kind": "action", "text": "Terminated the Acme call-centre contract",
+          "happened_on": DAY.isoformat(), "done_by": "Sam Owner", "evidence": "contract #4471"}
+TALK = {"kind": "talk", "text": "We will put the customer first in everything we do"}
+FLAGGED = {"kind": "action", "text": "We will terminate the contract next month",
+           "happened_on": DAY.isoformat(), "done_by": "Sam Owner", "evidence": "PO-2291"}
+
+
+def form(*rows: dict, readings: tuple[dict, ...] = ()) -> dict:
+    """The fields the check-in form posts, one dict per row."""
+    data = {}
+    for i, row in enumerate(rows):
+        values = {"kind": "", "text": "", "happened_on": "", "done_by": "", "evidence": "",
+                  "behaviour_id": "0", **row}
+        data.update({f"entries-{i}-{key}": value for key, value in values.items()})
+    for i, reading in enumerate(readings):
+        data.update({f"readings-{i}-{key}": value for key, value in reading.items()})
+    return data
+
+
+def amendment(**values) -> dict:
+    return {"amends_id": "0", "kind": "talk", "text": "", "happened_on": "", "done_by": "",
+            "evidence": "", "behaviour_id": "0", "note": "", **values}
+
+
+def sign_in(client, user_id: int) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+def counts(app) -> tuple[int, int, int]:
+    """(entries, readings, check-in history events) stored."""
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(Entry)),
+            db.session.scalar(select(func.count()).select_from(Reading)),
+            db.session.scalar(select(func.count()).select_from(HistoryEvent).where(
+                HistoryEvent.action.in_(("check-in", "amendment", "review")))),
+        )
+
+
+def state_of(app, checkin_id: int) -> str:
+    with app.app_context():
+        return db.session.get(CheckIn, checkin_id).state
+
+
+@pytest.fixture
+def world(app):
+    """An owner with an in-progress initiative, a linked metric and an open check-in."""
+    with app.app_context():
+        department = factories.make_department("Customer Service")
+        owner = factories.make_user("member", name="Sam Owner", department=department)
+        initiative = factories.make_initiative("Bring the call centre in-house", owner=owner,
+                                               status="in_progress", department=department,
+                                               start_date=date(2026, 1, 5))
+        metric = factories.make_metric("First-contact resolution", owner=owner)
+        initiatives.link_metric(initiative, actor=owner, metric_id=metric.id,
+                                expected_direction="increase", expected_amount=5,
+                                expected_by=date(2026, 12, 1))
+        checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
+        db.session.commit()
+        return SimpleNamespace(owner_id=owner.id, initiative_id=initiative.id, checkin_id=checkin.id,
+                               metric_id=metric.id, department_id=department.id)
+
+
+def submit_directly(app, w, entries) -> None:
+    """Submit through the service, as if the owner had used the form."""
+    with app.app_context():
+        checkin = db.session.get(CheckIn, w.checkin_id)
+        owner = checkin.initiative.owner
+        checkins.submit_checkin(checkin, actor=owner, entries=entries, now=NOW, today=today())
+        db.session.commit()
+
+
+def entry_ids(app, checkin_id: int) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(
+            select(Entry.id).where(Entry.checkin_id == checkin_id).order_by(Entry.id)))
+
+
+# --- permissions ---------------------------------------------------------------
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_get_no_suggestions(client, world):
+    for path in ["/checkins/", f"/checkins/{world.checkin_id}", "/checkins/review", "/checkins/saydo",
+                 f"/checkins/saydo/owners/{world.owner_id}",
+                 f"/checkins/saydo/departments/{world.department_id}"]:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    for path in [f"/checkins/{world.checkin_id}/submit", f"/checkins/{world.checkin_id}/amend",
+                 f"/checkins/{world.checkin_id}/preview", "/checkins/entries/1/review"]:
+        assert "/login" in client.post(path, data=form(TALK)).headers["Location"], path
+    response = client.post("/checkins/classify", json={"text": "We hired two agents"})
+    assert response.status_code == 401 and "error" in response.get_json()
+
+
+@pytest.mark.parametrize("role", ["member", "hr", "executive", "admin"])
+def test_anyone_signed_in_reads_a_checkin_but_only_the_owner_gets_the_form(app, client, login_as, world,
+                                                                           role):
+    login_as(role)
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert "Bring the call centre in-house" in page
+    assert "Only the initiative's owner, Sam Owner, reports on it." in page
+    assert "Check wording" not in page and 'name="entries-0-text"' not in page
+    sign_in(client, world.owner_id)
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert "Check wording" in page and 'name="entries-2-text"' in page
+
+
+@pytest.mark.parametrize("role", ["member", "hr", "executive", "admin"])
+def test_someone_elses_checkin_refuses_submit_preview_and_amend_with_403_and_stores_nothing(
+        app, client, login_as, world, role):
+    login_as(role)
+    assert client.post(f"/checkins/{world.checkin_id}/submit", data=form(ACTION)).status_code == 403
+    assert client.post(f"/checkins/{world.checkin_id}/preview", data=form(ACTION)).status_code == 403
+    assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
+    submit_directly(app, world, [factories.action()])
+    before = counts(app)
+    response = client.post(f"/checkins/{world.checkin_id}/amend",
+                           data=amendment(text="Only discussed it", note="Correcting"))
+    assert response.status_code == 403
+    assert counts(app) == before
+
+
+@pytest.mark.parametrize("role", ["member", "hr"])
+def test_review_queue_and_verdicts_are_refused_to_members_and_hr(app, client, login_as, world, role):
+    submit_directly(app, world, [checkins.EntryInput(kind="action", text=FLAGGED["text"], happened_on=DAY,
+                                                     done_by="Sam", evidence="PO-2291")])
+    [entry_id] = entry_ids(app, world.checkin_id)
+    login_as(role)
+    assert client.get("/checkins/review").status_code == 403
+    assert client.post(f"/checkins/entries/{entry_id}/review", data={"verdict": "talk"}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).review_state == "pending"
+
+
+@pytest.mark.parametrize("role", ["member", "hr", "executive", "admin"])
+def test_say_do_pages_are_readable_by_every_signed_in_role(client, login_as, world, role):
+    login_as(role)
+    for path in ["/checkins/saydo", f"/checkins/saydo/owners/{world.owner_id}",
+                 f"/checkins/saydo/departments/{world.department_id}"]:
+        assert client.get(path).status_code == 200, path
+
+
+def test_unknown_ids_are_404_not_500(client, login_as, world):
+    login_as("executive")
+    for path in ["/checkins/999999", "/checkins/saydo/owners/999999",
+                 "/checkins/saydo/departments/999999", "/checkins/99999999999999999999"]:
+        assert client.get(path).status_code == 404, path
+    assert client.post("/checkins/entries/999999/review", data={"verdict": "talk"}).status_code == 404
+
+
+# --- my check-ins ----------------------------------------------------------------
+
+def test_my_checkins_lists_open_ones_first_with_due_dates_and_marks_overdue(app, client, world):
+    with app.app_context():
+        initiative = db.session.get(initiatives.Initiative, world.initiative_id)
+        factories.make_checkin(initiative, period_start=date(2026, 2, 23), state="missed")
+        upcoming = factories.make_checkin(initiative, period_start=today() + timedelta(days=7))
+        someone_else = factories.make_initiative("Somebody else's move", status="in_progress")
+        factories.make_checkin(someone_else, period_start=date(2026, 3, 2))
+        db.session.commit()
+        upcoming_id = upcoming.id
+    sign_in(client, world.owner_id)
+    page = client.get("/checkins/").data.decode()
+    to_report, closed = page.split("Submitted and missed")
+    assert f"/checkins/{world.checkin_id}" in to_report and f"/checkins/{upcoming_id}" in to_report
+    assert to_report.index(f"/checkins/{world.checkin_id}") < to_report.index(f"/checkins/{upcoming_id}")
+    assert "Overdue" in to_report and "overdue since Fri 06 Mar" in to_report
+    assert "Missed" in closed
+    assert "Somebody else" not in page
+
+
+def test_my_checkins_empty_state_explains_when_checkins_open(client, login_as):
+    login_as("member")
+    page = client.get("/checkins/").data.decode()
+    assert "No check-ins yet" in page
+    assert "announced" in page and "in progress" in page
+
+
+def test_nav_links_check_ins_for_everyone_and_review_for_executives(client, login_as):
+    login_as("member")
+    nav = client.get("/checkins/").data.decode()
+    assert ">Check-ins</a>" in nav and ">Review</a>" not in nav
+    login_as("executive")
+    assert ">Review</a>" in client.get("/checkins/").data.decode()
+
+
+# --- the check-in form ------------------------------------------------------------
+
+@pytest.mark.parametrize(("query", "rows"), [("", 3), ("?rows=7", 7), ("?rows=1000", 30),
+                                             ("?rows=0", 1), ("?rows=lots", 3)])
+def test_rows_parameter_sets_the_number_of_entry_rows_up_to_thirty(client, world, query, rows):
+    sign_in(client, world.owner_id)
+    page = client.get(f"/checkins/{world.checkin_id}{query}").data.decode()
+    assert len(re.findall(r'name="entries-\d+-text"', page)) == rows
+
+
+def test_form_defaults_who_did_it_to_the_owner_and_offers_a_reading_per_linked_metric(client, world):
+    sign_in(client, world.owner_id)
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert 'name="entries-0-done_by" type="text" value="Sam Owner"' in page
+    assert "First-contact resolution" in page and f'value="{world.metric_id}"' in page
+    assert '<meta name="csrf-token"' in page and "js/checkin.js" in page
+
+
+def test_check_wording_shows_suggestion_reasons_and_disagreement_and_stores_nothing(app, client, world):
+    sign_in(client, world.owner_id)
+    response = client.post(f"/checkins/{world.checkin_id}/preview", data=form(ACTION, FLAGGED, {}))
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert page.count("Suggested from the wording") == 2
+    assert "Disagrees: you chose action, the wording reads as talk." in page
+    assert "Agrees with your choice." in page
+    assert "future tense" in page  # a reason, quoting what it rests on
+    assert "We will terminate the contract next month" in page  # what was typed is kept
+    assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
+
+
+def test_add_row_keeps_what_was_typed(app, client, world):
+    sign_in(client, world.owner_id)
+    page = client.post(f"/checkins/{world.checkin_id}/preview",
+                       data={**form(TALK, ACTION, {}), "add_row": "1"}).data.decode()
+    assert len(re.findall(r'name="entries-\d+-text"', page)) == 4
+    assert "Terminated the Acme call-centre contract" in page
+    assert counts(app) == (0, 0, 0)
+
+
+def test_submit_stores_entries_readings_and_history_then_shows_them(app, client, world):
+    sign_in(client, world.owner_id)
+    data = form(ACTION, TALK, {}, readings=({"metric_id": world.metric_id, "value": "42.5",
+                                             "observed_on": DAY.isoformat(), "note": "March sample"},))
+    response = client.post(f"/checkins/{world.checkin_id}/submit", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/checkins/{world.checkin_id}")
+    with app.app_context():
+        checkin = db.session.get(CheckIn, world.checkin_id)
+        assert checkin.state == "submitted" and checkin.submitted_by_id == world.owner_id
+        assert [(e.kind, e.suggested_kind) for e in checkin.entries] == [("action", "action"),
+                                                                        ("talk", "talk")]
+        assert db.session.scalar(select(Reading.value)) == 42.5
+        event = db.session.scalar(select(HistoryEvent).where(HistoryEvent.action == "check-in"))
+        assert (event.subject_type, event.subject_id) == ("initiative", world.initiative_id)
+        assert event.actor_id == world.owner_id
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert "Check-in submitted" in page
+    assert "Terminated the Acme call-centre contract" in page and "contract #4471" in page
+    assert "Check wording" not in page and "Amend this check-in" in page
+
+
+def test_double_submit_stores_one_submission_and_the_second_gets_a_friendly_message(app, client, world):
+    sign_in(client, world.owner_id)
+    first = client.post(f"/checkins/{world.checkin_id}/submit", data=form(ACTION))
+    second = client.post(f"/checkins/{world.checkin_id}/submit", data=form(TALK), follow_redirects=True)
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert "already submitted" in second.data.decode()
+    assert counts(app) == (1, 0, 1)
+    # A "Check wording" from a stale tab does not re-open the form either.
+    stale = client.post(f"/checkins/{world.checkin_id}/preview", data=form(TALK))
+    assert stale.status_code == 302 and counts(app) == (1, 0, 1)
+
+
+def test_concurrent_submits_from_two_threads_store_exactly_one_submission(app, world, monkeypatch):
+    """Two tabs submit at the same moment: both pass the "still open?" check
+    in the view, then race on the state change; exactly one wins."""
+    both_checked = threading.Barrier(2, timeout=10)
+    clean = checkins._clean_entry
+
+    def clean_after_both_checked(*args, **kwargs):
+        both_checked.wait()
+        return clean(*args, **kwargs)
+
+    monkeypatch.setattr(checkins, "_clean_entry", clean_after_both_checked)
+    responses = {}
+
+    def post(name: str, row: dict) -> None:
+        client = app.test_client()
+        sign_in(client, world.owner_id)
+        responses[name] = client.post(f"/checkins/{world.checkin_id}/submit", data=form(row))
+
+    threads = [threading.Thread(target=post, args=("action", ACTION)),
+               threading.Thread(target=post, args=("talk", TALK))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(r.status_code for r in responses.values()) == [302, 302]
+    with app.app_context():
+        entries = db.session.scalars(select(Entry)).all()
+        assert len(entries) == 1
+        assert db.session.get(CheckIn, world.checkin_id).state == "submitted"
+    assert counts(app)[2] == 1  # one history event, for the one submission
+
+
+def _too_long() -> dict:
+    return {**TALK, "text": "x" * 100_000}
+
+
+@pytest.mark.parametrize(
+    ("rows", "message", "typed"),
+    [
+        pytest.param([{**ACTION, "happened_on": (date.today() + timedelta(days=3)).isoformat()}],
+                     "Entry 1: an action cannot be dated in the future", ACTION["text"], id="future"),
+        pytest.param([TALK, {**ACTION, "evidence": "trust me"}],
+                     "Entry 2: evidence must be a link", "trust me", id="evidence"),
+        pytest.param([{**ACTION, "evidence": "javascript:alert(1)"}],
+                     "evidence must be a link", "javascript:alert(1)", id="javascript-evidence"),
+        pytest.param([{}, {}, {}], "An empty check-in says nothing", None, id="empty"),
+        pytest.param([_too_long()], "At most 5,000 characters.", "x" * 100_000, id="100KB"),
+        pytest.param([{**ACTION, "done_by": ""}], "Entry 1: say who did it", ACTION["text"], id="nobody"),
+        pytest.param([{**ACTION, "happened_on": "2026-13-45"}], "Not a valid date value",
+                     ACTION["text"], id="bad-date"),
+        pytest.param([{**ACTION, "kind": "sideways"}], "Entry 1: choose talk or action",
+                     ACTION["text"], id="bad-kind"),
+        pytest.param([{**ACTION, "behaviour_id": "abc"}], "fix what is marked", ACTION["text"],
+                     id="bad-behaviour"),
+        pytest.param([{**ACTION, "behaviour_id": "999999"}], "Not a valid choice", ACTION["text"],
+                     id="unknown-behaviour"),
+    ],
+)
+def test_bad_input_is_explained_with_the_form_as_typed_and_nothing_is_stored(app, client, world, rows,
+                                                                             message, typed):
+    sign_in(client, world.owner_id)
+    response = client.post(f"/checkins/{world.checkin_id}/submit", data=form(*rows))
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert message in page
+    if typed:
+        assert typed.replace("'", "&#39;") in page
+    assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
+
+
+def test_the_row_at_fault_is_marked(client, world):
+    sign_in(client, world.owner_id)
+    page = client.post(f"/checkins/{world.checkin_id}/submit",
+                       data=form({}, TALK, {**ACTION, "evidence": "see above"})).data.decode()
+    row = page.split('id="row-3"')[1].split("</fieldset>")[0]
+    assert "Entry 3: evidence must be a link" in row
+    assert "ck-row-error" in page.split('id="row-3"')[0][-80:]
+
+
+def test_a_bad_reading_is_explained_and_nothing_is_stored(app, client, world):
+    sign_in(client, world.owner_id)
+    for reading, message in [({"value": "lots", "observed_on": DAY.isoformat()}, "First-contact resolution:"),
+                             ({"value": "12", "observed_on": ""}, "Give the date the value was observed."),
+                             ({"value": "12", "observed_on": (today() + timedelta(days=2)).isoformat()},
+                              "cannot be observed in the future")]:
+        data = form(ACTION, readings=({"metric_id": world.metric_id, "note": "", **reading},))
+        response = client.post(f"/checkins/{world.checkin_id}/submit", data=data)
+        assert response.status_code == 200 and message in response.data.decode()
+        assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
+
+
+def test_script_in_an_entry_is_stored_as_typed_and_shown_escaped(app, client, login_as, world):
+    script = '<script>alert("x")</script> We will terminate the contract next month'
+    sign_in(client, world.owner_id)
+    client.post(f"/checkins/{world.checkin_id}/submit", data=form({**ACTION, "text": script}))
+    with app.app_context():
+        assert db.session.scalar(select(Entry.text)) == script
+    executive_id = login_as("executive").id
+    for who, path in [(world.owner_id, f"/checkins/{world.checkin_id}"),
+                      (executive_id, f"/checkins/{world.checkin_id}"), (executive_id, "/checkins/review")]:
+        sign_in(client, who)
+        page = client.get(path).data.decode()
+        assert "<script>alert" not in page, path
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, path
+
+
+def test_evidence_is_a_link_only_when_it_is_a_link(app, client, world):
+    sign_in(client, world.owner_id)
+    rows = [{**ACTION, "evidence": "https://intranet.example/contracts/4471"},
+            {**ACTION, "text": "Hired two agents for the new in-house team", "evidence": "HR file 2026/17"},
+            {**ACTION, "text": "Refunded 40 customers", "evidence": ""}]
+    client.post(f"/checkins/{world.checkin_id}/submit", data=form(*rows))
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert ('<a href="https://intranet.example/contracts/4471" rel="noopener noreferrer nofollow"'
+            in page)
+    assert "HR file 2026/17" in page and 'href="HR file' not in page
+    assert page.count("Unevidenced") == 1
+
+
+def test_a_missed_checkin_is_closed_and_says_so(app, client, world):
+    with app.app_context():
+        initiative = db.session.get(initiatives.Initiative, world.initiative_id)
+        missed = factories.make_checkin(initiative, period_start=date(2026, 2, 23), state="missed")
+        db.session.commit()
+        missed_id = missed.id
+    sign_in(client, world.owner_id)
+    assert "Nothing was submitted by" in client.get(f"/checkins/{missed_id}").data.decode()
+    response = client.post(f"/checkins/{missed_id}/submit", data=form(ACTION), follow_redirects=True)
+    assert "missed and is closed" in response.data.decode()
+    assert state_of(app, missed_id) == "missed" and counts(app) == (0, 0, 0)
+
+
+# --- amendments ------------------------------------------------------------------
+
+def test_owner_amends_an_entry_and_it_shows_under_the_original_with_who_when_and_note(app, client, world):
+    submit_directly(app, world, [factories.action(), factories.talk()])
+    original_id, _ = entry_ids(app, world.checkin_id)
+    sign_in(client, world.owner_id)
+    response = client.post(f"/checkins/{world.checkin_id}/amend", data=amendment(
+        amends_id=str(original_id), kind="talk", text="Only discussed terminating the Acme contract",
+        note="It was not signed yet"))
+    assert response.status_code == 302
+    with app.app_context():
+        amendment_id = db.session.scalar(select(Entry.id).where(Entry.amends_id == original_id))
+        assert response.headers["Location"].endswith(f"#entry-{amendment_id}")
+        original = db.session.get(Entry, original_id)
+        assert original.text == "Terminated the Acme call-centre contract" and original.kind == "action"
+        event = db.session.scalar(select(HistoryEvent).where(HistoryEvent.action == "amendment"))
+        assert (event.subject_type, event.subject_id) == ("initiative", world.initiative_id)
+        record = saydo.records_for([original.checkin.initiative], today=today())[world.initiative_id]
+        assert (record.actions, record.talk) == (0, 2)
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    thread = page.split(f'id="entry-{original_id}"')[1].split('<li class="ck-thread"')[0]
+    assert "Terminated the Acme call-centre contract" in thread  # the original, still there
+    assert "Replaced by the amendment below" in thread
+    assert "Amendment</span> by Sam Owner" in thread and "It was not signed yet" in thread
+    assert "Only discussed terminating the Acme contract" in thread
+
+
+def test_owner_adds_a_missing_entry_by_amendment(app, client, world):
+    submit_directly(app, world, [factories.talk()])
+    sign_in(client, world.owner_id)
+    client.post(f"/checkins/{world.checkin_id}/amend", data=amendment(
+        kind="action", text="Hired two agents for the in-house team", happened_on=DAY.isoformat(),
+        done_by="Sam Owner", evidence="HR file 2026/17", note="Forgot it on Friday"))
+    with app.app_context():
+        added = db.session.scalars(select(Entry).where(Entry.is_amendment)).one()
+        assert added.amends_id is None and added.kind == "action"
+    page = client.get(f"/checkins/{world.checkin_id}").data.decode()
+    assert "Added after submitting" in page and "Forgot it on Friday" in page
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"text": "Only discussed it", "note": ""}, "Say why you are amending it."),
+    ({"text": "", "note": "why"}, "Say what happened."),
+    ({"kind": "action", "text": "Ended the contract", "happened_on": "2099-01-01", "done_by": "Sam",
+      "note": "why"}, "An action cannot be dated in the future"),
+    ({"text": "Discussed it", "note": "why", "amends_id": "999999"}, "not part of this check-in"),
+])
+def test_bad_amendments_are_explained_and_nothing_is_stored(app, client, world, values, message):
+    submit_directly(app, world, [factories.action()])
+    before = counts(app)
+    sign_in(client, world.owner_id)
+    response = client.post(f"/checkins/{world.checkin_id}/amend", data=amendment(**values))
+    assert response.status_code == 200 and message in response.data.decode()
+    assert counts(app) == before
+
+
+def test_amending_an_entry_twice_points_to_the_amendment(app, client, world):
+    submit_directly(app, world, [factories.action()])
+    [original_id] = entry_ids(app, world.checkin_id)
+    sign_in(client, world.owner_id)
+    values = amendment(amends_id=str(original_id), text="Discussed it", note="correction")
+    assert client.post(f"/checkins/{world.checkin_id}/amend", data=values).status_code == 302
+    again = client.post(f"/checkins/{world.checkin_id}/amend", data=values)
+    assert "already amended; amend the amendment instead" in again.data.decode()
+    assert counts(app)[0] == 2
+
+
+def test_an_open_checkin_is_submitted_not_amended(app, client, world):
+    sign_in(client, world.owner_id)
+    response = client.post(f"/checkins/{world.checkin_id}/amend",
+                           data=amendment(text="Discussed it", note="why"), follow_redirects=True)
+    assert "Only a submitted check-in is amended" in response.data.decode()
+    assert counts(app) == (0, 0, 0)
+
+
+# --- the live suggestion -----------------------------------------------------------
+
+def test_classify_returns_the_kind_and_reasons(client, login_as):
+    login_as("member")
+    talk = client.post("/checkins/classify", json={"text": "We will announce a new vision next month"})
+    action = client.post("/checkins/classify",
+                         json={"text": "Terminated the Acme call-centre contract on Monday"})
+    assert talk.get_json()["kind"] == "talk" and talk.get_json()["reasons"]
+    assert action.get_json()["kind"] == "action"
+
+
+@pytest.mark.parametrize("body", [{"json": {"text": "x" * 5001}}, {"json": {"text": 12}},
+                                  {"json": ["text"]}, {"data": "not json"}])
+def test_classify_refuses_bad_or_oversized_input_with_a_json_400(client, login_as, body):
+    login_as("member")
+    response = client.post("/checkins/classify", **body)
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_classify_accepts_exactly_5000_characters(client, login_as):
+    login_as("member")
+    assert client.post("/checkins/classify", json={"text": "x" * 5000}).status_code == 200
+
+
+@pytest.fixture
+def csrf_client(tmp_path, request):
+    app = make_app(tmp_path, "sqlite", request, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        owner = factories.make_user("member")
+        initiative = factories.make_initiative(owner=owner, status="in_progress")
+        checkin = factories.make_checkin(initiative)
+        db.session.commit()
+        ids = owner.id, checkin.id
+    client = app.test_client()
+    sign_in(client, ids[0])
+    yield client, ids[1]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_classify_needs_the_csrf_token_from_the_page_in_a_header(csrf_client):
+    client, checkin_id = csrf_client
+    assert client.post("/checkins/classify", json={"text": "We hired two agents"}).status_code == 400
+    page = client.get(f"/checkins/{checkin_id}").data.decode()
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post("/checkins/classify", json={"text": "We hired two agents"},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.get_json()["kind"] in ("talk", "action")
+
+
+# --- review queue ------------------------------------------------------------------
+
+@pytest.fixture
+def flagged(app, world):
+    """A submitted check-in with one agreed entry and one flagged entry."""
+    submit_directly(app, world, [factories.action(),
+                                 checkins.EntryInput(kind="action", text=FLAGGED["text"], happened_on=DAY,
+                                                     done_by="Sam", evidence="PO-2291")])
+    agreed_id, flagged_id = entry_ids(app, world.checkin_id)
+    return SimpleNamespace(**vars(world), agreed_id=agreed_id, flagged_id=flagged_id)
+
+
+@pytest.mark.parametrize("role", ["executive", "admin"])
+def test_review_queue_shows_flagged_entries_with_choice_suggestion_reasons_initiative_and_owner(
+        client, login_as, flagged, role):
+    login_as(role)
+    page = client.get("/checkins/review").data.decode()
+    assert page.count('class="card ck-queue-item"') == 1
+    assert f'id="review-{flagged.flagged_id}"' in page
+    assert FLAGGED["text"] in page and "future tense" in page
+    assert "Bring the call centre in-house" in page and "owner Sam Owner" in page
+    assert "Count as talk" in page and "Confirm owner's choice (action)" in page
+
+
+def test_executive_reclassifies_a_flagged_entry_which_leaves_the_queue_and_is_recorded(app, client,
+                                                                                      login_as, flagged):
+    executive = login_as("executive")
+    response = client.post(f"/checkins/entries/{flagged.flagged_id}/review", data={"verdict": "talk"},
+                           follow_redirects=True)
+    assert "Entry reclassified: it counts as talk." in response.data.decode()
+    assert f'id="review-{flagged.flagged_id}"' not in response.data.decode()
+    with app.app_context():
+        entry = db.session.get(Entry, flagged.flagged_id)
+        assert (entry.kind, entry.review_state, entry.effective_kind) == ("action", "reclassified", "talk")
+        assert entry.reviewed_by_id == executive.id
+        event = db.session.scalar(select(HistoryEvent).where(HistoryEvent.action == "review"))
+        assert (event.subject_type, event.subject_id, event.actor_id) == (
+            "initiative", flagged.initiative_id, executive.id)
+    page = client.get(f"/checkins/{flagged.checkin_id}").data.decode()
+    assert "Reclassified" in page and "Counts as Talk" in page
+
+
+def test_confirming_keeps_the_owners_choice(app, client, login_as, flagged):
+    login_as("admin")
+    client.post(f"/checkins/entries/{flagged.flagged_id}/review", data={"verdict": "confirm"})
+    with app.app_context():
+        entry = db.session.get(Entry, flagged.flagged_id)
+        assert (entry.review_state, entry.effective_kind) == ("confirmed", "action")
+
+
+@pytest.mark.parametrize(("entry", "verdict", "message"), [
+    ("agreed_id", "talk", "not waiting for review"),
+    ("flagged_id", "sideways", "Choose: confirm the owner"),
+    ("flagged_id", "", "Choose: confirm the owner"),
+])
+def test_a_verdict_that_cannot_apply_is_explained_not_stored(app, client, login_as, flagged, entry,
+                                                             verdict, message):
+    login_as("executive")
+    response = client.post(f"/checkins/entries/{getattr(flagged, entry)}/review",
+                           data={"verdict": verdict}, follow_redirects=True)
+    assert response.status_code == 200 and message in response.data.decode()
+    with app.app_context():
+        assert db.session.get(Entry, flagged.flagged_id).review_state == "pending"
+    assert counts(app)[2] == 1  # only the submission
+
+
+def test_empty_review_queue_says_what_would_appear(client, login_as):
+    login_as("executive")
+    assert "Nothing to review" in client.get("/checkins/review").data.decode()
+
+
+# --- say/do --------------------------------------------------------------------------
+
+def _history(owner, department, *, weeks: int, actions: bool, title: str, metric=None):
+    """An initiative with `weeks` submitted check-ins, each one action or one talk entry."""
+    initiative = factories.make_initiative(title, owner=owner, status="in_progress", department=department,
+                                           start_date=date(2025, 1, 6))
+    if metric is not None:
+        initiatives.link_metric(initiative, actor=owner, metric_id=metric.id,
+                                expected_direction="increase", expected_amount=5,
+                                expected_by=date(2026, 12, 1))
+    # Recent weeks: the say/do record looks back from today.
+    this_monday = today() - timedelta(days=today().weekday())
+    first = this_monday - timedelta(weeks=weeks)
+    for week in range(weeks):
+        checkin = factories.make_checkin(initiative, period_start=first + timedelta(weeks=week))
+        entry = (factories.action(on=checkin.period_start) if actions
+                 else factories.talk(f"Discussed it {week}"))
+        checkins.submit_checkin(checkin, actor=owner, entries=[entry], now=NOW, today=today())
+    return initiative
+
+
+def test_say_do_overview_ranks_owners_and_departments_with_counts_flags_and_reasons(app, client, login_as):
+    with app.app_context():
+        sales, service = factories.make_department("Sales"), factories.make_department("Service")
+        doer = factories.make_user("member", name="Dora Doer", department=service)
+        talker = factories.make_user("member", name="Tom Talker", department=sales)
+        _history(doer, service, weeks=4, actions=True, title="In-source the call centre")
+        _history(talker, sales, weeks=4, actions=False, title="Customer-first charter")
+        db.session.commit()
+    login_as("hr")
+    page = client.get("/checkins/saydo").data.decode()
+    owners = page.split('id="owners-heading"')[1].split('id="departments-heading"')[0]
+    departments = page.split('id="departments-heading"')[1]
+    assert owners.index("Dora Doer") < owners.index("Tom Talker")
+    assert departments.index("Service") < departments.index("Sales")
+    assert "100%" in owners and "0%" in owners
+    assert "Talk only" in owners and "Unmeasured" in owners
+    assert saydo.FLAG_WHY["talk_only"] in page and saydo.FLAG_WHY["unmeasured"] in page
+    assert escape(saydo.EXPLANATION) in page
+
+
+def test_say_do_owner_and_department_pages_show_each_initiative_and_the_total(app, client, login_as):
+    with app.app_context():
+        service = factories.make_department("Service")
+        doer = factories.make_user("member", name="Dora Doer", department=service)
+        _history(doer, service, weeks=3, actions=True, title="In-source the call centre")
+        _history(doer, service, weeks=3, actions=False, title="Customer-first charter")
+        db.session.commit()
+        doer_id, service_id = doer.id, service.id
+    login_as("member")
+    for path in [f"/checkins/saydo/owners/{doer_id}", f"/checkins/saydo/departments/{service_id}"]:
+        page = client.get(path).data.decode()
+        assert "In-source the call centre" in page and "Customer-first charter" in page, path
+        total = page.split('id="total-heading"')[1].split("</section>")[0]
+        assert "50%" in total  # 3 evidenced actions of 6 entries
+        assert "<dd>3</dd>" in total and escape(saydo.EXPLANATION) in total
+        assert "Unmeasured ×2" in total and saydo.FLAG_WHY["talk_only"] in page
+
+
+def test_say_do_partial_renders_counts_percentage_bar_and_flag_reasons(app):
+    record = saydo.SayDo(evidenced=3, unevidenced=1, talk=4, missed=2, submitted=6,
+                         flags=["talk_only", "gone_quiet"])
+    with app.test_request_context():
+        html = render_template_string(
+            '{% with record=record, explain=True %}{% include "checkins/_saydo.html" %}{% endwith %}',
+            record=record)
+        empty = render_template_string('{% include "checkins/_saydo.html" %}', record=saydo.SayDo())
+    assert "44%" in html  # (3 + 0.5) / 8
+    assert '<rect class="ck-bar-fill" width="44"' in html
+    for flag in ("talk_only", "gone_quiet"):
+        assert saydo.FLAG_TEXT[flag] in html and saydo.FLAG_WHY[flag] in html
+    assert escape(saydo.EXPLANATION) in html
+    assert "No entries yet" in empty and escape(saydo.EXPLANATION) not in empty
+
+
+# --- query counts -----------------------------------------------------------------------
+
+def _queries(app, client, path: str) -> int:
+    with count_queries(app) as n:
+        assert client.get(path).status_code == 200, path
+        return n()
+
+
+def test_say_do_pages_take_the_same_number_of_queries_for_10_or_100_checkins(app, client, login_as):
+    with app.app_context():
+        department = factories.make_department("Ops")
+        owner = factories.make_user("member", department=department)
+        metric = factories.make_metric(owner=owner)
+        _history(owner, department, weeks=5, actions=True, title="First", metric=metric)
+        _history(owner, department, weeks=5, actions=False, title="Second")
+        db.session.commit()
+        owner_id, department_id = owner.id, department.id
+    login_as("executive")
+    paths = ["/checkins/saydo", f"/checkins/saydo/owners/{owner_id}",
+             f"/checkins/saydo/departments/{department_id}"]
+    small = [_queries(app, client, path) for path in paths]
+    with app.app_context():
+        for n in range(9):
+            other_department = factories.make_department(f"Department {n}")
+            other = factories.make_user("member", department=other_department)
+            _history(other, other_department, weeks=10, actions=n % 2 == 0, title=f"More {n}")
+        for n in range(9):
+            _history(db.session.get(type(other), owner_id), db.session.get(type(department), department_id),
+                     weeks=1, actions=True, title=f"Owner's {n}")
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 109
+    large = [_queries(app, client, path) for path in paths]
+    assert large == small, (small, large)
+    assert max(small) <= 10
+
+
+def test_review_queue_takes_the_same_number_of_queries_for_2_or_20_flagged_entries(app, client, login_as,
+                                                                                   world):
+    def flag_some(n: int) -> None:
+        with app.app_context():
+            owner = factories.make_user("member")
+            initiative = factories.make_initiative(owner=owner, status="in_progress")
+            checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
+            checkins.submit_checkin(checkin, actor=owner, now=NOW, today=today(), entries=[
+                checkins.EntryInput(kind="action", text=f"We will end contract {i} next month",
+                                    happened_on=DAY, done_by="Sam") for i in range(n)])
+            db.session.commit()
+
+    login_as("executive")
+    flag_some(2)
+    small = _queries(app, client, "/checkins/review")
+    flag_some(18)
+    assert _queries(app, client, "/checkins/review") == small
+    assert client.get("/checkins/review").data.decode().count('class="card ck-queue-item"') == 20
+
+
+def test_checkin_pages_take_the_same_number_of_queries_for_2_or_20_entries(app, client, login_as, world):
+    with app.app_context():
+        owner = db.session.get(type(factories.make_user()), world.owner_id)
+        initiative = db.session.get(initiatives.Initiative, world.initiative_id)
+        small = factories.make_checkin(initiative, period_start=date(2026, 2, 16))
+        large = factories.make_checkin(initiative, period_start=date(2026, 2, 23))
+        for checkin, n in ((small, 2), (large, 20)):
+            checkins.submit_checkin(checkin, actor=owner, now=NOW, today=today(), entries=[
+                factories.action(f"Terminated contract {i}") if i % 2 else factories.talk(f"Discussed {i}")
+                for i in range(n)])
+        db.session.commit()
+        small_id, large_id = small.id, large.id
+    for who in (world.owner_id, login_as("executive").id):
+        sign_in(client, who)
+        assert (_queries(app, client, f"/checkins/{small_id}")
+                == _queries(app, client, f"/checkins/{large_id}"))
+    sign_in(client, world.owner_id)
+    mine_small = _queries(app, client, "/checkins/")
+    with app.app_context():
+        initiative = db.session.get(initiatives.Initiative, world.initiative_id)
+        for week in range(10):
+            factories.make_checkin(initiative, period_start=date(2025, 6, 2) + timedelta(weeks=week),
+                                   state="missed")
+        db.session.commit()
+    assert _queries(app, client, "/checkins/") == mine_small

@@ -1,0 +1,418 @@
+"""The people pages, exports and forms through the test client: who sees
+what, recording and editing, bad input, CSV downloads, query counts."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import count_queries
+from tracker.accounts.models import User
+from tracker.extensions import db
+from tracker.history.models import HistoryEvent
+from tracker.people import services as people
+from tracker.people.models import DecisionEvidence, PeopleDecision
+
+TODAY = date(2026, 11, 23)
+# The views read the clock; dates that must lie ahead are counted from it.
+REAL_TODAY = datetime.now(UTC).date()
+
+READ_PAGES = ["/people/", "/people/{id}", "/people/report", "/people/report?quarter=2026-Q3",
+              "/people/report.csv", "/people/decisions.csv"]
+EDIT_PAGES = ["/people/new", "/people/{id}/edit"]
+POSTS = ["/people/new", "/people/{id}/edit"]
+
+
+@pytest.fixture
+def seeded(app):
+    """A department, behaviours and one recorded promotion; plain ids back."""
+    with app.app_context():
+        service = factories.make_department("Customer Service")
+        sales = factories.make_department("Sales")
+        hr = factories.make_user("hr", name="Hannah Okafor")
+        bend = factories.make_behaviour("Frontline bends the rules for the customer")
+        punish = factories.make_behaviour("Punishing rule-bending", kind="no_no")
+        decision = people.create_decision(actor=hr, today=TODAY, data=people.DecisionInput(
+            person_name="Aisha Rahman", employee_ref="E-2031", kind="promotion",
+            effective_date=date(2026, 10, 1), department_id=service.id,
+            decided_by="Sam Whitfield", rationale="Bends rules for customers.",
+            role_from="Service Agent", role_to="Service Team Lead",
+            evidence=(people.EvidenceInput(behaviour_id=bend.id, what="Refunded $180 on the spot",
+                                           observed_on=date(2026, 9, 1), where="Case CS-48812"),)))
+        db.session.commit()
+        return {"id": decision.id, "service": service.id, "sales": sales.id, "bend": bend.id,
+                "punish": punish.id, "hr": hr.id}
+
+
+def form_data(seeded, **overrides) -> dict:
+    data = {"person_name": "Noah Kim", "employee_ref": "E-1612", "user_id": 0, "kind": "promotion",
+            "effective_date": "2026-10-05", "role_from": "Account Executive",
+            "role_to": "Senior Account Executive", "department_id": seeded["sales"],
+            "decided_by": "Olivia Grant (Head of Sales)", "rationale": "Grew renewals.",
+            "initiative_id": 0,
+            "evidence-0-behaviour_id": seeded["bend"], "evidence-0-what": "Refunded a loyal customer",
+            "evidence-0-observed_on": "2026-09-10", "evidence-0-where": "Case CS-1",
+            "evidence-1-behaviour_id": 0, "evidence-1-what": "", "evidence-1-observed_on": "",
+            "evidence-1-where": ""}
+    return {**data, **overrides}
+
+
+def decision_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PeopleDecision))
+
+
+def evidence_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(DecisionEvidence))
+
+
+def stored(app, decision_id: int) -> PeopleDecision:
+    with app.app_context():
+        decision = db.session.get(PeopleDecision, decision_id)
+        _ = decision.evidence
+        db.session.expunge_all()
+        return decision
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# Who may see and do what: every route, every role
+
+@pytest.mark.parametrize("path", READ_PAGES + EDIT_PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, seeded, path):
+    response = client.get(path.format(id=seeded["id"]))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("path", READ_PAGES + EDIT_PAGES)
+def test_members_get_403_on_every_people_page_and_export(client, login_as, seeded, path):
+    login_as("member")
+    response = client.get(path.format(id=seeded["id"]))
+    assert response.status_code == 403
+    assert "Aisha Rahman" not in text(response) and "text/csv" not in response.content_type
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_members_posting_to_hr_routes_get_403_and_nothing_changes(app, client, login_as, seeded,
+                                                                  path):
+    login_as("member")
+    response = client.post(path.format(id=seeded["id"]),
+                           data=form_data(seeded, person_name="Member was here"))
+    assert response.status_code == 403
+    assert decision_count(app) == 1
+    assert stored(app, seeded["id"]).person_name == "Aisha Rahman"
+
+
+@pytest.mark.parametrize("role", ["hr", "executive", "admin"])
+@pytest.mark.parametrize("path", READ_PAGES)
+def test_hr_executives_and_admins_read_every_page_and_export(client, login_as, seeded, role, path):
+    login_as(role)
+    assert client.get(path.format(id=seeded["id"])).status_code == 200
+
+
+@pytest.mark.parametrize("path", EDIT_PAGES)
+def test_executives_read_but_cannot_open_the_forms(client, login_as, seeded, path):
+    login_as("executive")
+    assert client.get(path.format(id=seeded["id"])).status_code == 403
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_executives_posting_get_403_and_nothing_changes(app, client, login_as, seeded, path):
+    login_as("executive")
+    response = client.post(path.format(id=seeded["id"]), data=form_data(seeded))
+    assert response.status_code == 403
+    assert decision_count(app) == 1
+    assert stored(app, seeded["id"]).person_name == "Aisha Rahman"
+
+
+@pytest.mark.parametrize("role", ["hr", "admin"])
+@pytest.mark.parametrize("path", EDIT_PAGES)
+def test_hr_and_admins_open_the_forms(client, login_as, seeded, role, path):
+    login_as(role)
+    assert client.get(path.format(id=seeded["id"])).status_code == 200
+
+
+@pytest.mark.parametrize("role, shown", [("hr", True), ("admin", True), ("executive", True),
+                                         ("member", False)])
+def test_the_people_link_is_in_the_nav_only_for_those_who_may_follow_it(client, login_as, role,
+                                                                         shown):
+    login_as(role)
+    assert ('href="/people/"' in text(client.get("/"))) is shown
+
+
+def test_executives_see_no_edit_or_record_buttons(client, login_as, seeded):
+    login_as("executive")
+    assert "Record a decision" not in text(client.get("/people/"))
+    assert f'/people/{seeded["id"]}/edit' not in text(client.get(f"/people/{seeded['id']}"))
+
+
+@pytest.mark.parametrize("path", ["/people/999999", "/people/99999999999999999999",
+                                  "/people/999999/edit"])
+def test_unknown_decisions_are_404(client, login_as, seeded, path):
+    login_as("hr")
+    assert client.get(path).status_code == 404
+
+
+# Recording and editing
+
+@pytest.mark.parametrize("role", ["hr", "admin"])
+def test_hr_and_admins_record_a_promotion_with_evidence(app, client, login_as, seeded, role):
+    login_as(role)
+    response = client.post("/people/new", data=form_data(seeded))
+    assert response.status_code == 302
+    with app.app_context():
+        decision = db.session.scalars(select(PeopleDecision).where(
+            PeopleDecision.employee_ref == "E-1612")).one()
+        assert decision.aligned and len(decision.evidence) == 1
+        decision_id = decision.id
+    assert response.headers["Location"].endswith(f"/people/{decision_id}")
+    page = text(client.get(f"/people/{decision_id}"))
+    assert "It is aligned." in page and "Refunded a loyal customer" in page
+
+
+def test_an_exit_that_removes_a_no_no_is_recorded_aligned(app, client, login_as, seeded):
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(
+        seeded, person_name="Brian Holt", employee_ref="E-1190", kind="exit", role_to="",
+        **{"evidence-0-behaviour_id": seeded["punish"],
+           "evidence-0-what": "Wrote up two agents for refunds"}), follow_redirects=True)
+    page = text(response)
+    assert "Saved the exit for Brian Holt. It is aligned." in page
+    assert "Punishing rule-bending" in page and "removed" in page
+
+
+def test_hr_edits_a_decision_and_the_detail_page_shows_the_history(app, client, login_as, seeded):
+    login_as("hr")
+    edit = client.get(f"/people/{seeded['id']}/edit")
+    assert 'value="Aisha Rahman"' in text(edit) and "Refunded $180 on the spot" in text(edit)
+    response = client.post(f"/people/{seeded['id']}/edit", data=form_data(
+        seeded, person_name="Aisha Rahman", employee_ref="E-2031",
+        role_to="Senior Team Lead"), follow_redirects=True)
+    page = text(response)
+    assert response.status_code == 200
+    assert "Recorded the promotion" in page and "Edited" in page
+    assert "role_to" in page and "Senior Team Lead" in page
+    with app.app_context():
+        actions = db.session.scalars(select(HistoryEvent.action).where(
+            HistoryEvent.subject_type == "people_decision", HistoryEvent.subject_id == seeded["id"])
+        ).all()
+    assert actions == ["created", "updated"]
+
+
+def test_the_detail_shows_the_persons_earlier_no_no_behind_a_not_aligned_promotion(
+        client, login_as, seeded):
+    login_as("hr")
+    client.post("/people/new", data=form_data(
+        seeded, person_name="Victor Lane", employee_ref="E-1420", kind="demotion",
+        effective_date="2026-06-09", role_to="Senior Agent",
+        **{"evidence-0-behaviour_id": seeded["punish"], "evidence-0-observed_on": "2026-05-20",
+           "evidence-0-what": "Wrote up an agent for a $45 refund"}))
+    response = client.post("/people/new", data=form_data(
+        seeded, person_name="Victor Lane", employee_ref="E-1420"), follow_redirects=True)
+    page = text(response)
+    assert "promoted despite recorded no-no: punishing rule-bending" in page
+    assert "No-no on record: Punishing rule-bending (2026-05-20" in page
+
+
+def test_evidence_rows_come_on_request_within_limits(client, login_as, seeded):
+    login_as("hr")
+    assert text(client.get("/people/new")).count("<legend>Evidence ") == 2
+    assert text(client.get("/people/new?rows=5")).count("<legend>Evidence ") == 5
+    assert text(client.get("/people/new?rows=999")).count("<legend>Evidence ") == 10
+    assert text(client.get("/people/new?rows=abc")).count("<legend>Evidence ") == 2
+    assert text(client.get("/people/new?rows=0")).count("<legend>Evidence ") == 1
+
+
+def test_adding_a_row_keeps_what_was_typed_and_stores_nothing(app, client, login_as, seeded):
+    login_as("hr")
+    response = client.post("/people/new", data={**form_data(seeded), "add_row": "1"})
+    page = text(response)
+    assert response.status_code == 200 and page.count("<legend>Evidence ") == 3
+    assert 'value="Noah Kim"' in page
+    assert decision_count(app) == 1
+
+
+# Bad input: a clear message, nothing stored, never a 500
+
+BAD_POSTS = {
+    "far-future effective date": ({"effective_date": "2099-01-01"}, "more than a year ahead"),
+    "no-no evidence as a reason to promote": (
+        {"evidence-0-behaviour_id": "punish"},
+        "“Punishing rule-bending” is a no-no, not a target behaviour"),
+    "unknown user account": ({"user_id": "987654"}, "No user account matches"),
+    "user account id beyond any key": ({"user_id": str(2**40)}, "No user account matches"),
+    "user account that is not a number": ({"user_id": "abc"}, "Nothing was saved"),
+    "unknown behaviour": ({"evidence-0-behaviour_id": "987654"}, "that behaviour does not exist"),
+    "unknown department": ({"department_id": "987654"}, "Choose the department"),
+    "unknown initiative": ({"initiative_id": "987654"}, "initiative does not exist"),
+    "unknown kind": ({"kind": "sabbatical"}, "Choose what kind of decision"),
+    "unreadable date": ({"effective_date": "31/12/2026"}, "Not a valid date"),
+    "evidence in the future": ({"effective_date": (REAL_TODAY + timedelta(days=30)).isoformat(),
+                                "evidence-0-observed_on": (REAL_TODAY + timedelta(days=3)).isoformat()},
+                               "is in the future"),
+    "evidence with no where": ({"evidence-0-where": ""}, "say where it is recorded"),
+    "missing name": ({"person_name": ""}, "Give the person&#39;s name"),
+    "NUL in a name": ({"person_name": "Ai\x00sha"}, "NUL"),
+    "overlong rationale": ({"rationale": "x" * 5001}, "at most 5,000 characters"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_POSTS), ids=list(BAD_POSTS))
+def test_bad_input_gets_a_clear_message_and_stores_nothing(app, client, login_as, seeded, case):
+    overrides, message = BAD_POSTS[case]
+    overrides = {k: seeded["punish"] if v == "punish" else v for k, v in overrides.items()}
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(seeded, **overrides))
+    assert response.status_code == 200
+    assert message in text(response)
+    assert decision_count(app) == 1 and evidence_count(app) == 1
+
+
+def test_a_bad_edit_changes_nothing(app, client, login_as, seeded):
+    login_as("hr")
+    response = client.post(f"/people/{seeded['id']}/edit", data=form_data(
+        seeded, person_name="Changed", **{"evidence-0-behaviour_id": seeded["punish"]}))
+    assert "Nothing was saved" in text(response)
+    decision = stored(app, seeded["id"])
+    assert decision.person_name == "Aisha Rahman" and decision.evidence[0].behaviour_id == seeded["bend"]
+
+
+def test_names_with_markup_or_formulas_are_shown_as_text(client, login_as, seeded):
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(
+        seeded, person_name='<script>alert(1)</script>=HYPERLINK("http://evil")'),
+        follow_redirects=True)
+    page = text(response)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;=HYPERLINK" in page
+
+
+# Lists, filters and reports
+
+def test_the_list_filters_by_quarter_department_kind_and_alignment(client, login_as, seeded):
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name="Greg Dunn", employee_ref="E-3",
+                                              kind="hire", role_from="", effective_date="2026-04-28",
+                                              **{"evidence-0-behaviour_id": 0,
+                                                 "evidence-0-what": "", "evidence-0-observed_on": "",
+                                                 "evidence-0-where": ""}))
+
+    def names(query: str) -> set[str]:
+        page = text(client.get("/people/" + query))
+        return {n for n in ("Aisha Rahman", "Greg Dunn") if n in page}
+
+    assert names("") == {"Aisha Rahman", "Greg Dunn"}
+    assert names("?quarter=2026-Q4") == {"Aisha Rahman"}
+    assert names(f"?department_id={seeded['sales']}") == {"Greg Dunn"}
+    assert names("?kind=hire") == {"Greg Dunn"}
+    assert names("?aligned=no") == {"Greg Dunn"}
+    assert names("?aligned=yes") == {"Aisha Rahman"}
+    assert names("?quarter=nonsense&kind=nonsense&department_id=x&aligned=maybe&page=zz") == {
+        "Aisha Rahman", "Greg Dunn"}
+
+
+def test_the_report_shows_kinds_share_reasons_trend_chart_and_behaviours(client, login_as, seeded):
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name="Greg Dunn", employee_ref="E-3",
+                                              kind="hire", role_from="",
+                                              **{"evidence-0-behaviour_id": 0,
+                                                 "evidence-0-what": "", "evidence-0-observed_on": "",
+                                                 "evidence-0-where": ""}))
+    page = text(client.get("/people/report?quarter=2026-Q4"))
+    assert "Alignment report · Q4 2026" in page
+    assert "50%" in page and "hire with no behaviour evidence" in page
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart"') == 1
+    for label in ("Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"):
+        assert label in page
+    assert "Frontline bends the rules for the customer" in page
+    sales_only = text(client.get(f"/people/report?quarter=2026-Q4&department_id={seeded['sales']}"))
+    assert "hire with no behaviour evidence" in sales_only and "0%" in sales_only
+
+
+def test_a_report_for_a_nonsense_quarter_shows_the_current_one(client, login_as, seeded):
+    login_as("hr")
+    response = client.get("/people/report?quarter=2026-Q9&department_id=99999999999")
+    assert response.status_code == 200 and "All departments" in text(response)
+
+
+# Downloads
+
+def _csv(response) -> list[list[str]]:
+    body = response.get_data().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.mark.parametrize("path, filename", [
+    ("/people/decisions.csv", "people-decisions.csv"),
+    ("/people/report.csv?quarter=2026-Q4", "people-report-2026-Q4.csv"),
+])
+def test_exports_are_csv_downloads(client, login_as, seeded, path, filename):
+    login_as("executive")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_formula_text_in_names_is_neutralised_in_both_exports(client, login_as, seeded):
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name='=HYPERLINK("http://evil")',
+                                              employee_ref="-1", kind="recognition",
+                                              **{"evidence-0-behaviour_id": 0,
+                                                 "evidence-0-what": "", "evidence-0-observed_on": "",
+                                                 "evidence-0-where": ""}))
+    header, *rows = _csv(client.get("/people/decisions.csv?kind=recognition"))
+    [row] = rows
+    values = dict(zip(header, row, strict=True))
+    assert values["Person"] == '\'=HYPERLINK("http://evil")'
+    assert values["Employee ref"] == "'-1"
+    report = _csv(client.get("/people/report.csv?quarter=2026-Q4"))
+    [not_aligned] = [r for r in report if r[0] == "Not aligned"]
+    assert not_aligned[3].startswith('\'=HYPERLINK("http://evil") (-1)')
+    assert not any(cell.startswith(("=", "+", "-", "@")) for r in report for cell in r)
+
+
+def test_the_decisions_export_follows_the_list_filters(client, login_as, seeded):
+    login_as("hr")
+    assert len(_csv(client.get("/people/decisions.csv?quarter=2026-Q4"))) == 2
+    assert len(_csv(client.get("/people/decisions.csv?quarter=2025-Q1"))) == 1
+
+
+# A fixed number of queries, whatever the number of decisions
+
+def _add_decisions(app, seeded, n: int) -> None:
+    with app.app_context():
+        hr = db.session.get(User, seeded["hr"])
+        for i in range(n):
+            people.create_decision(actor=hr, today=TODAY, now=datetime(2026, 11, 1, tzinfo=UTC),
+                                   data=people.DecisionInput(
+                person_name=f"Person {i}", employee_ref=f"P-{i}", kind="recognition",
+                effective_date=date(2026, 10 + i % 2, 1 + i % 28),
+                department_id=seeded["service"] if i % 2 else seeded["sales"],
+                decided_by="Sam", rationale="Thanks.",
+                evidence=(people.EvidenceInput(behaviour_id=seeded["bend"], what="Refunded",
+                                               observed_on=date(2026, 9, 1), where="Case"),)
+                if i % 3 else ()))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/people/?quarter=2026-Q4", "/people/report?quarter=2026-Q4",
+                                  "/people/decisions.csv"])
+def test_lists_reports_and_exports_take_the_same_queries_for_10_or_200_decisions(
+        app, client, login_as, seeded, path):
+    login_as("hr")
+    _add_decisions(app, seeded, 9)
+    with count_queries(app) as few:
+        assert client.get(path).status_code == 200
+    _add_decisions(app, seeded, 191)
+    with count_queries(app) as many:
+        assert client.get(path).status_code == 200
+    assert few() == many()
+    assert many() <= 8

@@ -1,0 +1,47 @@
+"""Behaviour forms: shape only. Rules live in `tracker.behaviours.services`."""
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from tracker.behaviours.models import BEHAVIOUR_KINDS
+from tracker.behaviours.services import MAX_TEXT
+
+# C0 control characters other than tab and line breaks, and DEL. Nobody types
+# them, and PostgreSQL refuses NUL in text outright.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(form, field) -> None:
+    """Refuse text holding control characters (pasted binary, a NUL byte)."""
+    if isinstance(field.data, str) and _CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("This contains control characters; type or paste plain text.")
+
+
+class BehaviourForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=200), plain_text],
+        description="Short and observable: 'Frontline staff refund up to $200 without asking'.",
+    )
+    kind = SelectField("Kind", choices=BEHAVIOUR_KINDS, default="target")
+    from_behaviour = TextAreaField(
+        "From: what people do now",
+        validators=[Optional(), Length(max=MAX_TEXT), plain_text],
+        description="The old behaviour this replaces, as a customer or colleague would see it.",
+    )
+    to_behaviour = TextAreaField(
+        "To: what they do instead",
+        validators=[Optional(), Length(max=MAX_TEXT), plain_text],
+        description="For a no-no, what people do once it is gone.",
+    )
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "from_behaviour": self.from_behaviour.data or "",
+            "to_behaviour": self.to_behaviour.data or "",
+        }

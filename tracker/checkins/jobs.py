@@ -1,0 +1,190 @@
+"""Scheduled check-in work: open, mark missed, remind.
+
+Each job is a plain function of `now` that can run any number of times, in
+any number of processes, for the same moment and change nothing the second
+time: check-ins are unique per initiative and period, reminders unique per
+check-in and kind, and state changes are conditional updates. The caller
+commits; reminders are sent by `send_claimed_reminders` after that commit.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask import render_template
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from tracker import email
+from tracker.checkins.models import CheckIn, Reminder
+from tracker.checkins.periods import Period, period_containing, periods_between
+from tracker.checkins.services import schedule_for
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+from tracker.initiatives.services import ACTIVE_STATUSES
+from tracker.organisation.models import OrgSettings
+from tracker.organisation.services import get_settings, local_now
+
+log = logging.getLogger(__name__)
+
+# How far back a first tick looks for an initiative that has been active for long.
+MAX_CATCH_UP = timedelta(weeks=53)
+
+
+def _first_day(initiative: Initiative, today: date) -> date:
+    starts = [initiative.start_date]
+    if initiative.active_since:
+        starts.append(initiative.active_since)
+    return max(max(starts), today - MAX_CATCH_UP)
+
+
+def expected_periods(initiative: Initiative, settings: OrgSettings, today: date) -> list[Period]:
+    """Every period the initiative should have a check-in for, up to today's."""
+    cadence, weekday = schedule_for(initiative, settings.default_cadence, settings.default_weekday)
+    first = _first_day(initiative, today)
+    if first > today:
+        return []
+    return periods_between(first, today, cadence, weekday)
+
+
+def open_due_checkins(now: datetime) -> dict[str, int]:
+    """Create the check-ins due by `now` for every active initiative.
+
+    A period whose grace time has already passed (the scheduler was down) is
+    created as missed, not opened, so nobody is asked about last month.
+    """
+    settings = get_settings()
+    today = local_now(settings, now).date()
+    initiatives = db.session.scalars(
+        select(Initiative).where(Initiative.status.in_(ACTIVE_STATUSES))
+    ).all()
+    existing: dict[int, set[date]] = defaultdict(set)
+    for initiative_id, start in db.session.execute(
+        select(CheckIn.initiative_id, CheckIn.period_start)
+        .where(CheckIn.initiative_id.in_([i.id for i in initiatives]))
+    ):
+        existing[initiative_id].add(start)
+    opened = missed = 0
+    for initiative in initiatives:
+        for period in expected_periods(initiative, settings, today):
+            if period.start in existing[initiative.id]:
+                continue
+            state = "missed" if today > period.due_on + timedelta(days=settings.grace_days) else "open"
+            checkin = CheckIn(initiative_id=initiative.id, period_start=period.start,
+                              period_end=period.end, due_on=period.due_on, state=state,
+                              created_at=now)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(checkin)
+            except IntegrityError:
+                continue  # another process opened it first: already done
+            if state == "open":
+                opened += 1
+            else:
+                missed += 1
+    return {"opened": opened, "created_missed": missed}
+
+
+def mark_missed(now: datetime) -> dict[str, int]:
+    """Open check-ins past their due day plus the grace period become missed."""
+    settings = get_settings()
+    today = local_now(settings, now).date()
+    cutoff = today - timedelta(days=settings.grace_days)
+    result = db.session.execute(
+        update(CheckIn).where(CheckIn.state == "open", CheckIn.due_on < cutoff)
+        .values(state="missed").execution_options(synchronize_session=False)
+    )
+    return {"missed": result.rowcount or 0}
+
+
+def claim_reminders(now: datetime) -> dict[str, int]:
+    """Claim the reminders due at `now`: on the due day once the reminder hour
+    has come, and once more while overdue within the grace period. Claims
+    are rows with a unique (check-in, kind): a second claim is a no-op."""
+    settings = get_settings()
+    local = local_now(settings, now)
+    today = local.date()
+    if local.hour < settings.reminder_hour:
+        return {"claimed": 0}
+    candidates = db.session.scalars(
+        select(CheckIn).where(
+            CheckIn.state == "open",
+            CheckIn.due_on <= today,
+            CheckIn.due_on >= today - timedelta(days=settings.grace_days),
+        ).options(selectinload(CheckIn.initiative).selectinload(Initiative.owner))
+    ).all()
+    already = {tuple(row) for row in db.session.execute(
+        select(Reminder.checkin_id, Reminder.kind)
+        .where(Reminder.checkin_id.in_([c.id for c in candidates]))
+    )}
+    claimed = 0
+    for checkin in candidates:
+        owner = checkin.initiative.owner
+        if not owner.active:
+            continue
+        kind = "due" if checkin.due_on == today else "overdue"
+        if (checkin.id, kind) in already:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(Reminder(checkin_id=checkin.id, kind=kind, recipient=owner.email,
+                                        created_at=now))
+        except IntegrityError:
+            continue
+        claimed += 1
+    return {"claimed": claimed}
+
+
+def send_claimed_reminders(now: datetime) -> dict[str, int]:
+    """Send claimed reminders, each at most once, marking each sent or failed.
+
+    A reminder is marked before it is sent and committed right after, so a
+    crash never sends one twice; a reminder is a nudge, and a lost one is
+    cheaper than a flood.
+    """
+    sent = failed = 0
+    reminders = db.session.scalars(
+        select(Reminder).where(Reminder.state == "claimed").order_by(Reminder.id)
+    ).all()
+    for reminder in reminders:
+        taken = db.session.execute(
+            update(Reminder).where(Reminder.id == reminder.id, Reminder.state == "claimed")
+            .values(state="sending").execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if taken.rowcount != 1:
+            continue
+        checkin = db.session.get(CheckIn, reminder.checkin_id)
+        try:
+            email.send(_reminder_message(reminder, checkin))
+        except Exception as e:  # noqa: BLE001 - record any failure; never leave it "sending"
+            log.warning("reminder %s to %s failed: %s", reminder.id, reminder.recipient, e)
+            db.session.execute(update(Reminder).where(Reminder.id == reminder.id)
+                               .values(state="failed", error=str(e)[:2000]))
+            failed += 1
+        else:
+            db.session.execute(update(Reminder).where(Reminder.id == reminder.id)
+                               .values(state="sent", sent_at=now))
+            sent += 1
+        db.session.commit()
+    return {"sent": sent, "failed": failed}
+
+
+def _reminder_message(reminder: Reminder, checkin: CheckIn):
+    initiative = checkin.initiative
+    link = email.public_url("checkins.detail", checkin_id=checkin.id)
+    context = {"reminder": reminder, "checkin": checkin, "initiative": initiative, "link": link}
+    subject = (f"Check-in due today: {initiative.title}" if reminder.kind == "due"
+               else f"Overdue check-in: {initiative.title}")
+    return email.build_message(
+        to=reminder.recipient, subject=subject,
+        text=render_template("email/reminder.txt", **context),
+        html=render_template("email/reminder.html", **context),
+        message_id=f"<reminder-{reminder.checkin_id}-{reminder.kind}@burning-platform.local>",
+    )
+
+
+def current_period_for(initiative: Initiative, settings: OrgSettings, today: date) -> Period:
+    cadence, weekday = schedule_for(initiative, settings.default_cadence, settings.default_weekday)
+    return period_containing(today, cadence, weekday)

@@ -1,0 +1,271 @@
+"""What the landing page shows, gathered in a fixed number of queries.
+
+The answer it gives in ten seconds: are we acting or only talking, is
+behaviour changing, and who is carrying the change.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from tracker.accounts.models import Department, User
+from tracker.behaviours.models import Behaviour
+from tracker.checkins import saydo
+from tracker.checkins.models import CheckIn, Entry
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+from tracker.initiatives.services import ACTIVE_STATUSES
+from tracker.metrics.models import Metric, Reading, metric_behaviour
+from tracker.people.services import Quarter, build_report, can_read_people
+
+PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
+ATTENTION_SHOWN = 12
+MOVERS_SHOWN = 8
+SPARK_POINTS = 12
+
+
+@dataclass
+class WeekBar:
+    monday: date
+    actions: int = 0
+    talk: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.monday:%d %b}"
+
+
+@dataclass
+class Attention:
+    initiative: Initiative
+    record: saydo.SayDo
+    reasons: list[tuple[str, str]]  # (flag text, why)
+
+
+@dataclass
+class Ranked:
+    name: str
+    link: tuple[str, dict]
+    record: saydo.SayDo
+    initiatives: int
+
+
+@dataclass
+class Mover:
+    metric: Metric
+    values: list[float]
+    change: float  # progress toward target gained (negative: lost) over the window
+
+    @property
+    def toward(self) -> bool:
+        return self.change > 0
+
+
+@dataclass
+class Gap:
+    behaviour: Behaviour
+    believed: Metric
+    believed_progress: float
+    perceived: Metric
+    perceived_progress: float
+
+    @property
+    def gap(self) -> float:
+        return self.believed_progress - self.perceived_progress
+
+
+@dataclass
+class Dashboard:
+    today: date
+    weeks: int
+    department: Department | None
+    bars: list[WeekBar]
+    attention: list[Attention]
+    attention_total: int
+    leaders: list[Ranked]
+    departments: list[Ranked]
+    movers: list[Mover]
+    gaps: list[Gap]
+    people: object | None = None
+    mine: list[tuple[Initiative, saydo.SayDo]] = field(default_factory=list)
+    open_checkins: list[CheckIn] = field(default_factory=list)
+
+    @property
+    def actions(self) -> int:
+        return sum(b.actions for b in self.bars)
+
+    @property
+    def talk(self) -> int:
+        return sum(b.talk for b in self.bars)
+
+
+def _weekly_bars(since: date, today: date, initiative_ids: list[int] | None) -> list[WeekBar]:
+    """Actions and talk per week, by the week each entry was reported in."""
+    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
+    superseding = aliased(Entry)
+    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
+    query = (
+        select(CheckIn.period_start, func.count(case((kind == "action", 1))),
+               func.count(case((kind == "talk", 1))))
+        .join(Entry, Entry.checkin_id == CheckIn.id)
+        .where(CheckIn.period_start >= since, current)
+        .group_by(CheckIn.period_start)
+    )
+    if initiative_ids is not None:
+        query = query.where(CheckIn.initiative_id.in_(initiative_ids))
+    monday = since - timedelta(days=since.weekday())
+    bars: dict[date, WeekBar] = {}
+    while monday <= today:
+        bars[monday] = WeekBar(monday)
+        monday += timedelta(days=7)
+    for start, actions, talk in db.session.execute(query):
+        bar = bars.get(start - timedelta(days=start.weekday()))
+        if bar is not None:
+            bar.actions += actions
+            bar.talk += talk
+    return list(bars.values())
+
+
+def _why(initiative: Initiative, record: saydo.SayDo, today: date) -> list[tuple[str, str]]:
+    reasons = [(saydo.FLAG_TEXT[f], saydo.FLAG_WHY[f]) for f in record.flags]
+    if initiative.due_date and initiative.due_date < today and initiative.status in ACTIVE_STATUSES:
+        reasons.append(("Overdue", f"was due on {initiative.due_date:%d %b %Y} and is not done"))
+    return reasons
+
+
+def _ranked(groups: dict, names: dict, link) -> list[Ranked]:
+    ranked = [Ranked(names[key], link(key), record, count) for key, (record, count) in groups.items()
+              if record.entries or record.missed]
+    return sorted(ranked, key=lambda r: (-(r.record.ratio or 0), -r.record.evidenced, r.name))
+
+
+def _movers(metric_ids: set[int] | None) -> list[Mover]:
+    """Metrics whose latest readings moved, with their last readings for a sparkline."""
+    ranked = (
+        select(Reading.metric_id, Reading.observed_on, Reading.value,
+               func.row_number().over(partition_by=Reading.metric_id,
+                                      order_by=Reading.observed_on.desc()).label("rank"))
+    )
+    if metric_ids is not None:
+        ranked = ranked.where(Reading.metric_id.in_(metric_ids))
+    ranked = ranked.subquery()
+    series: dict[int, list[float]] = defaultdict(list)
+    for metric_id, value in db.session.execute(
+        select(ranked.c.metric_id, ranked.c.value).where(ranked.c.rank <= SPARK_POINTS)
+        .order_by(ranked.c.metric_id, ranked.c.observed_on)
+    ):
+        series[metric_id].append(value)
+    metrics = {m.id: m for m in db.session.scalars(select(Metric).where(Metric.id.in_(list(series))))}
+    movers = []
+    for metric_id, values in series.items():
+        metric = metrics[metric_id]
+        if len(values) < 2 or metric.target == metric.baseline:
+            continue
+        change = metric.progress(values[-1]) - metric.progress(values[0])
+        if change:
+            movers.append(Mover(metric, values, change))
+    return sorted(movers, key=lambda m: -abs(m.change))
+
+
+def _gaps(progress: dict[int, float]) -> list[Gap]:
+    """Target behaviours watched by both a self-assessed and a customer-perceived metric."""
+    rows = db.session.execute(
+        select(metric_behaviour.c.behaviour_id, Metric)
+        .join(Metric, Metric.id == metric_behaviour.c.metric_id)
+        .where(Metric.source.in_(("self", "customer")))
+    ).all()
+    by_behaviour: dict[int, dict[str, list[Metric]]] = defaultdict(lambda: defaultdict(list))
+    for behaviour_id, metric in rows:
+        by_behaviour[behaviour_id][metric.source].append(metric)
+    wanted = [b for b, sources in by_behaviour.items() if sources["self"] and sources["customer"]]
+    if not wanted:
+        return []
+    behaviours = {b.id: b for b in db.session.scalars(
+        select(Behaviour).where(Behaviour.id.in_(wanted), Behaviour.kind == "target"))}
+    gaps = []
+    for behaviour_id, behaviour in behaviours.items():
+        sources = by_behaviour[behaviour_id]
+        believed = next((m for m in sources["self"] if m.id in progress), None)
+        perceived = next((m for m in sources["customer"] if m.id in progress), None)
+        if believed and perceived:
+            gaps.append(Gap(behaviour, believed, progress[believed.id], perceived,
+                            progress[perceived.id]))
+    return sorted(gaps, key=lambda g: -g.gap)
+
+
+def _latest_progress() -> dict[int, float]:
+    """Each metric's latest reading as progress from baseline (0) to target (1)."""
+    ranked = select(
+        Reading.metric_id, Reading.value,
+        func.row_number().over(partition_by=Reading.metric_id,
+                               order_by=Reading.observed_on.desc()).label("rank"),
+    ).subquery()
+    out = {}
+    rows = db.session.execute(
+        select(Metric.id, Metric.baseline, Metric.target, ranked.c.value)
+        .join(ranked, ranked.c.metric_id == Metric.id).where(ranked.c.rank == 1)
+    )
+    for metric_id, baseline, target, value in rows:
+        if target != baseline:
+            out[metric_id] = (value - baseline) / (target - baseline)
+    return out
+
+
+def build(user: User, *, today: date, weeks: int = 13, department_id: int | None = None) -> Dashboard:
+    """The dashboard for `user` as of `today`, optionally for one department."""
+    weeks = weeks if weeks in PERIODS else 13
+    department = db.session.get(Department, department_id) if department_id else None
+    since = today - timedelta(weeks=weeks)
+    query = select(Initiative).options(selectinload(Initiative.owner),
+                                       selectinload(Initiative.department))
+    if department is not None:
+        query = query.where(Initiative.department_id == department.id)
+    initiatives = db.session.scalars(query).all()
+    reporting = [i for i in initiatives if i.status in (*ACTIVE_STATUSES, "done")]
+    records = saydo.records_for(reporting, today=today)
+
+    attention = [Attention(i, records[i.id], _why(i, records[i.id], today))
+                 for i in reporting if i.status in ACTIVE_STATUSES]
+    attention = [a for a in attention if a.reasons]
+    attention.sort(key=lambda a: (-len(a.reasons), a.record.ratio or 0, a.initiative.title))
+
+    by_owner: dict[int, tuple[saydo.SayDo, int]] = {}
+    by_department: dict[int, tuple[saydo.SayDo, int]] = {}
+    owners, departments = {}, {}
+    for initiative in reporting:
+        for groups, key in ((by_owner, initiative.owner_id), (by_department, initiative.department_id)):
+            if key is None:
+                continue
+            record, count = groups.get(key, (saydo.SayDo(), 0))
+            record.add(records[initiative.id])
+            groups[key] = (record, count + 1)
+        owners[initiative.owner_id] = initiative.owner.display_name
+        if initiative.department:
+            departments[initiative.department_id] = initiative.department.name
+
+    scope = None if department is None else [i.id for i in initiatives]
+    bars = _weekly_bars(since, today, scope)
+    metric_scope = None
+    if department is not None:
+        metric_scope = set(db.session.scalars(
+            select(Metric.id).where(Metric.department_id == department.id)))
+    movers = _movers(metric_scope)
+    dashboard = Dashboard(
+        today=today, weeks=weeks, department=department, bars=bars,
+        attention=attention[:ATTENTION_SHOWN], attention_total=len(attention),
+        leaders=_ranked(by_owner, owners, lambda k: ("checkins.saydo_owner", {"user_id": k})),
+        departments=_ranked(by_department, departments,
+                            lambda k: ("checkins.saydo_department", {"department_id": k})),
+        movers=movers[:MOVERS_SHOWN], gaps=_gaps(_latest_progress()),
+    )
+    if can_read_people(user):
+        dashboard.people = build_report(Quarter.containing(today), department.id if department else None)
+    mine = [i for i in reporting if i.owner_id == user.id and i.status in ACTIVE_STATUSES]
+    dashboard.mine = [(i, records[i.id]) for i in mine]
+    dashboard.open_checkins = list(db.session.scalars(
+        select(CheckIn).join(Initiative).where(Initiative.owner_id == user.id, CheckIn.state == "open")
+        .options(selectinload(CheckIn.initiative)).order_by(CheckIn.due_on)))
+    return dashboard

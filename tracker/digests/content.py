@@ -1,0 +1,240 @@
+"""What goes into each person's weekly digest.
+
+`gather_week` asks the database everything a week's digests need in a fixed
+number of queries; `digest_for` then builds one person's digest from those
+facts without asking again, so a run costs the same number of queries for
+ten people or a thousand.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from tracker.accounts.models import User
+from tracker.checkins import saydo
+from tracker.checkins.models import CheckIn, Entry
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+from tracker.metrics.models import Metric, Reading
+from tracker.people.services import can_read_people, people_summary
+
+LEADERS_SHOWN = 3
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(label: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week such as 2026-W47; ValueError if malformed."""
+    try:
+        year, week = label.strip().upper().split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError):
+        raise ValueError(f"{label!r} is not an ISO week such as 2026-W47") from None
+    return monday, monday + timedelta(days=6)
+
+
+def week_just_ended(local_today: date) -> str:
+    return week_label(local_today - timedelta(days=local_today.isoweekday()))
+
+
+@dataclass
+class Move:
+    metric: Metric
+    previous: float
+    latest: float
+    observed_on: date
+
+    @property
+    def toward(self) -> bool:
+        better_up = self.metric.direction == "higher"
+        return self.latest > self.previous if better_up else self.latest < self.previous
+
+    @property
+    def progress(self) -> float | None:
+        return self.metric.progress(self.latest)
+
+
+@dataclass
+class Counts:
+    evidenced: int = 0
+    unevidenced: int = 0
+    talk: int = 0
+
+    @property
+    def actions(self) -> int:
+        return self.evidenced + self.unevidenced
+
+
+@dataclass
+class WeekFacts:
+    """Everything the week's digests say, gathered once."""
+    week: str
+    start: date
+    end: date
+    initiatives: dict[int, Initiative]
+    records: dict[int, saydo.SayDo]
+    counts_by_initiative: dict[int, Counts]
+    missed: list[CheckIn]
+    open_checkins: list[CheckIn]
+    moves: list[Move]
+    metric_initiatives: dict[int, set[int]]
+    owners: dict[int, User]
+    people: dict
+
+
+@dataclass
+class Digest:
+    user: User
+    week: str
+    start: date
+    end: date
+    org: dict | None = None
+    own: dict | None = None
+    people: dict | None = None
+    empty_lines: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.org or self.own or self.people)
+
+
+def gather_week(week: str, timezone: str) -> WeekFacts:
+    """Load what happened in `week` (the organisation's local week)."""
+    start, end = week_bounds(week)
+    zone = ZoneInfo(timezone)
+    since = datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+
+    initiatives = {i.id: i for i in db.session.scalars(
+        select(Initiative).options(selectinload(Initiative.owner), selectinload(Initiative.metric_links))
+    )}
+    reporting = [i for i in initiatives.values() if i.status in ("announced", "in_progress", "done")]
+    records = saydo.records_for(reporting, today=end)
+
+    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
+    superseding = aliased(Entry)
+    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
+    counts: dict[int, Counts] = defaultdict(Counts)
+    for initiative_id, entry_kind, with_evidence, without in db.session.execute(
+        select(CheckIn.initiative_id, kind,
+               func.count(case((Entry.evidence != "", 1))), func.count(case((Entry.evidence == "", 1))))
+        .join(Entry, Entry.checkin_id == CheckIn.id)
+        .where(Entry.created_at >= since, Entry.created_at < until, current)
+        .group_by(CheckIn.initiative_id, kind)
+    ):
+        c = counts[initiative_id]
+        if entry_kind == "talk":
+            c.talk += with_evidence + without
+        else:
+            c.evidenced += with_evidence
+            c.unevidenced += without
+
+    checkins = db.session.scalars(
+        select(CheckIn).where(
+            (CheckIn.state == "open") | and_(CheckIn.state == "missed", CheckIn.due_on >= start,
+                                             CheckIn.due_on <= end))
+        .order_by(CheckIn.due_on)
+    ).all()
+
+    ranked = (
+        select(Reading.metric_id, Reading.observed_on, Reading.value,
+               func.row_number().over(partition_by=Reading.metric_id,
+                                      order_by=Reading.observed_on.desc()).label("rank"))
+        .where(Reading.observed_on <= end)
+        .subquery()
+    )
+    latest_two: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for metric_id, observed_on, value, _ in db.session.execute(
+        select(ranked).where(ranked.c.rank <= 2).order_by(ranked.c.metric_id, ranked.c.rank)
+    ):
+        latest_two[metric_id].append((observed_on, value))
+    metrics = {m.id: m for m in db.session.scalars(
+        select(Metric).where(Metric.id.in_(list(latest_two))))} if latest_two else {}
+    moves = []
+    for metric_id, rows in latest_two.items():
+        if len(rows) == 2 and rows[0][0] >= start and rows[0][1] != rows[1][1]:
+            moves.append(Move(metrics[metric_id], previous=rows[1][1], latest=rows[0][1],
+                              observed_on=rows[0][0]))
+    links: dict[int, set[int]] = defaultdict(set)
+    for initiative in initiatives.values():
+        for link in initiative.metric_links:
+            links[link.metric_id].add(initiative.id)
+    owners = {i.owner_id: i.owner for i in initiatives.values()}
+    people = people_summary(start, end, timezone=timezone)
+    return WeekFacts(
+        week=week, start=start, end=end, initiatives=initiatives, records=records,
+        counts_by_initiative=counts, missed=[c for c in checkins if c.state == "missed"],
+        open_checkins=[c for c in checkins if c.state == "open"], moves=moves,
+        metric_initiatives=links, owners=owners, people=people,
+    )
+
+
+def _org_section(facts: WeekFacts) -> dict | None:
+    week = Counts()
+    for c in facts.counts_by_initiative.values():
+        week.evidenced += c.evidenced
+        week.unevidenced += c.unevidenced
+        week.talk += c.talk
+    flagged = sorted(
+        ((facts.initiatives[i], r) for i, r in facts.records.items()
+         if r.flags and facts.initiatives[i].status in ("announced", "in_progress")),
+        key=lambda pair: (-len(pair[1].flags), pair[0].title))
+    per_owner: dict[int, saydo.SayDo] = defaultdict(saydo.SayDo)
+    for initiative_id, record in facts.records.items():
+        per_owner[facts.initiatives[initiative_id].owner_id].add(record)
+    ranked = sorted(((facts.owners[o], r) for o, r in per_owner.items() if r.entries),
+                    key=lambda pair: (-(pair[1].ratio or 0), pair[0].display_name))
+    best = ranked[:LEADERS_SHOWN]
+    worst = [pair for pair in reversed(ranked[-LEADERS_SHOWN:]) if pair not in best]
+    section = {
+        "counts": week, "flagged": flagged, "missed": facts.missed,
+        "toward": [m for m in facts.moves if m.toward], "away": [m for m in facts.moves if not m.toward],
+        "best": best, "worst": worst,
+    }
+    if not (week.actions or week.talk or facts.missed or facts.moves):
+        return None
+    return section
+
+
+def _own_section(user: User, facts: WeekFacts) -> dict | None:
+    mine = {i.id: i for i in facts.initiatives.values() if i.owner_id == user.id}
+    counts = Counts()
+    for initiative_id in mine:
+        c = facts.counts_by_initiative.get(initiative_id)
+        if c:
+            counts.evidenced += c.evidenced
+            counts.unevidenced += c.unevidenced
+            counts.talk += c.talk
+    moves = [m for m in facts.moves
+             if m.metric.owner_id == user.id or facts.metric_initiatives.get(m.metric.id, set()) & set(mine)]
+    section = {
+        "counts": counts,
+        "open": [c for c in facts.open_checkins if c.initiative_id in mine],
+        "missed": [c for c in facts.missed if c.initiative_id in mine],
+        "initiatives": [(mine[i], facts.records[i]) for i in sorted(mine, key=lambda i: mine[i].title)
+                        if i in facts.records and mine[i].status in ("announced", "in_progress")],
+        "moves": moves,
+    }
+    if not (counts.actions or counts.talk or section["open"] or section["missed"] or moves):
+        return None
+    return section
+
+
+def digest_for(user: User, facts: WeekFacts) -> Digest:
+    """One person's digest: the organisation for executives and admins, their
+    own initiatives and metrics for everyone who owns some, and the week's
+    people decisions for HR, executives and admins (never for members)."""
+    digest = Digest(user=user, week=facts.week, start=facts.start, end=facts.end)
+    if user.role in ("executive", "admin"):
+        digest.org = _org_section(facts)
+    digest.own = _own_section(user, facts)
+    if can_read_people(user) and facts.people["count"]:
+        digest.people = facts.people
+    return digest

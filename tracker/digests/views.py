@@ -1,0 +1,70 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from tracker.auth.permissions import role_required
+from tracker.db import utcnow
+from tracker.digests import bp, services
+from tracker.digests.content import digest_for, gather_week, week_bounds, week_just_ended
+from tracker.extensions import csrf, db
+from tracker.organisation.services import get_settings, local_now
+
+
+def _week_from_query() -> str:
+    settings = get_settings()
+    default = week_just_ended(local_now(settings, utcnow()).date())
+    week = (request.args.get("week") or default).strip().upper()
+    try:
+        week_bounds(week)
+    except ValueError:
+        abort(400)
+    return week
+
+
+@bp.get("/preview")
+@login_required
+def preview():
+    """The signed-in person's own digest for a week, from the mail's own template."""
+    week = _week_from_query()
+    settings = get_settings()
+    digest = digest_for(current_user._get_current_object(), gather_week(week, settings.timezone))
+    subject, _, html = services.render(digest)
+    # The mail's HTML was rendered by our autoescaping template: it is safe markup.
+    return render_template("digests/preview.html", week=week, subject=subject,
+                           html=Markup(html), digest=digest)  # noqa: S704
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # one-click unsubscribe (RFC 8058) posts from the mail client, without a form token
+def unsubscribe(token: str):
+    """Works without signing in; the signed token only ever unsubscribes its own person."""
+    user = services.user_for_token(token)
+    if user is None:
+        return render_template("digests/unsubscribe.html", user=None), 400
+    if request.method == "POST":
+        services.set_opt_in(user, False)
+        db.session.commit()
+        return render_template("digests/unsubscribe.html", user=user, done=True)
+    return render_template("digests/unsubscribe.html", user=user, done=False, token=token)
+
+
+@bp.post("/subscription")
+@login_required
+def subscription():
+    wanted = request.form.get("digest_opt_in") == "y"
+    services.set_opt_in(current_user._get_current_object(), wanted)
+    db.session.commit()
+    flash("You will get the weekly digest." if wanted else "You will no longer get the weekly digest.",
+          "success")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.get("/deliveries")
+@role_required("admin")
+def deliveries():
+    week = _week_from_query()
+    rows = services.deliveries_for(week)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return render_template("digests/deliveries.html", week=week, rows=rows, counts=counts)

@@ -1,0 +1,161 @@
+"""Initiative forms: shape only. Rules live in `tracker.initiatives.services`."""
+
+from collections.abc import Mapping
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from tracker.checkins.periods import CADENCES, WEEKDAYS
+from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
+from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
+
+# Ids travel as integers to the database; anything outside a 32-bit key is
+# not an id at all, and PostgreSQL would refuse to compare it.
+MAX_ID = 2**31 - 1
+SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
+               "start": "Start date (newest)", "status": "Status"}
+NONE_CHOICE = (0, "— none —")
+
+
+def no_nul(form, field) -> None:
+    """Databases cannot store the NUL character, and no keyboard types it."""
+    if field.data and "\x00" in field.data:
+        raise ValidationError("Remove the NUL character: text cannot contain it.")
+
+
+def too_long(label: str, limit: int) -> Length:
+    return Length(max=limit, message=f"{label} is at most {limit:,} characters.")
+
+
+class InitiativeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), too_long("The title", 200), no_nul])
+    # Not limited to the choices: the service says what is wrong with a missing kind.
+    kind = SelectField("Kind of move", choices=[("", "— choose —"), *INITIATIVE_KINDS.items()],
+                       validate_choice=False)
+    burning_platform = TextAreaField(
+        "Burning platform",
+        validators=[DataRequired(message="Say why now, and what happens if we don't."),
+                    too_long("The burning-platform statement", MAX_TEXT), no_nul],
+        description="Why now? What happens if we don't?",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), too_long("The description", MAX_TEXT), no_nul],
+        description="What will be done, concretely: contracts, offices, people, rules.",
+    )
+    owner_id = SelectField("Owner", coerce=int)
+    sponsor_id = SelectField("Sponsor", coerce=int,
+                             description="An executive who backs the move. Optional.")
+    department_id = SelectField("Department", coerce=int)
+    # InputRequired, not DataRequired: an unreadable date keeps its "Not a valid date" message.
+    start_date = DateField("Start date", validators=[InputRequired(message="Give a start date.")])
+    due_date = DateField("Due date", validators=[Optional()])
+    behaviour_ids = SelectMultipleField(
+        "Behaviours it targets", coerce=int,
+        description="Target behaviours it should grow, or no-nos it should remove. "
+                    "Hold Ctrl (⌘ on a Mac) to choose several.",
+    )
+
+    # Not limited to the choices: left out of a post it keeps the stored value,
+    # and the service refuses anything that is not a cadence or a weekday.
+    checkin_cadence = SelectField(
+        "Check-ins", choices=[("", "Organisation default"), *CADENCES.items()], default="",
+        validate_choice=False, description="How often the owner reports on it.")
+    checkin_weekday = SelectField(
+        "Due on", coerce=int, default=-1, validate_choice=False,
+        choices=[(-1, "Organisation default"), *((i, name) for i, name in enumerate(WEEKDAYS))])
+
+    def set_choices(self, users, leaders, departments, behaviours) -> None:
+        self.owner_id.choices = [(0, "— choose —")] + [(u.id, u.display_name) for u in users]
+        self.sponsor_id.choices = [NONE_CHOICE] + [(u.id, u.display_name) for u in leaders]
+        self.department_id.choices = [NONE_CHOICE] + [(d.id, d.name) for d in departments]
+        targets = [(b.id, b.name) for b in behaviours if not b.is_no_no]
+        no_nos = [(b.id, b.name) for b in behaviours if b.is_no_no]
+        # Option groups keep target behaviours and no-nos apart in the select.
+        self.behaviour_ids.choices = {"Target behaviours": targets, "No-nos (to remove)": no_nos}
+
+    def to_input(self) -> InitiativeInput:
+        return InitiativeInput(
+            title=self.title.data or "",
+            kind=self.kind.data,
+            burning_platform=self.burning_platform.data or "",
+            description=self.description.data or "",
+            owner_id=self.owner_id.data,
+            sponsor_id=self.sponsor_id.data or None,
+            department_id=self.department_id.data or None,
+            start_date=self.start_date.data,
+            due_date=self.due_date.data,
+            behaviour_ids=tuple(self.behaviour_ids.data or ()),
+            checkin_cadence=self.checkin_cadence.data or None,
+            checkin_weekday=None if self.checkin_weekday.data in (None, -1) else self.checkin_weekday.data,
+        )
+
+
+class StatusForm(FlaskForm):
+    # Any status is accepted here: the service says why a transition is impossible.
+    status = SelectField("New status", choices=list(STATUSES.items()), validate_choice=False,
+                         validators=[DataRequired(message="Choose the new status.")])
+    reason = TextAreaField(
+        "Reason", validators=[Optional(), too_long("The reason", MAX_TEXT), no_nul],
+        description="Required when abandoning: say why, so the next attempt learns from it.",
+    )
+
+    def offer(self, current_status: str, transitions: Mapping[str, tuple[str, ...]]) -> None:
+        allowed = transitions.get(current_status, ())
+        # No status preselected: a slip of the finger must not mark an initiative done.
+        self.status.choices = [("", "— choose —")] + [(s, STATUSES[s]) for s in allowed] \
+            if allowed else []
+
+
+class LinkMetricForm(FlaskForm):
+    # Not limited to the offered choices: the service explains a metric linked twice.
+    metric_id = SelectField("Metric", coerce=int, validate_choice=False,
+                            validators=[NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
+    expected_direction = SelectField("Expected change", choices=list(EXPECTED_DIRECTIONS.items()),
+                                     validate_choice=False)
+    expected_amount = StringField("By how much",
+                                  validators=[DataRequired(message="Say by how much."),
+                                              Length(max=40)],
+                                  description="In the metric's unit.")
+    expected_by = DateField("By when", validators=[InputRequired(message="Say by when.")])
+
+    def set_metrics(self, metrics) -> None:
+        self.metric_id.choices = [(m.id, f"{m.name} ({m.direction_label.lower()})") for m in metrics]
+
+
+def _id_arg(args: Mapping[str, str], name: str) -> int | None:
+    value = (args.get(name) or "").strip()
+    if value.isdecimal() and len(value) < 11 and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
+    """The list filters from a query string. Values that mean nothing are
+    dropped, never an error: a hand-edited URL still shows a list."""
+    status = args.get("status", "")
+    kind = args.get("kind", "")
+    sort = args.get("sort", "")
+    return InitiativeFilters(
+        status=status if status in STATUSES else "",
+        kind=kind if kind in INITIATIVE_KINDS else "",
+        department_id=_id_arg(args, "department_id"),
+        owner_id=_id_arg(args, "owner_id"),
+        unmeasured=args.get("unmeasured", "") in ("1", "on", "true", "y", "yes"),
+        sort=sort if sort in SORTS else "updated",
+    )
+
+
+def page_from_args(args: Mapping[str, str]) -> int:
+    value = (args.get("page") or "").strip()
+    if value.isdecimal() and len(value) < 7:
+        return max(int(value), 1)
+    return 1

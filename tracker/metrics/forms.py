@@ -1,0 +1,99 @@
+"""Metric and reading forms: shape only. Rules live in `tracker.metrics.services`."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, FloatField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.behaviours.forms import plain_text
+from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
+from tracker.metrics.services import MAX_NOTE, MAX_STANDARD, MetricInput
+
+# Ids beyond a 32-bit integer cannot exist; refusing them here keeps the
+# database from being asked (SQLite and PostgreSQL both fail on overflow).
+MAX_ID = 2**31 - 1
+PRECISE_EXAMPLE = "95% of orders processed within 3 hours of receipt, measured weekly"
+
+
+def record_id(value) -> int:
+    """Coerce a submitted id; ValueError for anything that cannot be a row id."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
+class NumberField(FloatField):
+    """A decimal number typed as text, with a message a person understands."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = float(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a number, like 42 or 3.5: digits only, no units.") from None
+
+
+class MetricForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200), plain_text])
+    unit = StringField(
+        "Unit", validators=[Optional(), Length(max=40), plain_text],
+        description="What the numbers count: %, minutes, calls, $.",
+    )
+    direction = SelectField("Which way is better?", choices=DIRECTIONS)
+    baseline = NumberField("Baseline", validators=[InputRequired()],
+                           description="Where it stands today.")
+    target = NumberField("Target", validators=[InputRequired()],
+                         description="Where it must get to.")
+    target_date = DateField("Target date", validators=[InputRequired("Give the date the target is due.")])
+    cadence = SelectField("Read", choices=CADENCES, default="monthly")
+    source = SelectField(
+        "Where the numbers come from", choices=SOURCES, default="customer",
+        description="What customers perceive counts more than what we believe about ourselves.",
+    )
+    standard = TextAreaField(
+        "Performance standard",
+        validators=[DataRequired(), Length(max=MAX_STANDARD), plain_text],
+        description=f"One sentence someone else could check, with a number and a time bound: "
+                    f"“{PRECISE_EXAMPLE}”. Words like “promptly” or “efficiently” are flagged.",
+    )
+    owner_id = SelectField("Owner", coerce=record_id, validate_choice=False)
+    department_id = SelectField("Department", coerce=record_id, validate_choice=False)
+    # The service says which ids do not exist, in words.
+    behaviour_ids = SelectMultipleField(
+        "Behaviours it observes", coerce=record_id, validate_choice=False,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+
+    def data_for_service(self) -> MetricInput:
+        return MetricInput(
+            name=self.name.data,
+            unit=self.unit.data or "",
+            direction=self.direction.data,
+            baseline=self.baseline.data,
+            target=self.target.data,
+            target_date=self.target_date.data,
+            cadence=self.cadence.data,
+            source=self.source.data,
+            standard=self.standard.data,
+            owner_id=self.owner_id.data,
+            department_id=self.department_id.data or None,
+            behaviour_ids=tuple(self.behaviour_ids.data or ()),
+        )
+
+
+class ReadingForm(FlaskForm):
+    observed_on = DateField("Observed on", validators=[InputRequired("Give the date it was observed.")])
+    value = NumberField("Value", validators=[InputRequired()])
+    note = TextAreaField(
+        "Note", validators=[Optional(), Length(max=MAX_NOTE), plain_text],
+        description="Optional: what explains the number.",
+    )
+
+
+class ReadingsImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])

@@ -1,0 +1,74 @@
+"""Reading and changing the organisation's settings."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tracker.accounts.models import User
+from tracker.accounts.services import valid_timezones
+from tracker.checkins.periods import CADENCES
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.organisation.models import OrgSettings
+
+FIELDS = ("timezone", "default_cadence", "default_weekday", "grace_days", "reminder_hour",
+          "digest_weekday", "digest_hour")
+
+
+class SettingsError(Exception):
+    """A setting is out of range; the message is fit to show the user."""
+
+
+def get_settings() -> OrgSettings:
+    """The settings row; defaults (not stored) when none was saved yet."""
+    settings = db.session.get(OrgSettings, 1)
+    if settings is None:
+        settings = OrgSettings(id=1, timezone="UTC", default_cadence="weekly", default_weekday=4,
+                               grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8)
+    return settings
+
+
+def local_now(settings: OrgSettings, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(settings.timezone))
+
+
+@dataclass
+class SettingsInput:
+    timezone: str
+    default_cadence: str
+    default_weekday: int
+    grace_days: int
+    reminder_hour: int
+    digest_weekday: int
+    digest_hour: int
+
+
+def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
+    if actor.role != "admin":
+        raise SettingsError("Only admins change organisation settings.")
+    if data.timezone not in valid_timezones():
+        raise SettingsError(f"Unknown timezone {data.timezone!r}.")
+    if data.default_cadence not in CADENCES:
+        raise SettingsError("Choose weekly, fortnightly or monthly.")
+    for label, value, low, high in (("Due weekday", data.default_weekday, 0, 6),
+                                    ("Digest weekday", data.digest_weekday, 0, 6),
+                                    ("Grace period", data.grace_days, 0, 14),
+                                    ("Reminder hour", data.reminder_hour, 0, 23),
+                                    ("Digest hour", data.digest_hour, 0, 23)):
+        if not isinstance(value, int) or not low <= value <= high:
+            raise SettingsError(f"{label} must be between {low} and {high}.")
+    settings = db.session.get(OrgSettings, 1)
+    if settings is None:
+        settings = get_settings()
+        db.session.add(settings)
+        before = {}
+    else:
+        before = history.snapshot(settings, FIELDS)
+    for name in FIELDS:
+        setattr(settings, name, getattr(data, name))
+    db.session.flush()
+    changes = history.diff(before, history.snapshot(settings, FIELDS))
+    if changes:
+        history.record("settings", 1, "updated", "Changed organisation settings", actor=actor,
+                       changes=changes)
+    return settings

@@ -1,0 +1,48 @@
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.accounts.services import valid_timezones
+from tracker.auth.permissions import role_required
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.organisation import bp, services
+from tracker.organisation.forms import SettingsForm
+from tracker.organisation.models import JobRecord
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("admin")
+def settings():
+    current = services.get_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            services.update_settings(actor=current_user._get_current_object(),
+                                     data=services.SettingsInput(**{
+                                         name: getattr(form, name).data for name in services.FIELDS}))
+        except services.SettingsError as e:
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash("Organisation settings saved.", "success")
+            return redirect(url_for("organisation.settings"))
+    return render_template("organisation/settings.html", form=form,
+                           timezones=sorted(valid_timezones()))
+
+
+@bp.get("/scheduler")
+@role_required("admin")
+def scheduler():
+    from tracker.scheduler import JOBS, interval
+
+    records = {r.name: r for r in db.session.scalars(select(JobRecord))}
+    now = utcnow()
+    every = interval(current_app)
+    last_seen = max((r.last_finished_at for r in records.values() if r.last_finished_at),
+                    default=None)
+    # Late when nothing ran for two intervals: one tick may be running right now.
+    stale = last_seen is None or now - last_seen > 2 * every
+    jobs = [(name, purpose, records.get(name)) for name, (_, purpose) in JOBS.items()]
+    return render_template("organisation/scheduler.html", jobs=jobs, now=now, every=every,
+                           last_seen=last_seen, stale=stale)

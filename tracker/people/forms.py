@@ -1,0 +1,155 @@
+"""People-decision forms: shape only. The rules (which evidence fits which
+kind, dates, unknown accounts) live in `tracker.people.services`."""
+
+from collections.abc import Mapping
+
+from flask_wtf import FlaskForm
+from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms.fields import DateField, FieldList, FormField, SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from tracker.initiatives.forms import no_nul, too_long
+from tracker.people.models import DECISION_KINDS
+from tracker.people.services import (
+    MAX_EVIDENCE,
+    MAX_ID,
+    MAX_NAME,
+    MAX_REF,
+    MAX_ROLE,
+    MAX_TEXT,
+    MAX_WHAT,
+    MAX_WHERE,
+    DecisionFilters,
+    DecisionInput,
+    EvidenceInput,
+    Quarter,
+)
+
+DEFAULT_ROWS = 2
+NONE_CHOICE = SelectChoice(0, "— none —")
+
+
+def behaviour_choices(behaviours) -> list[SelectChoice]:
+    """Target behaviours and no-nos in their own groups, so HR sees which is which."""
+    return (
+        [SelectChoice(0, "— choose —")]
+        + [SelectChoice(b.id, b.name, optgroup="Target behaviours (rewarded)")
+           for b in behaviours if not b.is_no_no]
+        + [SelectChoice(b.id, b.name, optgroup="No-nos (removed by a demotion or exit)")
+           for b in behaviours if b.is_no_no]
+    )
+
+
+class _EvidenceFields(Form):
+    """One piece of evidence. A row left empty is ignored."""
+
+    # Not limited to the offered choices: the service explains an unknown behaviour.
+    behaviour_id = SelectField("Behaviour", coerce=int, validate_choice=False,
+                               validators=[Optional()])
+    what = TextAreaField("What the person did", validators=[
+        Optional(), too_long("What the person did", MAX_WHAT), no_nul])
+    observed_on = DateField("When", validators=[Optional()])
+    where = StringField("Where it is recorded", validators=[
+        Optional(), too_long("Where it is recorded", MAX_WHERE), no_nul],
+        description="A case number, a file, a link.")
+
+    def to_input(self) -> EvidenceInput:
+        return EvidenceInput(behaviour_id=self.behaviour_id.data or None,
+                             what=self.what.data or "", observed_on=self.observed_on.data,
+                             where=self.where.data or "")
+
+
+class DecisionForm(FlaskForm):
+    person_name = StringField("Person's name", validators=[
+        DataRequired(message="Give the person's name."), too_long("The name", MAX_NAME), no_nul])
+    employee_ref = StringField("Employee reference", validators=[
+        DataRequired(message="Give the employee reference."),
+        too_long("The employee reference", MAX_REF), no_nul],
+        description="Ties this person's decisions together, so a promotion sees an earlier no-no.")
+    user_id = SelectField("User account", coerce=int, validate_choice=False,
+                          description="Only if the person has an account here. Optional.")
+    kind = SelectField("Kind of decision", validate_choice=False, choices=[
+        SelectChoice("", "— choose —"), *(SelectChoice(k, v) for k, v in DECISION_KINDS.items())])
+    effective_date = DateField("Effective date", validators=[
+        InputRequired(message="Give the date the decision takes effect.")])
+    role_from = StringField("Role from", validators=[
+        Optional(), too_long("The role they leave", MAX_ROLE), no_nul],
+        description="Empty for a hire.")
+    role_to = StringField("Role to", validators=[
+        Optional(), too_long("The role they take", MAX_ROLE), no_nul],
+        description="Empty for an exit.")
+    department_id = SelectField("Department", coerce=int, validate_choice=False)
+    decided_by = StringField("Decided by", validators=[
+        DataRequired(message="Say who made the decision."), too_long("Who decided", MAX_NAME),
+        no_nul], description="Name and role of whoever made the call.")
+    rationale = TextAreaField("Rationale", validators=[
+        DataRequired(message="Give the rationale."), too_long("The rationale", MAX_TEXT), no_nul],
+        description="In HR's words. Nothing here is inferred or added by the app.")
+    initiative_id = SelectField("Linked initiative", coerce=int, validate_choice=False,
+                                description="Optional.")
+    evidence = FieldList(FormField(_EvidenceFields), min_entries=1, max_entries=MAX_EVIDENCE)
+
+    def set_choices(self, users, departments, initiatives, behaviours) -> None:
+        self.user_id.choices = [NONE_CHOICE] + [
+            SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in users]
+        self.department_id.choices = [SelectChoice(0, "— choose —")] + [
+            SelectChoice(d.id, d.name) for d in departments]
+        self.initiative_id.choices = [NONE_CHOICE] + [
+            SelectChoice(i.id, i.title) for i in initiatives]
+        choices = behaviour_choices(behaviours)
+        for row in self.evidence:
+            row.form.behaviour_id.choices = choices
+
+    def to_input(self) -> DecisionInput:
+        return DecisionInput(
+            person_name=self.person_name.data or "",
+            employee_ref=self.employee_ref.data or "",
+            user_id=self.user_id.data or None,
+            kind=self.kind.data or "",
+            effective_date=self.effective_date.data,
+            role_from=self.role_from.data or "",
+            role_to=self.role_to.data or "",
+            department_id=self.department_id.data or None,
+            decided_by=self.decided_by.data or "",
+            rationale=self.rationale.data or "",
+            initiative_id=self.initiative_id.data or None,
+            evidence=tuple(row.form.to_input() for row in self.evidence),
+        )
+
+
+def _id_arg(args: Mapping[str, str], name: str) -> int | None:
+    value = (args.get(name) or "").strip()
+    if value.isdecimal() and len(value) < 11 and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def filters_from_args(args: Mapping[str, str]) -> DecisionFilters:
+    """The list filters from a query string. Values that mean nothing are
+    dropped, never an error: a hand-edited URL still shows a list."""
+    kind = args.get("kind", "")
+    aligned = {"yes": True, "no": False}.get(args.get("aligned", ""))
+    return DecisionFilters(
+        quarter=Quarter.parse(args.get("quarter")),
+        department_id=_id_arg(args, "department_id"),
+        kind=kind if kind in DECISION_KINDS else "",
+        aligned=aligned,
+    )
+
+
+def department_from_args(args: Mapping[str, str]) -> int | None:
+    return _id_arg(args, "department_id")
+
+
+def rows_from_args(args: Mapping[str, str], default: int = DEFAULT_ROWS) -> int:
+    """`?rows=N` asks for N evidence rows, within 1 and the maximum."""
+    value = (args.get("rows") or "").strip()
+    rows = int(value) if value.isdecimal() and len(value) < 4 else default
+    return max(1, min(rows, MAX_EVIDENCE))
+
+
+def page_from_args(args: Mapping[str, str]) -> int:
+    value = (args.get("page") or "").strip()
+    if value.isdecimal() and len(value) < 7:
+        return max(int(value), 1)
+    return 1

@@ -1,0 +1,92 @@
+"""People decisions and the behaviour evidence behind each one."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import Department, User
+from tracker.behaviours.models import Behaviour
+from tracker.db import UTCDateTime, utcnow
+from tracker.extensions import db
+from tracker.initiatives.models import Initiative
+
+DECISION_KINDS = {
+    "hire": "Hire",
+    "promotion": "Promotion",
+    "lateral_move": "Lateral move",
+    "demotion": "Demotion",
+    "exit": "Exit",
+    "recognition": "Recognition",
+}
+# A decision of these kinds rewards target behaviours; the others remove no-nos.
+REWARDING_KINDS = ("hire", "promotion", "lateral_move", "recognition")
+REMOVING_KINDS = ("demotion", "exit")
+
+
+class PeopleDecision(db.Model):
+    __tablename__ = "people_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_name: Mapped[str] = mapped_column(String(120))
+    # Ties one person's decisions together, so a promotion sees an earlier no-no.
+    employee_ref: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    effective_date: Mapped[date] = mapped_column(Date, index=True)
+    role_from: Mapped[str] = mapped_column(String(120), default="")
+    role_to: Mapped[str] = mapped_column(String(120), default="")
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    # Free text: the person who made the call is often not a tracker user
+    # (a line manager, the board), and HR writes down who it was.
+    decided_by: Mapped[str] = mapped_column(String(120))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id"), index=True)
+    # Derived by `services.alignment` whenever this person's record changes;
+    # stored so lists, reports and exports filter and count in SQL.
+    aligned: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    alignment_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    department: Mapped[Department] = relationship()
+    initiative: Mapped[Initiative | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    evidence: Mapped[list["DecisionEvidence"]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan",
+        order_by="DecisionEvidence.id",
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return DECISION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def rewards(self) -> bool:
+        """True for kinds that reward behaviour; False for demotions and exits."""
+        return self.kind in REWARDING_KINDS
+
+    def __repr__(self) -> str:
+        return f"<PeopleDecision {self.id} {self.kind} {self.employee_ref!r}>"
+
+
+class DecisionEvidence(db.Model):
+    """One concrete piece of evidence: what the person did, when, and where
+    it is recorded, for a target behaviour rewarded or a no-no removed."""
+
+    __tablename__ = "people_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("people_decision.id", ondelete="CASCADE"), index=True
+    )
+    behaviour_id: Mapped[int] = mapped_column(ForeignKey("behaviour.id"), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    observed_on: Mapped[date] = mapped_column(Date)
+    # Where it is recorded: a case number, a file, a link HR can look up.
+    where_recorded: Mapped[str] = mapped_column(String(300))
+
+    decision: Mapped[PeopleDecision] = relationship(back_populates="evidence")
+    behaviour: Mapped[Behaviour] = relationship()

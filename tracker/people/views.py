@@ -1,0 +1,232 @@
+"""People-decision pages: the list, one decision, the form, the alignment
+report and the CSV downloads. HR, executives and admins only; members get
+403 everywhere here, and executives read without editing."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import charts
+from tracker.accounts.models import Department, User
+from tracker.auth.permissions import ensure, role_required
+from tracker.behaviours.models import Behaviour
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.initiatives.models import Initiative
+from tracker.people import bp
+from tracker.people import services as people
+from tracker.people.forms import (
+    DecisionForm,
+    department_from_args,
+    filters_from_args,
+    page_from_args,
+    rows_from_args,
+)
+from tracker.people.models import DECISION_KINDS, PeopleDecision
+
+PER_PAGE = 50
+# Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
+ID = "int(max=2147483647)"
+READERS = people.READ_ROLES
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _today():
+    return _actor().local_date(utcnow())
+
+
+def _decision_or_404(decision_id: int) -> PeopleDecision:
+    decision = people.decision_for_page(decision_id)
+    if decision is None:
+        abort(404)
+    return decision
+
+
+def _quarter_choices() -> list[people.Quarter]:
+    """Every quarter with a decision in it, and the current one, newest first."""
+    today = _today()
+    span = people.effective_date_range()
+    first, last = (min(span[0], today), max(span[1], today)) if span else (today, today)
+    return people.quarters_between(first, last)
+
+
+def _departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+@bp.get("/")
+@role_required(*READERS)
+def index():
+    filters = filters_from_args(request.args)
+    page = db.paginate(people.list_query(filters), page=page_from_args(request.args),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "people/list.html", page=page, filters=filters, args=filters.as_args(),
+        departments=_departments(), kinds=DECISION_KINDS, quarters=_quarter_choices(),
+        can_edit=people.can_edit_people(_actor()),
+    )
+
+
+def _blank_evidence(rows: int) -> list[dict]:
+    return [{} for _ in range(rows)]
+
+
+def _with_choices(form: DecisionForm) -> DecisionForm:
+    users = db.session.scalars(select(User).order_by(User.active.desc(), User.display_name)).all()
+    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.title)).all()
+    behaviours = db.session.scalars(select(Behaviour).order_by(Behaviour.name)).all()
+    form.set_choices(users, _departments(), initiatives, behaviours)
+    return form
+
+
+def _posted_form() -> DecisionForm:
+    form = DecisionForm()
+    if "add_row" in request.form and len(form.evidence) < people.MAX_EVIDENCE:
+        form.evidence.append_entry({})
+    return _with_choices(form)
+
+
+def _render_form(form: DecisionForm, decision: PeopleDecision | None, row_errors: dict | None = None):
+    return render_template(
+        "people/form.html", form=form, decision=decision, row_errors=row_errors or {},
+        today=_today(), can_add_row=len(form.evidence) < people.MAX_EVIDENCE,
+    )
+
+
+def _save(form: DecisionForm, decision: PeopleDecision | None):
+    """Validate and store the posted form; a redirect on success, else the
+    form again with what went wrong (nothing stored)."""
+    row_errors = {}
+    if "add_row" in request.form:
+        return _render_form(form, decision)
+    if form.validate_on_submit():
+        actor, now = _actor(), utcnow()
+        try:
+            if decision is None:
+                decision = people.create_decision(actor=actor, data=form.to_input(),
+                                                  today=actor.local_date(now), now=now)
+            else:
+                people.update_decision(decision, actor=actor, data=form.to_input(),
+                                       today=actor.local_date(now), now=now)
+        except people.PeopleError as e:
+            db.session.rollback()
+            form.form_errors.append(f"Nothing was saved. {e}")
+            if e.row is not None:
+                row_errors[e.row - 1] = str(e)
+            decision = people.decision_for_page(decision.id) if decision and decision.id else None
+        else:
+            db.session.commit()
+            verdict = "aligned" if decision.aligned else "not aligned: " + "; ".join(
+                decision.alignment_reasons)
+            flash(f"Saved the {decision.kind_label.lower()} for {decision.person_name}. "
+                  f"It is {verdict}.", "success" if decision.aligned else "warning")
+            return redirect(url_for("people.detail", decision_id=decision.id))
+    else:
+        form.form_errors.append("Nothing was saved: fix what is marked below.")
+    return _render_form(form, decision, row_errors)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*READERS)
+def create():
+    ensure(people.can_edit_people(_actor()))
+    if request.method == "POST":
+        return _save(_posted_form(), None)
+    form = _with_choices(DecisionForm(data={
+        "evidence": _blank_evidence(rows_from_args(request.args)),
+        "effective_date": _today(),
+        "department_id": _actor().department_id or 0,
+    }))
+    return _render_form(form, None)
+
+
+@bp.route(f"/<{ID}:decision_id>/edit", methods=["GET", "POST"])
+@role_required(*READERS)
+def edit(decision_id: int):
+    ensure(people.can_edit_people(_actor()))
+    decision = _decision_or_404(decision_id)
+    if request.method == "POST":
+        return _save(_posted_form(), decision)
+    evidence = [{"behaviour_id": e.behaviour_id, "what": e.what, "observed_on": e.observed_on,
+                 "where": e.where_recorded} for e in decision.evidence]
+    wanted = max(rows_from_args(request.args, default=1), len(evidence) + 1)
+    evidence += _blank_evidence(min(wanted, people.MAX_EVIDENCE) - len(evidence))
+    form = _with_choices(DecisionForm(data={
+        "person_name": decision.person_name, "employee_ref": decision.employee_ref,
+        "user_id": decision.user_id or 0, "kind": decision.kind,
+        "effective_date": decision.effective_date, "role_from": decision.role_from,
+        "role_to": decision.role_to, "department_id": decision.department_id,
+        "decided_by": decision.decided_by, "rationale": decision.rationale,
+        "initiative_id": decision.initiative_id or 0, "evidence": evidence,
+    }))
+    return _render_form(form, decision)
+
+
+@bp.get(f"/<{ID}:decision_id>")
+@role_required(*READERS)
+def detail(decision_id: int):
+    decision = _decision_or_404(decision_id)
+    return render_template(
+        "people/detail.html", decision=decision,
+        others=people.other_decisions_for_person(decision),
+        events=history.events_for(people.SUBJECT, decision.id),
+        can_edit=people.can_edit_people(_actor()),
+    )
+
+
+def _report_from_args() -> people.PeopleReport:
+    quarter = people.Quarter.parse(request.args.get("quarter")) or people.Quarter.containing(_today())
+    return people.build_report(quarter, department_from_args(request.args))
+
+
+def _report_args(report: people.PeopleReport) -> dict:
+    args = {"quarter": report.quarter.key}
+    if report.department:
+        args["department_id"] = report.department.id
+    return args
+
+
+@bp.get("/report")
+@role_required(*READERS)
+def report():
+    report = _report_from_args()
+    trend = charts.bar_chart(
+        "people-trend", "Aligned and not aligned decisions, last four quarters",
+        [t.label for t in report.trend],
+        [("Aligned", [t.aligned for t in report.trend]),
+         ("Not aligned", [t.not_aligned for t in report.trend])],
+        y_label="Decisions",
+    )
+    return render_template(
+        "people/report.html", report=report, trend_chart=trend, quarters=_quarter_choices(),
+        args=_report_args(report),
+    )
+
+
+def _csv_download(body: str, filename: str) -> Response:
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # HR records: no shared cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/report.csv")
+@role_required(*READERS)
+def report_csv():
+    report = _report_from_args()
+    suffix = f"-department-{report.department.id}" if report.department else ""
+    return _csv_download(people.report_csv(report),
+                         f"people-report-{report.quarter.key}{suffix}.csv")
+
+
+@bp.get("/decisions.csv")
+@role_required(*READERS)
+def decisions_csv():
+    filters = filters_from_args(request.args)
+    decisions = db.session.scalars(people.list_query(filters, with_evidence=True))
+    return _csv_download(people.decisions_csv(decisions), "people-decisions.csv")
