@@ -66,10 +66,13 @@ class Mover:
 
 @dataclass
 class Gap:
+    """For one target behaviour: how far along what we believe (self-assessed
+    metrics) is, next to what customers perceive (customer-perceived metrics),
+    each as the mean progress from baseline (0) to target (1)."""
     behaviour: Behaviour
-    believed: Metric
+    believed: list[Metric]
     believed_progress: float
-    perceived: Metric
+    perceived: list[Metric]
     perceived_progress: float
 
     @property
@@ -171,28 +174,32 @@ def _movers(metric_ids: set[int] | None) -> list[Mover]:
 
 
 def _gaps(progress: dict[int, float]) -> list[Gap]:
-    """Target behaviours watched by both a self-assessed and a customer-perceived metric."""
+    """Target behaviours watched by both a self-assessed and a customer-perceived
+    metric with readings, largest gap between belief and perception first."""
     rows = db.session.execute(
         select(metric_behaviour.c.behaviour_id, Metric)
         .join(Metric, Metric.id == metric_behaviour.c.metric_id)
         .where(Metric.source.in_(("self", "customer")))
+        .order_by(Metric.name)
     ).all()
     by_behaviour: dict[int, dict[str, list[Metric]]] = defaultdict(lambda: defaultdict(list))
     for behaviour_id, metric in rows:
-        by_behaviour[behaviour_id][metric.source].append(metric)
+        if metric.id in progress:
+            by_behaviour[behaviour_id][metric.source].append(metric)
     wanted = [b for b, sources in by_behaviour.items() if sources["self"] and sources["customer"]]
     if not wanted:
         return []
-    behaviours = {b.id: b for b in db.session.scalars(
-        select(Behaviour).where(Behaviour.id.in_(wanted), Behaviour.kind == "target"))}
+    behaviours = db.session.scalars(
+        select(Behaviour).where(Behaviour.id.in_(wanted), Behaviour.kind == "target"))
+
+    def mean(metrics: list[Metric]) -> float:
+        return sum(progress[m.id] for m in metrics) / len(metrics)
+
     gaps = []
-    for behaviour_id, behaviour in behaviours.items():
-        sources = by_behaviour[behaviour_id]
-        believed = next((m for m in sources["self"] if m.id in progress), None)
-        perceived = next((m for m in sources["customer"] if m.id in progress), None)
-        if believed and perceived:
-            gaps.append(Gap(behaviour, believed, progress[believed.id], perceived,
-                            progress[perceived.id]))
+    for behaviour in behaviours:
+        sources = by_behaviour[behaviour.id]
+        gaps.append(Gap(behaviour, sources["self"], mean(sources["self"]),
+                        sources["customer"], mean(sources["customer"])))
     return sorted(gaps, key=lambda g: -g.gap)
 
 

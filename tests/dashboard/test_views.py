@@ -1,0 +1,146 @@
+"""The landing page: who acts, who talks, is behaviour changing."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests import factories
+from tests.conftest import count_queries
+from tracker.checkins import services as checkins
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.initiatives import services as initiatives
+from tracker.metrics.models import Reading
+from tracker.people import services as people
+
+
+def seed(app, n_initiatives: int = 3):
+    """Initiatives with a week of check-ins each, a gap metric pair, one people decision."""
+    with app.app_context():
+        today = utcnow().date()
+        monday = today - timedelta(days=today.weekday() + 7)
+        hr = factories.make_user("hr")
+        sales = factories.make_department("Sales")
+        owner = factories.make_user("member", name="Ava Actor", department=sales)
+        talker = factories.make_user("member", name="Tim Talker")
+        behaviour = factories.make_behaviour("Quality judged by customers", actor=hr)
+        believed = factories.make_metric("Managers rate our service", owner=owner, source="self",
+                                         baseline=50, target=90, behaviours=[behaviour])
+        perceived = factories.make_metric("Customers rate our service", owner=owner, source="customer",
+                                          baseline=50, target=90, behaviours=[behaviour])
+        for metric, values in ((believed, (50, 86)), (perceived, (50, 54))):
+            for i, value in enumerate(values):
+                db.session.add(Reading(metric_id=metric.id, observed_on=today - timedelta(days=60 - 30 * i),
+                                       value=value))
+        for i in range(n_initiatives):
+            who = owner if i % 2 == 0 else talker
+            initiative = factories.make_initiative(f"Move {i}", owner=who, status="in_progress",
+                                                   department=sales if who is owner else None,
+                                                   start_date=today - timedelta(days=90))
+            if who is owner:
+                initiatives.link_metric(initiative, actor=owner, metric_id=perceived.id,
+                                        expected_direction="increase", expected_amount=5,
+                                        expected_by=today + timedelta(days=90))
+            checkin = factories.make_checkin(initiative, period_start=monday)
+            entries = ([factories.action(on=monday)] if who is owner
+                       else [factories.talk(), factories.talk("Held a strategy offsite")])
+            checkins.submit_checkin(checkin, actor=who, entries=entries,
+                                    now=datetime.combine(monday, datetime.min.time()).astimezone(),
+                                    today=monday + timedelta(days=1))
+        people.create_decision(actor=hr, today=today, data=people.DecisionInput(
+            person_name="Pam Promoted", employee_ref="P-1", kind="promotion",
+            effective_date=today, department_id=sales.id, decided_by="Board",
+            rationale="Top seller", role_from="Rep", role_to="Lead"))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["admin", "executive", "hr", "member"])
+def test_dashboard_renders_for_every_role_and_people_figures_only_for_hr_and_leaders(
+        app, login_as, client, role):
+    seed(app)
+    login_as(role)
+    page = client.get("/").get_data(as_text=True)
+    assert "Are we acting, or only talking?" in page
+    assert "Actions against talk, week by week" in page and "<svg" in page
+    if role == "member":
+        assert "People decisions" not in page and "Pam Promoted" not in page
+        assert "people decisions aligned" not in page
+    else:
+        assert "People decisions," in page and "Pam Promoted" in page
+        assert "promotion with no behaviour evidence" in page
+
+
+def test_attention_list_says_why(app, login_as, client):
+    seed(app)
+    login_as("executive")
+    page = client.get("/").get_data(as_text=True)
+    assert "Needs attention first" in page
+    assert "Unmeasured" in page and "no metric is linked" in page
+
+
+def test_leaders_are_ranked_by_what_they_did(app, login_as, client):
+    seed(app)
+    login_as("executive")
+    ranking = client.get("/").get_data(as_text=True).split("Who carries the change")[1]
+    assert ranking.index("Ava Actor") < ranking.index("Tim Talker")
+
+
+def test_perception_gap_holds_belief_against_customers(app, login_as, client):
+    seed(app)
+    login_as("executive")
+    page = client.get("/").get_data(as_text=True)
+    assert "Quality judged by customers" in page
+    assert "We believe 80 points more than customers see" in page
+
+
+def test_department_filter_and_bad_filters(app, login_as, client):
+    seed(app)
+    login_as("executive")
+    with app.app_context():
+        from sqlalchemy import select
+
+        from tracker.accounts.models import Department
+
+        sales_id = db.session.scalar(select(Department.id).where(Department.name == "Sales"))
+    filtered = client.get(f"/?department_id={sales_id}&weeks=4").get_data(as_text=True)
+    assert "Last 4 weeks · Sales" in filtered and "Tim Talker" not in filtered
+    for query in ("weeks=abc", "weeks=-1", "department_id=99999999", "department_id=x", "weeks=9" * 500):
+        assert client.get(f"/?{query}").status_code == 200
+
+
+def test_dashboard_costs_the_same_queries_with_3_or_60_initiatives(tmp_path, request):
+    from tests.conftest import make_app
+
+    counts = []
+    for n in (3, 60):
+        (tmp_path / str(n)).mkdir()
+        app = make_app(tmp_path / str(n), "sqlite", request)
+        seed(app, n)
+        client = app.test_client()
+        with app.app_context():
+            from sqlalchemy import select
+
+            from tracker.accounts.models import User
+
+            user_id = db.session.scalar(select(User.id).where(User.role == "hr"))
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+        client.get("/")
+        with count_queries(app) as n_queries:
+            assert client.get("/").status_code == 200
+        counts.append(n_queries())
+    assert counts[0] == counts[1]
+
+
+def test_healthz_is_one_query(app, client):
+    with count_queries(app) as n:
+        assert client.get("/healthz").json == {"status": "ok"}
+    assert n() == 1
+
+
+def test_empty_organisation_dashboard_explains_itself(app, login_as, client):
+    login_as("executive")
+    page = client.get("/").get_data(as_text=True)
+    assert "Nothing flagged" in page and "No metric has moved yet" in page
+    assert "No target behaviour has both" in page
+
