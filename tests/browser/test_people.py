@@ -99,7 +99,7 @@ def test_hr_records_decisions_reads_the_report_and_downloads_it_and_members_see_
 
     # A member: no People link, and 403 when typing the address.
     sign_in(page, MEMBER_EMAIL, factories.DEFAULT_PASSWORD)
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Are we acting, or only talking?")).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="People")).to_have_count(0)
     response = page.goto("/people/")
