@@ -199,3 +199,22 @@ def test_say_do_flags_talk_only_gone_quiet_and_off_track(ctx):
     records = saydo.records_for([talker, quiet], today=TODAY)
     assert records[talker.id].flags == ["talk_only", "unmeasured"]
     assert records[quiet.id].flags == ["gone_quiet", "off_track"]
+
+
+def test_checkin_tally_follows_submit_amend_and_review(setup):
+    """The pre-aggregated counts say/do pages read stay equal to the entries."""
+    owner, _, checkin = setup
+    submit(checkin, owner, [factories.action(), factories.action(evidence=""), factories.talk(),
+                            checkins.EntryInput(kind="action", text="We will sign the contract next week",
+                                                happened_on=date(2026, 3, 2), done_by="Sam")])
+    db.session.commit()
+    assert (checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count) == (1, 2, 1)
+    flagged = next(e for e in checkin.entries if e.review_state == "pending")
+    checkins.review_entry(flagged, actor=factories.make_user("executive"), verdict="talk", now=NOW)
+    db.session.commit()
+    assert (checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count) == (1, 1, 2)
+    evidenced = next(e for e in checkin.entries if e.evidence)
+    checkins.amend(checkin, actor=owner, data=factories.talk("Only discussed it"), note="not signed",
+                   amends_id=evidenced.id, now=NOW, today=TODAY)
+    db.session.commit()
+    assert (checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count) == (0, 1, 3)

@@ -34,6 +34,11 @@ class CheckIn(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What its standing entries count as, kept up to date by the services that
+    # add entries or verdicts, so say/do pages never aggregate every entry.
+    evidenced_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    unevidenced_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    talk_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     initiative: Mapped[Initiative] = relationship()
     submitted_by: Mapped[User | None] = relationship()

@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
-from tracker.checkins.models import CheckIn, Entry
+from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, Reading
@@ -137,22 +136,12 @@ def moved_away(start_value: float | None, latest_value: float | None, metric_dir
 # --- loaders -----------------------------------------------------------------
 
 def _period_counts(initiative_ids: list[int], since: date) -> dict[int, list[PeriodCounts]]:
-    """Per initiative, its check-ins since `since` with entry counts: one query."""
-    superseding = aliased(Entry)
-    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
-    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
-    is_action = and_(kind == "action", current)
+    """Per initiative, its check-ins since `since` with their tallies: one query
+    over check-ins alone (the tallies are kept by the check-in services)."""
     rows = db.session.execute(
-        select(
-            CheckIn.initiative_id, CheckIn.period_start, CheckIn.state,
-            func.count(case((and_(is_action, Entry.evidence != ""), 1))),
-            func.count(case((and_(is_action, Entry.evidence == ""), 1))),
-            func.count(case((and_(kind == "talk", current), 1))),
-        )
-        .select_from(CheckIn)
-        .outerjoin(Entry, Entry.checkin_id == CheckIn.id)
+        select(CheckIn.initiative_id, CheckIn.period_start, CheckIn.state, CheckIn.evidenced_count,
+               CheckIn.unevidenced_count, CheckIn.talk_count)
         .where(CheckIn.initiative_id.in_(initiative_ids), CheckIn.period_start >= since)
-        .group_by(CheckIn.id, CheckIn.initiative_id, CheckIn.period_start, CheckIn.state)
     ).all()
     out: dict[int, list[PeriodCounts]] = defaultdict(list)
     for initiative_id, start, state, evidenced, unevidenced, talk in rows:
@@ -161,33 +150,24 @@ def _period_counts(initiative_ids: list[int], since: date) -> dict[int, list[Per
 
 
 def _off_track(initiatives: list[Initiative]) -> set[int]:
-    """Initiatives with a linked metric now worse than when they started: two queries."""
-    links = db.session.execute(
-        select(InitiativeMetric.initiative_id, InitiativeMetric.metric_id, Metric.direction)
+    """Initiatives with a linked metric now worse than when they started: one
+    query, each value found through the (metric, date) index."""
+    def one_value(*conditions, newest: bool = True):
+        order = Reading.observed_on.desc() if newest else Reading.observed_on
+        return (select(Reading.value).where(Reading.metric_id == InitiativeMetric.metric_id, *conditions)
+                .order_by(order).limit(1).scalar_subquery())
+
+    rows = db.session.execute(
+        select(InitiativeMetric.initiative_id, Metric.direction,
+               func.coalesce(one_value(Reading.observed_on <= Initiative.start_date),
+                             one_value(newest=False)),
+               one_value())
         .join(Metric, Metric.id == InitiativeMetric.metric_id)
+        .join(Initiative, Initiative.id == InitiativeMetric.initiative_id)
         .where(InitiativeMetric.initiative_id.in_([i.id for i in initiatives]))
     ).all()
-    if not links:
-        return set()
-    metric_ids = {m for _, m, _ in links}
-    readings: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for metric_id, observed_on, value in db.session.execute(
-        select(Reading.metric_id, Reading.observed_on, Reading.value)
-        .where(Reading.metric_id.in_(metric_ids))
-        .order_by(Reading.metric_id, Reading.observed_on)
-    ):
-        readings[metric_id].append((observed_on, value))
-    starts = {i.id: i.start_date for i in initiatives}
-    off = set()
-    for initiative_id, metric_id, direction in links:
-        series = readings.get(metric_id) or []
-        if len(series) < 2:
-            continue
-        before = [v for d, v in series if d <= starts[initiative_id]]
-        start_value = before[-1] if before else series[0][1]
-        if moved_away(start_value, series[-1][1], direction):
-            off.add(initiative_id)
-    return off
+    return {initiative_id for initiative_id, direction, start_value, latest in rows
+            if moved_away(start_value, latest, direction)}
 
 
 def records_for(initiatives: list[Initiative], *, today: date, window: int = WINDOW) -> dict[int, SayDo]:

@@ -223,7 +223,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
                                            value=reading.value, note=reading.note, today=today)
         except metric_services.MetricError as e:
             raise CheckInError(f"{metric.name}: {e}") from None
-    db.session.flush()
+    retally(checkin)
     actions = sum(1 for v in cleaned if v["kind"] == "action")
     history.record("initiative", checkin.initiative_id, "check-in",
                    f"Check-in for {checkin.period_start:%d %b %Y} submitted: "
@@ -256,7 +256,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
     entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
                   amends_id=original.id if original else None, amendment_note=note, **values)
     db.session.add(entry)
-    db.session.flush()
+    retally(checkin)
     history.record("initiative", checkin.initiative_id, "amendment",
                    f"Amended the check-in for {checkin.period_start:%d %b %Y}", actor=actor, now=now,
                    changes={"checkin_id": checkin.id, "entry_id": entry.id,
@@ -278,7 +278,7 @@ def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> N
     else:
         raise CheckInError("Choose confirm, talk or action.")
     entry.reviewed_by_id, entry.reviewed_at = actor.id, now
-    db.session.flush()
+    retally(entry.checkin)
     history.record("initiative", entry.checkin.initiative_id, "review",
                    f"Entry {entry.id} {entry.review_state}: counts as {entry.effective_kind}",
                    actor=actor, now=now,
@@ -328,6 +328,22 @@ def recent_checkins(initiative_id: int, limit: int = 26) -> list[CheckIn]:
         .options(selectinload(CheckIn.entries))
         .order_by(CheckIn.period_start.desc()).limit(limit)
     ))
+
+
+def retally(checkin: CheckIn) -> None:
+    """Recount the check-in's standing entries into its tally columns."""
+    db.session.flush()
+    db.session.refresh(checkin, ["entries"])
+    evidenced = unevidenced = talk = 0
+    for entry in standing_entries(checkin):
+        if entry.effective_kind == "talk":
+            talk += 1
+        elif entry.evidence:
+            evidenced += 1
+        else:
+            unevidenced += 1
+    checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count = evidenced, unevidenced, talk
+    db.session.flush()
 
 
 def standing_entries(checkin: CheckIn) -> list[Entry]:

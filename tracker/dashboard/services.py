@@ -8,13 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.checkins import saydo
-from tracker.checkins.models import CheckIn, Entry
+from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
@@ -106,15 +106,11 @@ class Dashboard:
 
 
 def _weekly_bars(since: date, today: date, initiative_ids: list[int] | None) -> list[WeekBar]:
-    """Actions and talk per week, by the week each entry was reported in."""
-    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
-    superseding = aliased(Entry)
-    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
+    """Actions and talk per week, by the period each check-in reported on."""
     query = (
-        select(CheckIn.period_start, func.count(case((kind == "action", 1))),
-               func.count(case((kind == "talk", 1))))
-        .join(Entry, Entry.checkin_id == CheckIn.id)
-        .where(CheckIn.period_start >= since, current)
+        select(CheckIn.period_start,
+               func.sum(CheckIn.evidenced_count + CheckIn.unevidenced_count), func.sum(CheckIn.talk_count))
+        .where(CheckIn.period_start >= since, CheckIn.state == "submitted")
         .group_by(CheckIn.period_start)
     )
     if initiative_ids is not None:
@@ -127,8 +123,8 @@ def _weekly_bars(since: date, today: date, initiative_ids: list[int] | None) -> 
     for start, actions, talk in db.session.execute(query):
         bar = bars.get(start - timedelta(days=start.weekday()))
         if bar is not None:
-            bar.actions += actions
-            bar.talk += talk
+            bar.actions += actions or 0
+            bar.talk += talk or 0
     return list(bars.values())
 
 
