@@ -144,3 +144,36 @@ def test_empty_organisation_dashboard_explains_itself(app, login_as, client):
     assert "Nothing flagged" in page and "No metric has moved yet" in page
     assert "No target behaviour has both" in page
 
+
+
+def test_cached_say_do_records_follow_every_change(app, ctx):
+    """The dashboard's say/do cache is keyed by a data version: a submit, a
+    verdict, a check-in marked missed and a new reading each show at once."""
+    from tracker.checkins import jobs, saydo
+
+    today = utcnow().date()
+    owner = factories.make_user("member")
+    initiative = factories.make_initiative(owner=owner, status="in_progress",
+                                           start_date=today - timedelta(days=60))
+    monday = today - timedelta(days=today.weekday() + 7)
+    checkin = factories.make_checkin(initiative, period_start=monday)
+    db.session.commit()
+    assert saydo.reporting_records(today=today)[initiative.id].entries == 0
+    checkins.submit_checkin(checkin, actor=owner, entries=[checkins.EntryInput(
+        kind="action", text="We will cancel the contract", happened_on=monday, done_by="Me")],
+        now=utcnow(), today=today)
+    db.session.commit()
+    assert saydo.reporting_records(today=today)[initiative.id].actions == 1
+    checkins.review_entry(checkin.entries[0], actor=factories.make_user("executive"), verdict="talk",
+                          now=utcnow())
+    db.session.commit()
+    record = saydo.reporting_records(today=today)[initiative.id]
+    assert (record.actions, record.talk) == (0, 1)
+    older = factories.make_checkin(initiative, period_start=monday - timedelta(days=7))
+    db.session.commit()
+    assert saydo.reporting_records(today=today)[initiative.id].missed == 0
+    older.state = "open"
+    db.session.commit()
+    jobs.mark_missed(utcnow())
+    db.session.commit()
+    assert saydo.reporting_records(today=today)[initiative.id].missed == 1

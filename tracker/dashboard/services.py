@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Department, User
@@ -141,27 +141,34 @@ def _ranked(groups: dict, names: dict, link) -> list[Ranked]:
     return sorted(ranked, key=lambda r: (-(r.record.ratio or 0), -r.record.evidenced, r.name))
 
 
-def _movers(metric_ids: set[int] | None) -> list[Mover]:
-    """Metrics whose latest readings moved, with their last readings for a sparkline."""
-    ranked = (
-        select(Reading.metric_id, Reading.observed_on, Reading.value,
-               func.row_number().over(partition_by=Reading.metric_id,
-                                      order_by=Reading.observed_on.desc()).label("rank"))
-    )
-    if metric_ids is not None:
-        ranked = ranked.where(Reading.metric_id.in_(metric_ids))
-    ranked = ranked.subquery()
+def _recent_readings(points: int = SPARK_POINTS) -> tuple[dict[int, Metric], dict[int, list[float]]]:
+    """Every metric and its latest `points` readings, oldest first: two queries,
+    each metric's cut-off date found through the (metric, date) index."""
+    cutoff = (select(Reading.observed_on).where(Reading.metric_id == Metric.id)
+              .order_by(Reading.observed_on.desc()).offset(points - 1).limit(1)
+              .correlate(Metric).scalar_subquery())
+    cutoffs = select(Metric.id.label("metric_id"), cutoff.label("since")).subquery()
     series: dict[int, list[float]] = defaultdict(list)
     for metric_id, value in db.session.execute(
-        select(ranked.c.metric_id, ranked.c.value).where(ranked.c.rank <= SPARK_POINTS)
-        .order_by(ranked.c.metric_id, ranked.c.observed_on)
+        select(Reading.metric_id, Reading.value)
+        .join(cutoffs, and_(Reading.metric_id == cutoffs.c.metric_id,
+                            or_(cutoffs.c.since.is_(None), Reading.observed_on >= cutoffs.c.since)))
+        .order_by(Reading.metric_id, Reading.observed_on)
     ):
         series[metric_id].append(value)
-    metrics = {m.id: m for m in db.session.scalars(select(Metric).where(Metric.id.in_(list(series))))}
+    metrics = {m.id: m for m in db.session.scalars(select(Metric))}
+    return metrics, series
+
+
+def _movers(metrics: dict[int, Metric], series: dict[int, list[float]],
+            metric_ids: set[int] | None) -> list[Mover]:
+    """Metrics whose recent readings moved, largest move toward or away first."""
     movers = []
     for metric_id, values in series.items():
         metric = metrics[metric_id]
-        if len(values) < 2 or metric.target == metric.baseline:
+        if (metric_ids is not None and metric_id not in metric_ids) or len(values) < 2:
+            continue
+        if metric.target == metric.baseline:
             continue
         change = metric.progress(values[-1]) - metric.progress(values[0])
         if change:
@@ -199,22 +206,11 @@ def _gaps(progress: dict[int, float]) -> list[Gap]:
     return sorted(gaps, key=lambda g: -g.gap)
 
 
-def _latest_progress() -> dict[int, float]:
+def _latest_progress(metrics: dict[int, Metric], series: dict[int, list[float]]) -> dict[int, float]:
     """Each metric's latest reading as progress from baseline (0) to target (1)."""
-    ranked = select(
-        Reading.metric_id, Reading.value,
-        func.row_number().over(partition_by=Reading.metric_id,
-                               order_by=Reading.observed_on.desc()).label("rank"),
-    ).subquery()
-    out = {}
-    rows = db.session.execute(
-        select(Metric.id, Metric.baseline, Metric.target, ranked.c.value)
-        .join(ranked, ranked.c.metric_id == Metric.id).where(ranked.c.rank == 1)
-    )
-    for metric_id, baseline, target, value in rows:
-        if target != baseline:
-            out[metric_id] = (value - baseline) / (target - baseline)
-    return out
+    return {metric_id: metrics[metric_id].progress(values[-1])
+            for metric_id, values in series.items()
+            if values and metrics[metric_id].target != metrics[metric_id].baseline}
 
 
 def build(user: User, *, today: date, weeks: int = 13, department_id: int | None = None) -> Dashboard:
@@ -228,7 +224,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         query = query.where(Initiative.department_id == department.id)
     initiatives = db.session.scalars(query).all()
     reporting = [i for i in initiatives if i.status in (*ACTIVE_STATUSES, "done")]
-    records = saydo.records_for(reporting, today=today)
+    records = saydo.reporting_records(today=today)
 
     attention = [Attention(i, records[i.id], _why(i, records[i.id], today))
                  for i in reporting if i.status in ACTIVE_STATUSES]
@@ -255,14 +251,15 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
     if department is not None:
         metric_scope = set(db.session.scalars(
             select(Metric.id).where(Metric.department_id == department.id)))
-    movers = _movers(metric_scope)
+    metrics, series = _recent_readings()
+    movers = _movers(metrics, series, metric_scope)
     dashboard = Dashboard(
         today=today, weeks=weeks, department=department, bars=bars,
         attention=attention[:ATTENTION_SHOWN], attention_total=len(attention),
         leaders=_ranked(by_owner, owners, lambda k: ("checkins.saydo_owner", {"user_id": k})),
         departments=_ranked(by_department, departments,
                             lambda k: ("checkins.saydo_department", {"department_id": k})),
-        movers=movers[:MOVERS_SHOWN], gaps=_gaps(_latest_progress()),
+        movers=movers[:MOVERS_SHOWN], gaps=_gaps(_latest_progress(metrics, series)),
     )
     if can_read_people(user):
         dashboard.people = build_report(Quarter.containing(today), department.id if department else None)
