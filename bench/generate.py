@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy import create_engine, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.schema import CreateColumn
 from werkzeug.security import generate_password_hash
 
 from bench import content
@@ -567,16 +568,29 @@ def _has_tables(url: str) -> bool:
 
 
 def create_schema() -> None:
-    """Run the migrations; create from the models what they do not cover yet."""
+    """Run the migrations; add from the models the tables and columns they
+    do not cover yet (a model changed before its migration was written)."""
     from flask_migrate import upgrade
 
     upgrade()
-    existing = set(inspect(db.engine).get_table_names())
+    inspector = inspect(db.engine)
+    existing = set(inspector.get_table_names())
     missing = [t for t in db.metadata.sorted_tables if t.name not in existing]
     if missing:
         names = ", ".join(t.name for t in missing)
         print(f"WARNING: the migrations do not create {names}; creating them from the models.")
         db.metadata.create_all(db.engine, tables=missing)
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name not in existing:
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    print(f"WARNING: the migrations do not add {table.name}.{column.name}; "
+                          "adding it from the model.")
+                    ddl = CreateColumn(column).compile(dialect=conn.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}'))
 
 
 def insert_rows(conn: Connection, table_name: str, rows: Iterable[dict]) -> int:
@@ -609,6 +623,7 @@ def load(conn: Connection, org: Organisation) -> None:
     timed_insert(conn, "initiative_behaviour", behaviour_links)
     timed_insert(conn, "checkin", org.checkin_rows())
     timed_insert(conn, "checkin_entry", org.entry_rows())
+    fill_checkin_tallies(conn)
 
     if org.with_people:
         decisions, evidence = org.decision_rows()
@@ -617,6 +632,28 @@ def load(conn: Connection, org: Organisation) -> None:
     else:
         print("note: no people tables in this schema; people decisions skipped.")
     timed_insert(conn, "history_event", org.history_rows())
+
+
+def fill_checkin_tallies(conn: Connection) -> None:
+    """Where check-ins keep tallies of their entries, count them as the app
+    does (the reviewer's verdict wins; no generated entry is amended)."""
+    checkin, entry = db.metadata.tables["checkin"], db.metadata.tables["checkin_entry"]
+    if not {"evidenced_count", "unevidenced_count", "talk_count"} <= set(checkin.c.keys()):
+        return
+    started = time.perf_counter()
+    kind_ = func.coalesce(entry.c.reviewed_kind, entry.c.kind)
+
+    def count(*conditions):
+        return (select(func.count()).select_from(entry)
+                .where(entry.c.checkin_id == checkin.c.id, *conditions).scalar_subquery())
+
+    conn.execute(update(checkin).where(checkin.c.state == "submitted").values(
+        talk_count=count(kind_ == "talk"),
+        evidenced_count=count(kind_ == "action", entry.c.evidence != ""),
+        unevidenced_count=count(kind_ == "action", entry.c.evidence == ""),
+    ))
+    conn.commit()
+    print(f"  {'checkin tallies':<22} {'':>9}       {time.perf_counter() - started:6.1f} s", flush=True)
 
 
 def timed_insert(conn: Connection, table_name: str, rows: Iterable[dict]) -> None:
@@ -668,12 +705,14 @@ def main(argv: list[str] | None = None) -> None:
             load(conn, org)
             if kind(url) == "postgresql":
                 reset_sequences(conn)
-                # What autovacuum would do a minute later: plans from real statistics.
-                conn.execute(text("ANALYZE"))
-                conn.commit()
             else:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             counts = row_counts(conn)
+        if kind(url) == "postgresql":
+            # What autovacuum reaches soon after a bulk load: statistics for the
+            # planner and a visibility map for index-only scans.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
         db.engine.dispose()
     elapsed = time.perf_counter() - started
     record = generation_record(url)

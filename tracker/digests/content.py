@@ -141,6 +141,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
             (CheckIn.state == "open") | and_(CheckIn.state == "missed", CheckIn.due_on >= start,
                                              CheckIn.due_on <= end))
         .order_by(CheckIn.due_on)
+        .options(selectinload(CheckIn.initiative))
     ).all()
 
     ranked = (
