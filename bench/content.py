@@ -1,6 +1,8 @@
 """The words the benchmark organisation is made of. Plain data; the
 generator combines them with a seeded random generator."""
 
+from tracker.demo import content as demo_content
+
 DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR", "IT",
                "Logistics", "Retail Stores", "Product", "Procurement", "Legal")
 REGIONS = ("North", "South", "East", "West", "Central")
@@ -132,15 +134,9 @@ ABANDON_REASONS = ("Budget moved to the in-sourcing programme.",
                    "Overtaken by the merger of the regions.",
                    "The supplier we wanted went out of business.")
 
+# The demo's talk, and a few more lines of the same kind.
 TALK_LINES = (
-    "Discussed the plan with the leadership team; everyone is aligned on the importance of it.",
-    "We will roll this out to the remaining teams next month.",
-    "Held a workshop to brainstorm how we could put the customer at the centre.",
-    "Sent an all-hands email reminding everyone that customers come first.",
-    "Planning to review the approach with the steering committee next quarter.",
-    "Presented the vision at the town hall; good energy in the room.",
-    "Drafted a one-page charter describing the service we want to give.",
-    "Exploring options with two vendors before we commit to anything.",
+    *demo_content.TALK_LINES,
     "Updated the leadership team on progress.",
     "Aligned with Finance on the business case; sign-off expected soon.",
     "We are committed to making this happen this quarter.",
