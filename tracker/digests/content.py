@@ -62,17 +62,6 @@ class Move:
 
 
 @dataclass
-class Counts:
-    evidenced: int = 0
-    unevidenced: int = 0
-    talk: int = 0
-
-    @property
-    def actions(self) -> int:
-        return self.evidenced + self.unevidenced
-
-
-@dataclass
 class WeekFacts:
     """Everything the week's digests say, gathered once."""
     week: str
@@ -80,13 +69,17 @@ class WeekFacts:
     end: date
     initiatives: dict[int, Initiative]
     records: dict[int, saydo.SayDo]
-    counts_by_initiative: dict[int, Counts]
+    counts_by_initiative: dict[int, saydo.SayDo]  # this week's entries only
     missed: list[CheckIn]
     open_checkins: list[CheckIn]
     moves: list[Move]
-    metric_initiatives: dict[int, set[int]]
     owners: dict[int, User]
     people: dict
+    # The same facts grouped by owner once, so each person's digest is a lookup.
+    initiatives_by_owner: dict[int, list[Initiative]] = field(default_factory=dict)
+    checkins_by_owner: dict[int, list[CheckIn]] = field(default_factory=dict)
+    moves_by_owner: dict[int, list[Move]] = field(default_factory=dict)
+    org: dict | None = None  # the organisation section, the same for every reader
 
 
 @dataclass
@@ -121,7 +114,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
     kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
     superseding = aliased(Entry)
     current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
-    counts: dict[int, Counts] = defaultdict(Counts)
+    counts: dict[int, saydo.SayDo] = defaultdict(saydo.SayDo)
     for initiative_id, entry_kind, with_evidence, without in db.session.execute(
         select(CheckIn.initiative_id, kind,
                func.count(case((Entry.evidence != "", 1))), func.count(case((Entry.evidence == "", 1))))
@@ -163,26 +156,37 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
         if len(rows) == 2 and rows[0][0] >= start and rows[0][1] != rows[1][1]:
             moves.append(Move(metrics[metric_id], previous=rows[1][1], latest=rows[0][1],
                               observed_on=rows[0][0]))
-    links: dict[int, set[int]] = defaultdict(set)
+    owner_of = {i.id: i.owner_id for i in initiatives.values()}
+    initiatives_by_owner: dict[int, list[Initiative]] = defaultdict(list)
+    for initiative in sorted(initiatives.values(), key=lambda i: i.title):
+        initiatives_by_owner[initiative.owner_id].append(initiative)
+    checkins_by_owner: dict[int, list[CheckIn]] = defaultdict(list)
+    for checkin in checkins:
+        checkins_by_owner[owner_of[checkin.initiative_id]].append(checkin)
+    # A move concerns the metric's owner and the owners of initiatives expected to move it.
+    concerned: dict[int, set[int]] = defaultdict(set)
     for initiative in initiatives.values():
         for link in initiative.metric_links:
-            links[link.metric_id].add(initiative.id)
-    owners = {i.owner_id: i.owner for i in initiatives.values()}
-    people = people_summary(start, end, timezone=timezone)
-    return WeekFacts(
+            concerned[link.metric_id].add(initiative.owner_id)
+    moves_by_owner: dict[int, list[Move]] = defaultdict(list)
+    for move in moves:
+        for owner_id in concerned[move.metric.id] | {move.metric.owner_id}:
+            moves_by_owner[owner_id].append(move)
+    facts = WeekFacts(
         week=week, start=start, end=end, initiatives=initiatives, records=records,
         counts_by_initiative=counts, missed=[c for c in checkins if c.state == "missed"],
         open_checkins=[c for c in checkins if c.state == "open"], moves=moves,
-        metric_initiatives=links, owners=owners, people=people,
+        owners={i.owner_id: i.owner for i in initiatives.values()},
+        people=people_summary(start, end, timezone=timezone),
+        initiatives_by_owner=initiatives_by_owner, checkins_by_owner=checkins_by_owner,
+        moves_by_owner=moves_by_owner,
     )
+    facts.org = _org_section(facts)
+    return facts
 
 
 def _org_section(facts: WeekFacts) -> dict | None:
-    week = Counts()
-    for c in facts.counts_by_initiative.values():
-        week.evidenced += c.evidenced
-        week.unevidenced += c.unevidenced
-        week.talk += c.talk
+    week = saydo.totals(facts.counts_by_initiative.values())
     flagged = sorted(
         ((facts.initiatives[i], r) for i, r in facts.records.items()
          if r.flags and facts.initiatives[i].status in ("announced", "in_progress")),
@@ -205,22 +209,17 @@ def _org_section(facts: WeekFacts) -> dict | None:
 
 
 def _own_section(user: User, facts: WeekFacts) -> dict | None:
-    mine = {i.id: i for i in facts.initiatives.values() if i.owner_id == user.id}
-    counts = Counts()
-    for initiative_id in mine:
-        c = facts.counts_by_initiative.get(initiative_id)
-        if c:
-            counts.evidenced += c.evidenced
-            counts.unevidenced += c.unevidenced
-            counts.talk += c.talk
-    moves = [m for m in facts.moves
-             if m.metric.owner_id == user.id or facts.metric_initiatives.get(m.metric.id, set()) & set(mine)]
+    mine = facts.initiatives_by_owner.get(user.id, [])
+    counts = saydo.totals(facts.counts_by_initiative[i.id] for i in mine
+                          if i.id in facts.counts_by_initiative)
+    checkins = facts.checkins_by_owner.get(user.id, [])
+    moves = facts.moves_by_owner.get(user.id, [])
     section = {
         "counts": counts,
-        "open": [c for c in facts.open_checkins if c.initiative_id in mine],
-        "missed": [c for c in facts.missed if c.initiative_id in mine],
-        "initiatives": [(mine[i], facts.records[i]) for i in sorted(mine, key=lambda i: mine[i].title)
-                        if i in facts.records and mine[i].status in ("announced", "in_progress")],
+        "open": [c for c in checkins if c.state == "open"],
+        "missed": [c for c in checkins if c.state == "missed"],
+        "initiatives": [(i, facts.records[i.id]) for i in mine
+                        if i.id in facts.records and i.status in ("announced", "in_progress")],
         "moves": moves,
     }
     if not (counts.actions or counts.talk or section["open"] or section["missed"] or moves):
@@ -234,7 +233,7 @@ def digest_for(user: User, facts: WeekFacts) -> Digest:
     people decisions for HR, executives and admins (never for members)."""
     digest = Digest(user=user, week=facts.week, start=facts.start, end=facts.end)
     if user.role in ("executive", "admin"):
-        digest.org = _org_section(facts)
+        digest.org = facts.org
     digest.own = _own_section(user, facts)
     if can_read_people(user) and facts.people["count"]:
         digest.people = facts.people
