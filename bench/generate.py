@@ -40,6 +40,7 @@ from tracker import config as tracker_config
 from tracker import create_app
 from tracker.checkins.classifier import classify
 from tracker.extensions import db
+from tracker.organisation.jobs import refresh_statistics
 
 USERS = 2_000
 METRICS = 500
@@ -713,6 +714,10 @@ def main(argv: list[str] | None = None) -> None:
             # planner and a visibility map for index-only scans.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
+        else:
+            # What the scheduler's first tick does after a bulk load.
+            refresh_statistics(datetime.now(UTC))
+            db.session.commit()
         db.engine.dispose()
     elapsed = time.perf_counter() - started
     record = generation_record(url)

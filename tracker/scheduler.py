@@ -23,6 +23,7 @@ from tracker.checkins import jobs as checkin_jobs
 from tracker.db import utcnow
 from tracker.digests import services as digest_services
 from tracker.extensions import db
+from tracker.organisation import jobs as organisation_jobs
 from tracker.organisation.models import JobRecord
 
 log = logging.getLogger("tracker.scheduler")
@@ -35,6 +36,8 @@ JOBS: dict[str, tuple[Callable[[datetime], dict], str]] = {
     "claim_reminders": (checkin_jobs.claim_reminders, "Decides which reminders are due"),
     "send_reminders": (checkin_jobs.send_claimed_reminders, "Sends the claimed reminders"),
     "send_digests": (digest_services.weekly_job, "Sends last week's digests once the digest hour has come"),
+    "refresh_statistics": (organisation_jobs.refresh_statistics,
+                           "Keeps SQLite's query-planner statistics current as tables grow"),
 }
 
 

@@ -23,6 +23,10 @@ class CheckIn(db.Model):
     __table_args__ = (
         UniqueConstraint("initiative_id", "period_start"),
         Index("ix_checkin_state_due_on", "state", "due_on"),
+        # Covers the dashboard's actions-against-talk per week: the weeks'
+        # submitted check-ins are summed from the index alone.
+        Index("ix_checkin_state_period_tallies", "state", "period_start",
+              "evidenced_count", "unevidenced_count", "talk_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,12 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
-from tracker.history.models import HistoryEvent
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, Reading
 
@@ -186,36 +184,6 @@ def records_for(initiatives: list[Initiative], *, today: date, window: int = WIN
     return {i.id: record_from(counts.get(i.id, []), measured=i.id in measured, off_track=i.id in off,
                               window=window)
             for i in initiatives}
-
-
-def data_version() -> tuple:
-    """Changes whenever anything a say/do record reads changes: new check-ins,
-    entries, amendments and verdicts (each writes history), check-ins marked
-    missed, new readings, initiative edits (history). One small query."""
-    missed = select(func.count()).select_from(CheckIn).where(CheckIn.state == "missed")
-    row = db.session.execute(select(
-        select(func.max(HistoryEvent.id)).scalar_subquery(),
-        select(func.max(CheckIn.id)).scalar_subquery(),
-        missed.scalar_subquery(),
-        select(func.max(Reading.id)).scalar_subquery(),
-    )).one()
-    return tuple(row)
-
-
-def reporting_records(*, today: date, window: int = WINDOW) -> dict[int, SayDo]:
-    """Records of every announced, in-progress or done initiative, computed
-    once per change of `data_version` and kept by the app (per process).
-    Callers read them; they must not change them."""
-    cache = current_app.extensions.setdefault("saydo_records", {})
-    key = (data_version(), today, window)
-    records = cache.get(key)
-    if records is None:
-        initiatives = list(db.session.scalars(
-            select(Initiative).where(Initiative.status.in_(("announced", "in_progress", "done")))))
-        records = records_for(initiatives, today=today, window=window)
-        cache.clear()
-        cache[key] = records
-    return records
 
 
 def totals(records: Iterable[SayDo]) -> SayDo:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
+from tracker import cache
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.checkins import saydo
@@ -24,6 +25,8 @@ from tracker.people.services import Quarter, build_report, can_read_people
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12
 MOVERS_SHOWN = 8
+LEADERS_SHOWN = 8
+REPORTING = (*ACTIVE_STATUSES, "done")
 SPARK_POINTS = 12
 
 
@@ -105,16 +108,18 @@ class Dashboard:
         return sum(b.talk for b in self.bars)
 
 
-def _weekly_bars(since: date, today: date, initiative_ids: list[int] | None) -> list[WeekBar]:
-    """Actions and talk per week, by the period each check-in reported on."""
+def _weekly_bars(since: date, today: date, department_id: int | None) -> list[WeekBar]:
+    """Actions and talk per week, by the period each check-in reported on: one
+    aggregate read from the covering (state, period_start, tallies) index."""
     query = (
         select(CheckIn.period_start,
                func.sum(CheckIn.evidenced_count + CheckIn.unevidenced_count), func.sum(CheckIn.talk_count))
         .where(CheckIn.period_start >= since, CheckIn.state == "submitted")
         .group_by(CheckIn.period_start)
     )
-    if initiative_ids is not None:
-        query = query.where(CheckIn.initiative_id.in_(initiative_ids))
+    if department_id is not None:
+        query = query.join(Initiative, Initiative.id == CheckIn.initiative_id).where(
+            Initiative.department_id == department_id)
     monday = since - timedelta(days=since.weekday())
     bars: dict[date, WeekBar] = {}
     while monday <= today:
@@ -128,26 +133,58 @@ def _weekly_bars(since: date, today: date, initiative_ids: list[int] | None) -> 
     return list(bars.values())
 
 
-def _why(initiative: Initiative, record: saydo.SayDo, today: date) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class _MetricFacts:
+    id: int
+    baseline: float
+    target: float
+    source: str
+    department_id: int | None
+
+    def progress(self, value: float) -> float:
+        return (value - self.baseline) / (self.target - self.baseline)
+
+
+@dataclass
+class Summary:
+    """The organisation-wide figures for one day, period and department, as
+    plain values (ids, counts, records): kept by `tracker.cache` until the
+    data changes, and turned into a `Dashboard` with fresh names per request."""
+    bars: list[WeekBar]
+    attention: list[tuple[int, saydo.SayDo, list[tuple[str, str]]]]
+    attention_total: int
+    leaders: list[tuple[int, saydo.SayDo, int]]
+    departments: list[tuple[int, saydo.SayDo, int]]
+    movers: list[tuple[int, list[float], float]]
+    gaps: list[tuple[int, list[int], float, list[int], float]]
+    records: dict[int, saydo.SayDo]
+
+
+def _why(status: str, due_date: date | None, record: saydo.SayDo, today: date) -> list[tuple[str, str]]:
     reasons = [(saydo.FLAG_TEXT[f], saydo.FLAG_WHY[f]) for f in record.flags]
-    if initiative.due_date and initiative.due_date < today and initiative.status in ACTIVE_STATUSES:
-        reasons.append(("Overdue", f"was due on {initiative.due_date:%d %b %Y} and is not done"))
+    if due_date and due_date < today and status in ACTIVE_STATUSES:
+        reasons.append(("Overdue", f"was due on {due_date:%d %b %Y} and is not done"))
     return reasons
 
 
-def _ranked(groups: dict, names: dict, link) -> list[Ranked]:
-    ranked = [Ranked(names[key], link(key), record, count) for key, (record, count) in groups.items()
+def _ranked(groups: dict[int, tuple[saydo.SayDo, int]],
+            names: dict[int, str]) -> list[tuple[int, saydo.SayDo, int]]:
+    """Those who reported or missed, best say/do record first, with the counts behind it."""
+    ranked = [(key, record, count) for key, (record, count) in groups.items()
               if record.entries or record.missed]
-    return sorted(ranked, key=lambda r: (-(r.record.ratio or 0), -r.record.evidenced, r.name))
+    ranked.sort(key=lambda r: (-(r[1].ratio or 0), -r[1].evidenced, names.get(r[0], "")))
+    return ranked
 
 
-def _recent_readings(points: int = SPARK_POINTS) -> tuple[dict[int, Metric], dict[int, list[float]]]:
-    """Every metric and its latest `points` readings, oldest first: two queries,
-    each metric's cut-off date found through the (metric, date) index."""
+def _recent_readings(points: int = SPARK_POINTS) -> dict[int, list[float]]:
+    """Each metric's latest `points` readings, oldest first, in one query: each
+    metric's cut-off date is found once, through the (metric, date) index, in
+    a materialised CTE, so the database does not recompute it per reading."""
     cutoff = (select(Reading.observed_on).where(Reading.metric_id == Metric.id)
               .order_by(Reading.observed_on.desc()).offset(points - 1).limit(1)
               .correlate(Metric).scalar_subquery())
-    cutoffs = select(Metric.id.label("metric_id"), cutoff.label("since")).subquery()
+    cutoffs = (select(Metric.id.label("metric_id"), cutoff.label("since"))
+               .cte("cutoffs").prefix_with("MATERIALIZED"))
     series: dict[int, list[float]] = defaultdict(list)
     for metric_id, value in db.session.execute(
         select(Reading.metric_id, Reading.value)
@@ -156,116 +193,155 @@ def _recent_readings(points: int = SPARK_POINTS) -> tuple[dict[int, Metric], dic
         .order_by(Reading.metric_id, Reading.observed_on)
     ):
         series[metric_id].append(value)
-    metrics = {m.id: m for m in db.session.scalars(select(Metric))}
-    return metrics, series
+    return series
 
 
-def _movers(metrics: dict[int, Metric], series: dict[int, list[float]],
-            metric_ids: set[int] | None) -> list[Mover]:
+def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
+            department_id: int | None) -> list[tuple[int, list[float], float]]:
     """Metrics whose recent readings moved, largest move toward or away first."""
     movers = []
     for metric_id, values in series.items():
         metric = metrics[metric_id]
-        if (metric_ids is not None and metric_id not in metric_ids) or len(values) < 2:
+        if department_id is not None and metric.department_id != department_id:
             continue
-        if metric.target == metric.baseline:
+        if len(values) < 2 or metric.target == metric.baseline:
             continue
         change = metric.progress(values[-1]) - metric.progress(values[0])
         if change:
-            movers.append(Mover(metric, values, change))
-    return sorted(movers, key=lambda m: -abs(m.change))
+            movers.append((metric_id, values, change))
+    return sorted(movers, key=lambda m: -abs(m[2]))
 
 
-def _gaps(progress: dict[int, float]) -> list[Gap]:
+def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
+          names: dict[int, str]) -> list[tuple[int, list[int], float, list[int], float]]:
     """Target behaviours watched by both a self-assessed and a customer-perceived
-    metric with readings, largest gap between belief and perception first."""
+    metric with readings, largest gap between belief and perception first. Each
+    side is the mean of its metrics' latest reading as progress from baseline
+    (0) to target (1)."""
+    progress = {m: metrics[m].progress(values[-1]) for m, values in series.items()
+                if values and metrics[m].target != metrics[m].baseline}
     rows = db.session.execute(
-        select(metric_behaviour.c.behaviour_id, Metric)
-        .join(Metric, Metric.id == metric_behaviour.c.metric_id)
-        .where(Metric.source.in_(("self", "customer")))
-        .order_by(Metric.name)
+        select(metric_behaviour.c.behaviour_id, metric_behaviour.c.metric_id)
+        .join(Behaviour, Behaviour.id == metric_behaviour.c.behaviour_id)
+        .where(Behaviour.kind == "target")
     ).all()
-    by_behaviour: dict[int, dict[str, list[Metric]]] = defaultdict(lambda: defaultdict(list))
-    for behaviour_id, metric in rows:
-        if metric.id in progress:
-            by_behaviour[behaviour_id][metric.source].append(metric)
-    wanted = [b for b, sources in by_behaviour.items() if sources["self"] and sources["customer"]]
-    if not wanted:
-        return []
-    behaviours = db.session.scalars(
-        select(Behaviour).where(Behaviour.id.in_(wanted), Behaviour.kind == "target"))
+    by_behaviour: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for behaviour_id, metric_id in rows:
+        if metric_id in progress and metrics[metric_id].source in ("self", "customer"):
+            by_behaviour[behaviour_id][metrics[metric_id].source].append(metric_id)
 
-    def mean(metrics: list[Metric]) -> float:
-        return sum(progress[m.id] for m in metrics) / len(metrics)
+    def mean(ids: list[int]) -> float:
+        return sum(progress[m] for m in ids) / len(ids)
 
     gaps = []
-    for behaviour in behaviours:
-        sources = by_behaviour[behaviour.id]
-        gaps.append(Gap(behaviour, sources["self"], mean(sources["self"]),
-                        sources["customer"], mean(sources["customer"])))
-    return sorted(gaps, key=lambda g: -g.gap)
+    for behaviour_id, sources in by_behaviour.items():
+        if sources["self"] and sources["customer"]:
+            believed = sorted(sources["self"], key=lambda m: names[m])
+            perceived = sorted(sources["customer"], key=lambda m: names[m])
+            gaps.append((behaviour_id, believed, mean(believed), perceived, mean(perceived)))
+    return sorted(gaps, key=lambda g: -(g[2] - g[4]))
 
 
-def _latest_progress(metrics: dict[int, Metric], series: dict[int, list[float]]) -> dict[int, float]:
-    """Each metric's latest reading as progress from baseline (0) to target (1)."""
-    return {metric_id: metrics[metric_id].progress(values[-1])
-            for metric_id, values in series.items()
-            if values and metrics[metric_id].target != metrics[metric_id].baseline}
+def _reporting_records(today: date) -> dict[int, saydo.SayDo]:
+    """Say/do records of every announced, in-progress or done initiative."""
+    rows = db.session.execute(select(Initiative.id).where(Initiative.status.in_(REPORTING))).all()
+    return saydo.records_for(rows, today=today)
 
 
-def build(user: User, *, today: date, weeks: int = 13, department_id: int | None = None) -> Dashboard:
-    """The dashboard for `user` as of `today`, optionally for one department."""
-    weeks = weeks if weeks in PERIODS else 13
-    department = db.session.get(Department, department_id) if department_id else None
-    since = today - timedelta(weeks=weeks)
-    query = select(Initiative).options(selectinload(Initiative.owner),
-                                       selectinload(Initiative.department))
-    if department is not None:
-        query = query.where(Initiative.department_id == department.id)
-    initiatives = db.session.scalars(query).all()
-    reporting = [i for i in initiatives if i.status in (*ACTIVE_STATUSES, "done")]
-    records = saydo.reporting_records(today=today)
+def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
+    """The organisation-wide figures (or one department's) as of `today`."""
+    records = cache.per_data_version("saydo_records", today, lambda: _reporting_records(today))
+    query = select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
+                   Initiative.owner_id, Initiative.department_id).where(Initiative.status.in_(REPORTING))
+    if department_id is not None:
+        query = query.where(Initiative.department_id == department_id)
+    reporting = db.session.execute(query).all()
 
-    attention = [Attention(i, records[i.id], _why(i, records[i.id], today))
-                 for i in reporting if i.status in ACTIVE_STATUSES]
-    attention = [a for a in attention if a.reasons]
-    attention.sort(key=lambda a: (-len(a.reasons), a.record.ratio or 0, a.initiative.title))
+    attention = []
+    for i in reporting:
+        if i.status in ACTIVE_STATUSES:
+            reasons = _why(i.status, i.due_date, records[i.id], today)
+            if reasons:
+                attention.append((i, reasons))
+    attention.sort(key=lambda a: (-len(a[1]), records[a[0].id].ratio or 0, a[0].title))
 
     by_owner: dict[int, tuple[saydo.SayDo, int]] = {}
     by_department: dict[int, tuple[saydo.SayDo, int]] = {}
-    owners, departments = {}, {}
-    for initiative in reporting:
-        for groups, key in ((by_owner, initiative.owner_id), (by_department, initiative.department_id)):
+    for i in reporting:
+        for groups, key in ((by_owner, i.owner_id), (by_department, i.department_id)):
             if key is None:
                 continue
             record, count = groups.get(key, (saydo.SayDo(), 0))
-            record.add(records[initiative.id])
+            record.add(records[i.id])
             groups[key] = (record, count + 1)
-        owners[initiative.owner_id] = initiative.owner.display_name
-        if initiative.department:
-            departments[initiative.department_id] = initiative.department.name
+    owner_names = dict(db.session.execute(
+        select(User.id, User.display_name).where(User.id.in_(select(Initiative.owner_id)))).all())
+    department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
 
-    scope = None if department is None else [i.id for i in initiatives]
-    bars = _weekly_bars(since, today, scope)
-    metric_scope = None
-    if department is not None:
-        metric_scope = set(db.session.scalars(
-            select(Metric.id).where(Metric.department_id == department.id)))
-    metrics, series = _recent_readings()
-    movers = _movers(metrics, series, metric_scope)
+    metric_rows = db.session.execute(select(Metric.id, Metric.baseline, Metric.target, Metric.source,
+                                            Metric.department_id, Metric.name)).all()
+    metrics = {r.id: _MetricFacts(r.id, r.baseline, r.target, r.source, r.department_id) for r in metric_rows}
+    series = _recent_readings()
+    return Summary(
+        bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),
+        attention=[(i.id, records[i.id], reasons) for i, reasons in attention[:ATTENTION_SHOWN]],
+        attention_total=len(attention),
+        leaders=_ranked(by_owner, owner_names)[:LEADERS_SHOWN],
+        departments=_ranked(by_department, department_names),
+        movers=_movers(metrics, series, department_id)[:MOVERS_SHOWN],
+        gaps=_gaps(metrics, series, {r.id: r.name for r in metric_rows}),
+        records=records,
+    )
+
+
+def build(user: User, *, today: date, weeks: int = 13, department_id: int | None = None) -> Dashboard:
+    """The dashboard for `user` as of `today`, optionally for one department:
+    the cached organisation-wide summary, with the names, titles and the
+    user's own initiatives read fresh."""
+    weeks = weeks if weeks in PERIODS else 13
+    department = db.session.get(Department, department_id) if department_id else None
+    department_id = department.id if department else None
+    summary = cache.per_data_version("dashboard", (today, weeks, department_id),
+                                     lambda: summarise(today=today, weeks=weeks, department_id=department_id))
+
+    initiative_ids = [initiative_id for initiative_id, _, _ in summary.attention]
+    initiatives = {i.id: i for i in db.session.scalars(
+        select(Initiative).where(Initiative.id.in_(initiative_ids)).options(joinedload(Initiative.owner)))}
+    owner_names = dict(db.session.execute(select(User.id, User.display_name).where(
+        User.id.in_([user_id for user_id, _, _ in summary.leaders]))).all())
+    department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    metric_ids = {m for m, _, _ in summary.movers}
+    for _, believed, _, perceived, _ in summary.gaps:
+        metric_ids.update(believed + perceived)
+    metrics = {m.id: m for m in db.session.scalars(select(Metric).where(Metric.id.in_(metric_ids)))}
+    behaviours = {b.id: b for b in db.session.scalars(
+        select(Behaviour).where(Behaviour.id.in_([g[0] for g in summary.gaps])))}
+
     dashboard = Dashboard(
-        today=today, weeks=weeks, department=department, bars=bars,
-        attention=attention[:ATTENTION_SHOWN], attention_total=len(attention),
-        leaders=_ranked(by_owner, owners, lambda k: ("checkins.saydo_owner", {"user_id": k})),
-        departments=_ranked(by_department, departments,
-                            lambda k: ("checkins.saydo_department", {"department_id": k})),
-        movers=movers[:MOVERS_SHOWN], gaps=_gaps(_latest_progress(metrics, series)),
+        today=today, weeks=weeks, department=department, bars=summary.bars,
+        attention=[Attention(initiatives[i], record, reasons) for i, record, reasons in summary.attention
+                   if i in initiatives],
+        attention_total=summary.attention_total,
+        leaders=[Ranked(owner_names.get(k, ""), ("checkins.saydo_owner", {"user_id": k}), record, count)
+                 for k, record, count in summary.leaders],
+        departments=[Ranked(department_names.get(k, ""), ("checkins.saydo_department", {"department_id": k}),
+                            record, count) for k, record, count in summary.departments],
+        movers=[Mover(metrics[m], values, change) for m, values, change in summary.movers if m in metrics],
+        gaps=[Gap(behaviours[b], [metrics[m] for m in believed], believed_progress,
+                  [metrics[m] for m in perceived], perceived_progress)
+              for b, believed, believed_progress, perceived, perceived_progress in summary.gaps
+              if b in behaviours],
     )
     if can_read_people(user):
-        dashboard.people = build_report(Quarter.containing(today), department.id if department else None)
-    mine = [i for i in reporting if i.owner_id == user.id and i.status in ACTIVE_STATUSES]
-    dashboard.mine = [(i, records[i.id]) for i in mine]
+        dashboard.people = build_report(Quarter.containing(today), department_id)
+    owned = db.session.scalars(select(Initiative).where(Initiative.owner_id == user.id)
+                               .order_by(Initiative.title)).all()
+    dashboard.mine = [(i, summary.records.get(i.id, saydo.SayDo())) for i in owned
+                      if i.status in ACTIVE_STATUSES]
+    # Found through the user's initiatives (few), not the open state (many);
+    # their initiatives are already in the session, so no query per row.
+    owned_ids = [i.id for i in owned]
     dashboard.open_checkins = list(db.session.scalars(
-        select(CheckIn).join(Initiative).where(Initiative.owner_id == user.id, CheckIn.state == "open")
-        .options(selectinload(CheckIn.initiative)).order_by(CheckIn.due_on)))
+        select(CheckIn).where(CheckIn.initiative_id.in_(owned_ids), CheckIn.state == "open")
+        .order_by(CheckIn.due_on)))
     return dashboard
