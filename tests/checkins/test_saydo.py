@@ -55,3 +55,29 @@ def test_moved_away_respects_metric_direction():
     assert moved_away(60, 55, "higher") and not moved_away(60, 65, "higher")
     assert moved_away(10, 12, "lower") and not moved_away(10, 8, "lower")
     assert not moved_away(None, 5, "higher")
+
+
+def test_records_for_reads_only_the_latest_window_of_check_ins_from_the_database(app, ctx):
+    """The database cuts the window: older check-ins full of action do not
+    hide eight recent weeks of talk, on either engine."""
+    from sqlalchemy import update
+
+    from tests import factories
+    from tracker.checkins.models import CheckIn
+    from tracker.checkins.saydo import records_for
+    from tracker.extensions import db
+
+    today = MONDAY + timedelta(weeks=12)
+    initiative = factories.make_initiative(status="in_progress")
+    other = factories.make_initiative(status="in_progress")
+    for i in range(12):
+        checkin = factories.make_checkin(initiative, period_start=MONDAY + timedelta(weeks=i))
+        acted = i < 4
+        db.session.execute(update(CheckIn).where(CheckIn.id == checkin.id).values(
+            state="submitted", evidenced_count=5 if acted else 0, talk_count=0 if acted else 1))
+    factories.make_checkin(other, period_start=MONDAY)
+    db.session.commit()
+    records = records_for([initiative, other], today=today)
+    assert (records[initiative.id].actions, records[initiative.id].talk) == (0, 8)
+    assert records[initiative.id].submitted == 8 and "talk_only" in records[initiative.id].flags
+    assert records[other.id].entries == 0 and records[other.id].submitted == 0

@@ -135,13 +135,22 @@ def moved_away(start_value: float | None, latest_value: float | None, metric_dir
 
 # --- loaders -----------------------------------------------------------------
 
-def _period_counts(initiative_ids: list[int], since: date) -> dict[int, list[PeriodCounts]]:
-    """Per initiative, its check-ins since `since` with their tallies: one query
-    over check-ins alone (the tallies are kept by the check-in services)."""
-    rows = db.session.execute(
+def _period_counts(initiative_ids: list[int], since: date, window: int) -> dict[int, list[PeriodCounts]]:
+    """Per initiative, its latest `window` check-ins since `since` with their
+    tallies: one query over check-ins alone (the tallies are kept by the
+    check-in services), the window cut by the database, not in Python."""
+    latest = (
         select(CheckIn.initiative_id, CheckIn.period_start, CheckIn.state, CheckIn.evidenced_count,
-               CheckIn.unevidenced_count, CheckIn.talk_count)
+               CheckIn.unevidenced_count, CheckIn.talk_count,
+               func.row_number().over(partition_by=CheckIn.initiative_id,
+                                      order_by=CheckIn.period_start.desc()).label("recency"))
         .where(CheckIn.initiative_id.in_(initiative_ids), CheckIn.period_start >= since)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(latest.c.initiative_id, latest.c.period_start, latest.c.state, latest.c.evidenced_count,
+               latest.c.unevidenced_count, latest.c.talk_count)
+        .where(latest.c.recency <= window)
     ).all()
     out: dict[int, list[PeriodCounts]] = defaultdict(list)
     for initiative_id, start, state, evidenced, unevidenced, talk in rows:
@@ -177,7 +186,7 @@ def records_for(initiatives: list[Initiative], *, today: date, window: int = WIN
     ids = [i.id for i in initiatives]
     # Monthly cadence is the longest: that many months back covers every window.
     since = date.fromordinal(today.toordinal() - 31 * window - 31)
-    counts = _period_counts(ids, since)
+    counts = _period_counts(ids, since, window)
     measured = set(db.session.scalars(
         select(InitiativeMetric.initiative_id).where(InitiativeMetric.initiative_id.in_(ids))))
     off = _off_track(initiatives)
