@@ -189,7 +189,8 @@ def test_cached_dashboard_follows_every_change(app, ctx):
     assert record().missed == 1
     assert dashboard.build(owner, today=today).movers == []
     for days_ago, value in ((20, 50), (10, 70)):
-        db.session.add(Reading(metric_id=metric.id, observed_on=today - timedelta(days=days_ago), value=value))
+        db.session.add(Reading(metric_id=metric.id, observed_on=today - timedelta(days=days_ago),
+                               value=value))
         db.session.commit()
     (mover,) = dashboard.build(owner, today=today).movers
     assert mover.metric.id == metric.id and mover.values == [50, 70]

@@ -38,10 +38,11 @@ def test_sqlite_statistics_are_taken_once_a_table_grows_and_steer_the_planner(ap
         assert refresh_statistics(NOW) == {"analysed": 0}  # PostgreSQL's autovacuum does it
         return
     initiative_id = _many_checkins(60, 25)
-    query = (f"EXPLAIN QUERY PLAN SELECT id FROM checkin WHERE initiative_id = {initiative_id} "
-             "AND state = 'open' ORDER BY due_on")
+    query = text("EXPLAIN QUERY PLAN SELECT id FROM checkin WHERE initiative_id = :initiative "
+                 "AND state = 'open' ORDER BY due_on")
+
     def plan() -> str:
-        return " ".join(str(r[-1]) for r in db.session.execute(text(query)))
+        return " ".join(str(r[-1]) for r in db.session.execute(query, {"initiative": initiative_id}))
 
     # Without statistics SQLite walks every open check-in of the organisation.
     assert "ix_checkin_state_due_on" in plan()
