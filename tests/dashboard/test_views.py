@@ -214,3 +214,21 @@ def test_names_on_the_dashboard_are_never_stale(app, login_as, client):
     page = client.get("/").get_data(as_text=True)
     assert "Ava Renamed" in page and "Ava Actor" not in page
     assert "Revenue" in page.split("Departments")[1]
+
+
+def test_perception_gap_names_a_few_metrics_and_counts_the_rest(app, login_as, client):
+    with app.app_context():
+        today = utcnow().date()
+        owner = factories.make_user("member")
+        behaviour = factories.make_behaviour("Customers first", actor=factories.make_user("hr"))
+        metrics = [factories.make_metric(f"Self view {i}", owner=owner, source="self", baseline=0,
+                                         target=100, behaviours=[behaviour]) for i in range(5)]
+        metrics.append(factories.make_metric("Customer view", owner=owner, source="customer", baseline=0,
+                                             target=100, behaviours=[behaviour]))
+        for metric in metrics:
+            db.session.add(Reading(metric_id=metric.id, observed_on=today, value=50))
+        db.session.commit()
+    login_as("executive")
+    gap = client.get("/").get_data(as_text=True).split("What we believe against")[1]
+    assert [f"Self view {i}" in gap for i in range(5)] == [True, True, True, False, False]
+    assert "and 2 more" in gap and "Customer view" in gap

@@ -26,6 +26,8 @@ PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12
 MOVERS_SHOWN = 8
 LEADERS_SHOWN = 8
+GAPS_SHOWN = 6
+GAP_METRICS_NAMED = 3
 REPORTING = (*ACTIVE_STATUSES, "done")
 SPARK_POINTS = 12
 
@@ -71,12 +73,16 @@ class Mover:
 class Gap:
     """For one target behaviour: how far along what we believe (self-assessed
     metrics) is, next to what customers perceive (customer-perceived metrics),
-    each as the mean progress from baseline (0) to target (1)."""
+    each as the mean progress from baseline (0) to target (1). `believed` and
+    `perceived` name the first few metrics of each side; the counts say how
+    many each mean is over."""
     behaviour: Behaviour
     believed: list[Metric]
     believed_progress: float
     perceived: list[Metric]
     perceived_progress: float
+    believed_count: int = 0
+    perceived_count: int = 0
 
     @property
     def gap(self) -> float:
@@ -95,6 +101,7 @@ class Dashboard:
     departments: list[Ranked]
     movers: list[Mover]
     gaps: list[Gap]
+    gaps_total: int = 0
     people: object | None = None
     mine: list[tuple[Initiative, saydo.SayDo]] = field(default_factory=list)
     open_checkins: list[CheckIn] = field(default_factory=list)
@@ -157,6 +164,7 @@ class Summary:
     departments: list[tuple[int, saydo.SayDo, int]]
     movers: list[tuple[int, list[float], float]]
     gaps: list[tuple[int, list[int], float, list[int], float]]
+    gaps_total: int
     records: dict[int, saydo.SayDo]
 
 
@@ -282,6 +290,7 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
                                             Metric.department_id, Metric.name)).all()
     metrics = {r.id: _MetricFacts(r.id, r.baseline, r.target, r.source, r.department_id) for r in metric_rows}
     series = _recent_readings()
+    gaps = _gaps(metrics, series, {r.id: r.name for r in metric_rows})
     return Summary(
         bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),
         attention=[(i.id, records[i.id], reasons) for i, reasons in attention[:ATTENTION_SHOWN]],
@@ -289,7 +298,7 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
         leaders=_ranked(by_owner, owner_names)[:LEADERS_SHOWN],
         departments=_ranked(by_department, department_names),
         movers=_movers(metrics, series, department_id)[:MOVERS_SHOWN],
-        gaps=_gaps(metrics, series, {r.id: r.name for r in metric_rows}),
+        gaps=gaps[:GAPS_SHOWN], gaps_total=len(gaps),
         records=records,
     )
 
@@ -312,7 +321,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
     department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
     metric_ids = {m for m, _, _ in summary.movers}
     for _, believed, _, perceived, _ in summary.gaps:
-        metric_ids.update(believed + perceived)
+        metric_ids.update(believed[:GAP_METRICS_NAMED] + perceived[:GAP_METRICS_NAMED])
     metrics = {m.id: m for m in db.session.scalars(select(Metric).where(Metric.id.in_(metric_ids)))}
     behaviours = {b.id: b for b in db.session.scalars(
         select(Behaviour).where(Behaviour.id.in_([g[0] for g in summary.gaps])))}
@@ -327,10 +336,12 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         departments=[Ranked(department_names.get(k, ""), ("checkins.saydo_department", {"department_id": k}),
                             record, count) for k, record, count in summary.departments],
         movers=[Mover(metrics[m], values, change) for m, values, change in summary.movers if m in metrics],
-        gaps=[Gap(behaviours[b], [metrics[m] for m in believed], believed_progress,
-                  [metrics[m] for m in perceived], perceived_progress)
+        gaps=[Gap(behaviours[b], [metrics[m] for m in believed[:GAP_METRICS_NAMED] if m in metrics],
+                  believed_progress, [metrics[m] for m in perceived[:GAP_METRICS_NAMED] if m in metrics],
+                  perceived_progress, len(believed), len(perceived))
               for b, believed, believed_progress, perceived, perceived_progress in summary.gaps
               if b in behaviours],
+        gaps_total=summary.gaps_total,
     )
     if can_read_people(user):
         dashboard.people = build_report(Quarter.containing(today), department_id)
