@@ -2,7 +2,7 @@
 
 import math
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -331,3 +331,62 @@ def test_progress_bar_styles_are_inline_for_email_clients():
     assert len(cells) == 2
     assert all("background:" in cell.get("style") for cell in cells)
     assert with_class(root, "progress-label")[0].text == "Half"
+
+
+# --- long series ------------------------------------------------------------------------
+
+def daily(count: int, value=lambda n: float(n % 7), start: date = date(2025, 1, 1)):
+    return [(start + timedelta(days=n), value(n)) for n in range(count)]
+
+
+def line_points(root: ET.Element) -> list[tuple[float, float]]:
+    [line] = with_class(root, "chart-line")
+    return [tuple(float(n) for n in pair.split(",")) for pair in line.get("points").split()]
+
+
+def test_a_long_series_is_one_line_without_a_dot_per_reading():
+    root = parse(line_chart("m", "Refund time", daily(300), unit="days"))
+
+    assert len(with_class(root, "chart-line")) == 1
+    assert not with_class(root, "chart-point")
+    [latest] = with_class(root, "chart-latest")
+    assert title_of(latest) == "Latest 2025-10-27: 5 days"  # 299 % 7
+    assert len(root.findall(f".//{SVG}title")) == 2  # the chart's and the latest reading's
+
+
+def test_a_long_series_tells_its_count_range_and_extremes_in_words():
+    values = daily(300, lambda n: 50.0 if n == 120 else -4.0 if n == 200 else 10.0)
+    desc = parse(line_chart("m", "t", values, unit="%")).find(f"{SVG}desc").text
+
+    assert "300 readings from 2025-01-01 to 2025-10-27; latest 10%." in desc
+    assert "Lowest -4% on 2025-07-20, highest 50% on 2025-05-01." in desc
+
+
+@pytest.mark.parametrize(("count", "dots"), [(60, 60), (61, 0)])
+def test_up_to_60_readings_each_get_a_dot_with_its_own_tooltip(count, dots):
+    root = parse(line_chart("m", "t", daily(count)))
+
+    points = with_class(root, "chart-point")
+    assert len(points) == dots
+    assert all(title_of(p).startswith("2025-") for p in points)
+    assert bool(with_class(root, "chart-latest")) == (dots == 0)
+
+
+def test_more_readings_than_pixels_are_thinned_but_keep_spikes_and_both_ends():
+    # Five years of a flat 10, with one day at 90 and one at -30.
+    values = daily(1826, lambda n: 90.0 if n == 1000 else -30.0 if n == 1400 else 10.0)
+    thinned = line_points(parse(line_chart("m", "t", values, width=640)))
+    full = sorted(float(p.get("cy")) for p in with_class(
+        parse(line_chart("m", "t", [values[0], values[1000], values[1400], values[-1]])),
+        "chart-point"))
+
+    assert len(thinned) <= 640 - 64 - 36  # at most one point per pixel across the plot
+    ys = [y for _, y in thinned]
+    assert min(ys) == pytest.approx(full[0], abs=0.1)  # the spike up is drawn
+    assert max(ys) == pytest.approx(full[-1], abs=0.1)  # and so is the dip
+    assert thinned[0][0] == pytest.approx(64) and thinned[-1][0] == pytest.approx(640 - 36)
+    assert [x for x, _ in thinned] == sorted(x for x, _ in thinned)
+
+
+def test_a_series_with_fewer_readings_than_pixels_is_drawn_point_for_point():
+    assert len(line_points(parse(line_chart("m", "t", daily(400))))) == 400

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
@@ -25,6 +25,13 @@ _INK, _MUTED, _GRID, _FRAME = "#1f2937", "#4b5563", "#e5e7eb", "#d1d5db"
 _LINE, _BASELINE, _TARGET, _MARKER = "#1d4ed8", "#6b7280", "#047857", "#b45309"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+# A line chart gives each reading its own dot with a tooltip only up to this
+# many readings: beyond it the dots merge into a smear, and hundreds of
+# tooltips make the page heavy while helping nobody find one reading.
+POINT_MARKER_LIMIT = 60
+# When thinning a long series, each bucket this many pixels wide keeps at most
+# four readings (first, lowest, highest, last): one per pixel across the plot.
+_THIN_BUCKET_PX = 4
 # Reference lines differ in dash pattern as well as colour.
 _REFERENCE_STYLES = {
     "Baseline": ("chart-baseline", _BASELINE, "6 4"),
@@ -136,15 +143,22 @@ def _date_ticks(first: date, last: date, max_ticks: int) -> list[tuple[date, str
 def _el(tag: str, *children: str, **attrs: object) -> Markup:
     """One element. ``class_`` becomes ``class`` and ``_`` becomes ``-`` in
     attribute names; None attributes are left out; numbers are rounded to
-    0.01 px. Attribute values and plain-str children are escaped."""
-    text = Markup("<{}").format(tag)
+    0.01 px. Attribute values and plain-str children are escaped; tag and
+    attribute names are this module's own, never caller text."""
+    # Joined as plain strings and wrapped once: a chart has hundreds of
+    # elements, and Markup.format per attribute cost more than the drawing.
+    parts = [f"<{tag}"]
     for name, value in attrs.items():
         if value is not None:
-            shown = _px(value) if isinstance(value, int | float) else value
-            text += Markup(' {}="{}"').format(name.rstrip("_").replace("_", "-"), shown)
+            shown = _px(value) if isinstance(value, int | float) else escape(value)
+            parts.append(f' {name.rstrip("_").replace("_", "-")}="{shown}"')
     if not children:
-        return text + Markup("/>")
-    return text + Markup(">") + Markup("").join(children) + Markup("</{}>").format(tag)
+        parts.append("/>")
+    else:
+        parts.append(">")
+        parts.extend(c if isinstance(c, Markup) else escape(c) for c in children)
+        parts.append(f"</{tag}>")
+    return Markup("".join(parts))  # noqa: S704 - every value and child is escaped above
 
 
 def _text(
@@ -164,11 +178,37 @@ def _line(
 
 
 def _polyline(coords: list[tuple[float, float]], stroke_width: str) -> Markup:
-    points = " ".join(f"{_px(a)},{_px(b)}" for a, b in coords)
+    # A tenth of a pixel is finer than any screen draws; at hundreds of
+    # points, shorter numbers are a visibly smaller page.
+    points = " ".join(f"{a:.1f},{b:.1f}" for a, b in coords)
     return _el(
         "polyline", class_="chart-line", points=points, fill="none", stroke=_LINE,
         stroke_width=stroke_width, stroke_linejoin="round",
     )
+
+
+def _thinned(coords: list[tuple[float, float]], width: float) -> list[tuple[float, float]]:
+    """The points worth drawing when there are more than pixels across ``width``.
+
+    The plot is cut into buckets a few pixels wide; each keeps its first,
+    lowest, highest and last point in their original order, so the line's
+    shape, every spike and dip, and the first and last reading are kept
+    while points that would land on the same pixels are dropped. ``coords``
+    must be sorted by x.
+    """
+    if len(coords) <= width:
+        return coords
+    buckets: dict[int, list[int]] = {}
+    start = coords[0][0]
+    for i, (cx, _) in enumerate(coords):
+        buckets.setdefault(int((cx - start) // _THIN_BUCKET_PX), []).append(i)
+    keep: list[int] = []
+    for members in buckets.values():
+        # In SVG a smaller y is drawn higher: min y is the highest value.
+        peak = min(members, key=lambda i: coords[i][1])
+        trough = max(members, key=lambda i: coords[i][1])
+        keep += sorted({members[0], peak, trough, members[-1]})
+    return [coords[i] for i in keep]
 
 
 def _svg(chart_id: str, kind: str, title: str, desc: str, size: tuple[int, int],
@@ -217,7 +257,7 @@ def _y_axis(ticks: list[float], y: _Scale, left: float, right: float, label: str
 
 def _day(value: date) -> date:
     # datetimes are dates too; drop the time so ticks and labels stay calendar days.
-    return date.fromordinal(value.toordinal())
+    return value if type(value) is date else date.fromordinal(value.toordinal())
 
 
 def _finite(value: float | None) -> bool:
@@ -245,8 +285,14 @@ def line_chart(
 ) -> Markup:
     """Metric readings over time as an accessible inline SVG.
 
-    One ``circle.chart-point`` per finite reading (NaN and infinity cannot be
-    placed and are left out), each with a ``<title>`` giving date and value.
+    The readings (NaN and infinity cannot be placed and are left out) are one
+    ``polyline.chart-line``. Up to ``POINT_MARKER_LIMIT`` readings each also
+    get a ``circle.chart-point`` whose ``<title>`` gives date and value;
+    longer series get one ``circle.chart-latest`` for the newest reading
+    instead, and when they have more readings than the plot has pixels the
+    line is thinned to the first, lowest, highest and last reading of every
+    few pixels, so spikes stay visible. The ``<desc>`` states how many
+    readings there are, their dates, the latest, lowest and highest values.
     Baseline and target are dashed lines labelled "Baseline 12" and "Target 3";
     the date axis reaches ``target_date`` when given. Each marker is a triangle
     on the date axis whose ``<title>`` is its date and label. With no readings
@@ -302,15 +348,30 @@ def line_chart(
 
     coords = [(x(d.toordinal()), y(v)) for d, v in readings]
     if len(coords) > 1:
-        body.append(_polyline(coords, "2"))
-    for (day, value), (cx, cy) in zip(readings, coords, strict=True):
-        tip = f"{day.isoformat()}: {format_number(value)}{unit_suffix}"
-        body.append(_el("circle", _el("title", tip), class_="chart-point", cx=cx, cy=cy,
-                        r="3.5", fill=_LINE, stroke="#ffffff"))
+        body.append(_polyline(_thinned(coords, right - left), "2"))
+
+    def tip(day: date, value: float) -> str:
+        return f"{day.isoformat()}: {format_number(value)}{unit_suffix}"
+
+    if len(readings) <= POINT_MARKER_LIMIT:
+        for (day, value), (cx, cy) in zip(readings, coords, strict=True):
+            body.append(_el("circle", _el("title", tip(day, value)), class_="chart-point",
+                            cx=cx, cy=cy, r="3.5", fill=_LINE, stroke="#ffffff"))
+    else:
+        (cx, cy) = coords[-1]
+        body.append(_el("circle", _el("title", "Latest " + tip(*readings[-1])),
+                        class_="chart-latest", cx=cx, cy=cy, r="3.5", fill=_LINE,
+                        stroke="#ffffff"))
 
     count, (first_day, _), (last_day, last_value) = len(readings), readings[0], readings[-1]
     desc = f"{count} reading{'' if count == 1 else 's'} from {first_day} to {last_day}; "
     desc += f"latest {format_number(last_value)}{unit_suffix}."
+    if count > 1:
+        # Without a dot per reading the extremes are what a listener most needs.
+        low = min(readings, key=lambda r: r[1])
+        high = max(readings, key=lambda r: r[1])
+        desc += f" Lowest {format_number(low[1])}{unit_suffix} on {low[0]}, "
+        desc += f"highest {format_number(high[1])}{unit_suffix} on {high[0]}."
     desc += "".join(f" {name} {format_number(v)}{unit_suffix}." for name, v in refs.items())
     if notes:
         desc += " Marked: " + "; ".join(f"{d} {label}" for d, label in notes) + "."

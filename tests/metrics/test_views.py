@@ -1,6 +1,7 @@
 """Metric pages, recording readings and the CSV import, through the test client."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -62,7 +63,7 @@ def csv_upload(content: bytes, filename: str = "readings.csv") -> dict:
 # --- who may do what --------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/metrics/", "/metrics/1", "/metrics/new", "/metrics/1/edit",
-                                  "/metrics/readings/import"])
+                                  "/metrics/readings/import", "/metrics/1/readings"])
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, path):
     metric_id_owned_by(app)
     response = client.get(path)
@@ -592,5 +593,113 @@ def test_metric_detail_runs_the_same_queries_for_10_and_200_readings(app, client
     with_200 = queries_for(app, client, f"/metrics/{metric_id}")
     page = client.get(f"/metrics/{metric_id}").data.decode()
     chart = page[page.index('<svg'):page.index('</svg>')]
-    assert chart.count('class="chart-point"') == 200
+    assert chart.count('class="chart-line"') == 1 and 'class="chart-point"' not in chart
+    assert "Show the latest 30 of 200 readings as a table" in page
     assert with_10 == with_200
+
+
+# --- long histories: the latest on the page, all of them a link away ---------------------
+
+START = date(2025, 1, 1)
+
+
+def add_daily_readings(app, metric_id: int, how_many: int) -> None:
+    """`how_many` daily readings from START, valued 0, 1, 2…, each noted "day n"."""
+    def make():
+        writer = factories.make_user("executive", name="Daily Writer")
+        db.session.add_all(
+            Reading(metric_id=metric_id, observed_on=START + timedelta(days=n), value=n,
+                    note=f"day {n}", recorded_by_id=writer.id)
+            for n in range(how_many))
+    build(app, make)
+
+
+def table_dates(html: str) -> list[str]:
+    return re.findall(r'<td class="nowrap">([\d-]+)</td>', html)
+
+
+def test_metric_with_300_readings_draws_one_line_and_lists_the_latest_30_of_300(
+        app, client, login_as):
+    login_as("member")
+    metric_id = metric_id_owned_by(app)
+    add_daily_readings(app, metric_id, 300)
+    page = client.get(f"/metrics/{metric_id}").data.decode()
+
+    for chart in re.findall(r"<svg.*?</svg>", page, re.S):  # the wide and the narrow drawing
+        assert chart.count('class="chart-line"') == 1 and 'class="chart-point"' not in chart
+        assert "300 readings from 2025-01-01 to 2025-10-27; latest 299%." in chart
+    assert "Show the latest 30 of 300 readings as a table" in page
+    table = page[page.index('<details class="data-table">'):page.index("</details>")]
+    assert table_dates(table) == [str(START + timedelta(days=n)) for n in range(299, 269, -1)]
+    assert "day 299" in table and "Daily Writer" in table and "day 269" not in table
+    assert "Showing the latest 30 of 300 readings." in page
+    assert f'href="/metrics/{metric_id}/readings">All 300 readings' in page
+
+
+def test_metric_with_few_readings_keeps_a_dot_per_reading_and_needs_no_link(app, client,
+                                                                             login_as):
+    login_as("member")
+    metric_id = metric_id_owned_by(app)
+    add_daily_readings(app, metric_id, 3)
+    page = client.get(f"/metrics/{metric_id}").data.decode()
+
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    assert re.findall(r'class="chart-point"[^>]*><title>([^<]*)</title>', chart) == [
+        "2025-01-01: 0%", "2025-01-02: 1%", "2025-01-03: 2%"]
+    assert "Show the 3 readings as a table" in page
+    assert f"/metrics/{metric_id}/readings\"" not in page
+
+
+def test_all_readings_page_lists_every_reading_newest_first_a_hundred_at_a_time(
+        app, client, login_as):
+    login_as("hr")
+    metric_id = metric_id_owned_by(app, name="Calls answered by our own staff")
+    add_daily_readings(app, metric_id, 250)
+
+    first = client.get(f"/metrics/{metric_id}/readings").data.decode()
+    assert "Readings of Calls answered by our own staff" in first
+    assert "250 readings, newest first. Showing 1–100." in first and "Page 1 of 3" in first
+    assert f'href="/metrics/{metric_id}/readings?page=2"' in first
+    pages = [table_dates(first)] + [
+        table_dates(client.get(f"/metrics/{metric_id}/readings?page={n}").data.decode())
+        for n in (2, 3)]
+    assert [len(dates) for dates in pages] == [100, 100, 50]
+    every = [d for dates in pages for d in dates]
+    assert every == [str(START + timedelta(days=n)) for n in range(249, -1, -1)]
+    last = client.get(f"/metrics/{metric_id}/readings?page=3").data.decode()
+    assert "day 0" in last and "Daily Writer" in last and "Page 3 of 3" in last
+
+
+def test_all_readings_page_is_for_signed_in_people_and_existing_metrics(app, client, login_as):
+    metric_id = metric_id_owned_by(app)
+    add_daily_readings(app, metric_id, 3)
+    anonymous = client.get(f"/metrics/{metric_id}/readings")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
+    assert b"day 1" not in anonymous.data
+
+    login_as("member")
+    assert client.get("/metrics/4242/readings").status_code == 404
+    assert client.get("/metrics/99999999999999999999/readings").status_code == 404
+    for nonsense in ("abc", "0", "-1", "1.5", "99999999999999999999"):
+        response = client.get(f"/metrics/{metric_id}/readings?page={nonsense}")
+        assert response.status_code == 200 and b"day 2" in response.data
+    beyond = client.get(f"/metrics/{metric_id}/readings?page=7").data.decode()
+    assert "There is no page 7" in beyond and "day 2" not in beyond
+
+
+def test_all_readings_page_runs_the_same_queries_for_3_and_250_readings(app, client, login_as):
+    login_as("member")
+    metric_id = metric_id_owned_by(app)
+    add_daily_readings(app, metric_id, 3)
+    with_3 = queries_for(app, client, f"/metrics/{metric_id}/readings")
+    add_more = metric_id_owned_by(app)  # another metric's readings must not count either
+    add_daily_readings(app, add_more, 10)
+
+    def make():
+        for n in range(3, 250):
+            writer = factories.make_user("executive")  # a different author for each reading
+            db.session.add(Reading(metric_id=metric_id, observed_on=START + timedelta(days=n),
+                                   value=n, recorded_by_id=writer.id))
+    build(app, make)
+    with_250 = queries_for(app, client, f"/metrics/{metric_id}/readings?page=2")
+    assert with_3 == with_250

@@ -4,8 +4,8 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
@@ -246,20 +246,84 @@ def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
     return result
 
 
-def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, list[Reading]]:
-    """Readings of several metrics in one query, oldest first, keyed by metric id."""
+def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, list[Row]]:
+    """Readings of several metrics in one query, oldest first, keyed by metric id.
+
+    Each is a row with the reading's id, metric_id, observed_on, value and
+    note, not a Reading object: pages show hundreds of them, and building
+    ORM objects would cost more than the query. With `limit_per_metric`,
+    only the newest that many of each metric: the limit is applied in SQL, so
+    a metric read daily for years costs no more than one read weekly.
+    """
     ids = list(metric_ids)
-    out: dict[int, list[Reading]] = {i: [] for i in ids}
+    out: dict[int, list[Row]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = db.session.scalars(
-        select(Reading).where(Reading.metric_id.in_(ids)).order_by(Reading.metric_id, Reading.observed_on)
-    )
-    for reading in rows:
-        out[reading.metric_id].append(reading)
+    columns = (Reading.id, Reading.metric_id, Reading.observed_on, Reading.value, Reading.note)
     if limit_per_metric:
-        out = {k: v[-limit_per_metric:] for k, v in out.items()}
+        # The date of each metric's Nth newest reading, found in the index; a
+        # metric has one reading a day, so the readings since then are its
+        # newest N. Far cheaper than numbering every reading with row_number().
+        newer = aliased(Reading)
+        cutoff = (
+            select(newer.observed_on)
+            .where(newer.metric_id == Metric.id)
+            .order_by(newer.observed_on.desc())
+            .offset(limit_per_metric - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(*columns)
+            .select_from(Metric)
+            .join(Reading, and_(Reading.metric_id == Metric.id,
+                                Reading.observed_on >= func.coalesce(cutoff, date.min)))
+            .where(Metric.id.in_(ids))
+        )
+    else:
+        query = select(*columns).where(Reading.metric_id.in_(ids))
+    query = query.order_by(Reading.metric_id, Reading.observed_on)
+    for reading in db.session.execute(query):
+        out[reading.metric_id].append(reading)
     return out
+
+
+def reading_points(metric_ids) -> dict[int, list[tuple[date, float]]]:
+    """Every reading of each metric as (observed_on, value), oldest first, in one query.
+
+    Plain rows rather than Reading objects: a chart needs only these two
+    columns, and building hundreds of ORM objects per metric would cost more
+    than the query itself.
+    """
+    ids = list(metric_ids)
+    out: dict[int, list[tuple[date, float]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(Reading.metric_id, Reading.observed_on, Reading.value)
+        .where(Reading.metric_id.in_(ids))
+        .order_by(Reading.metric_id, Reading.observed_on)
+    )
+    for metric_id, observed_on, value in rows:
+        out[metric_id].append((observed_on, value))
+    return out
+
+
+def latest_readings(metric: Metric, limit: int) -> list[Reading]:
+    """The metric's newest `limit` readings with who recorded them, newest first."""
+    return list(db.session.scalars(all_readings_query(metric).limit(limit)))
+
+
+def all_readings_query(metric: Metric):
+    """The select() of every reading of `metric` with its author, newest first,
+    for a page of readings (`db.paginate`) or the latest few."""
+    return (
+        select(Reading)
+        .where(Reading.metric_id == metric.id)
+        # Joined, not a second query: each reading has at most one author.
+        .options(joinedload(Reading.recorded_by))
+        .order_by(Reading.observed_on.desc(), Reading.id.desc())
+    )
 
 
 def get_metric_for_page(metric_id: int) -> Metric | None:

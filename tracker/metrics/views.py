@@ -1,5 +1,5 @@
 """Metric pages: the list, one metric with its chart and readings, the form,
-recording a reading and importing readings from CSV."""
+recording a reading, every reading page by page, and importing readings from CSV."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -17,11 +17,14 @@ from tracker.history.services import events_for
 from tracker.initiatives.models import InitiativeMetric
 from tracker.metrics import bp, services
 from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImportForm
-from tracker.metrics.models import SOURCES, Metric, Reading
+from tracker.metrics.models import SOURCES, Metric
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
 
 SPARKLINE_READINGS = 12
+# The metric page's table lists the newest readings; all of them are a link away.
+READINGS_SHOWN = 30
+READINGS_PER_PAGE = 100
 # An import error page lists at most this many rows; the rest are counted.
 IMPORT_ERRORS_SHOWN = 500
 
@@ -29,6 +32,11 @@ IMPORT_ERRORS_SHOWN = 500
 @bp.app_template_filter("format_number")
 def format_number_filter(value) -> str:
     return format_number(value)
+
+
+def _page_number(raw: str | None) -> int:
+    """The 1-based page asked for; anything else (or absurdly far) is page 1."""
+    return max(int(raw), 1) if raw and raw.isdecimal() and len(raw) < 7 else 1
 
 
 def _actor() -> User:
@@ -39,32 +47,6 @@ def _today():
     """Today where the signed-in person is: 'the future' starts at their midnight."""
     return current_user.local_date(utcnow())
 
-
-
-def _recent_readings(metric_ids: list[int], per_metric: int) -> dict[int, list[Reading]]:
-    """The latest `per_metric` readings of each metric, oldest first, in one query."""
-    out: dict[int, list[Reading]] = {i: [] for i in metric_ids}
-    if not metric_ids:
-        return out
-    ranked = (
-        select(
-            Reading.id,
-            func.row_number()
-            .over(partition_by=Reading.metric_id, order_by=Reading.observed_on.desc())
-            .label("rank"),
-        )
-        .where(Reading.metric_id.in_(metric_ids))
-        .subquery()
-    )
-    readings = db.session.scalars(
-        select(Reading)
-        .join(ranked, ranked.c.id == Reading.id)
-        .where(ranked.c.rank <= per_metric)
-        .order_by(Reading.metric_id, Reading.observed_on)
-    )
-    for reading in readings:
-        out[reading.metric_id].append(reading)
-    return out
 
 
 def _positive_id(raw: str | None) -> int | None:
@@ -87,7 +69,7 @@ def index():
     if department_id:
         query = query.where(Metric.department_id == department_id)
     metrics = db.session.scalars(query).all()
-    recent = _recent_readings([m.id for m in metrics], SPARKLINE_READINGS)
+    recent = services.readings_for([m.id for m in metrics], SPARKLINE_READINGS)
     rows = [
         {
             "metric": m,
@@ -120,19 +102,14 @@ def _metric_or_404(metric_id: int) -> Metric:
 
 def _detail_page(metric: Metric, reading_form: ReadingForm):
     actor = _actor()
-    readings = db.session.scalars(
-        select(Reading)
-        .where(Reading.metric_id == metric.id)
-        .options(selectinload(Reading.recorded_by))
-        .order_by(Reading.observed_on)
-    ).all()
+    points = services.reading_points([metric.id])[metric.id]
+    readings = services.latest_readings(metric, READINGS_SHOWN)
     links = db.session.scalars(
         select(InitiativeMetric)
         .where(InitiativeMetric.metric_id == metric.id)
         .options(selectinload(InitiativeMetric.initiative))
         .order_by(InitiativeMetric.id)
     ).all()
-    points = [(r.observed_on, r.value) for r in readings]
     markers = [(link.initiative.start_date, link.initiative.title) for link in links]
 
     def chart(chart_id: str, width: int, height: int):
@@ -143,12 +120,13 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
     # An SVG scales its text with its width: a wide drawing for screens, a
     # narrow one for phones, so the labels stay readable on both.
     charts = {"wide": chart("metric-chart", 960, 320), "narrow": chart("metric-chart-narrow", 400, 280)}
-    latest = readings[-1] if readings else None
+    latest = readings[0] if readings else None
     return render_template(
         "metrics/detail.html",
         metric=metric,
         findings=services.standard_findings(metric),
         readings=readings,
+        readings_total=len(points),
         latest=latest,
         progress=metric.progress(latest.value) if latest else None,
         charts=charts,
@@ -166,6 +144,18 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
 def detail(metric_id: int):
     metric = _metric_or_404(metric_id)
     return _detail_page(metric, ReadingForm(observed_on=_today()))
+
+
+@bp.get("/<int(max=2147483647):metric_id>/readings")
+@login_required
+def all_readings(metric_id: int):
+    """Every reading of a metric, newest first, a page at a time."""
+    metric = _metric_or_404(metric_id)
+    page = db.paginate(services.all_readings_query(metric),
+                       page=_page_number(request.args.get("page")),
+                       per_page=READINGS_PER_PAGE, error_out=False)
+    return render_template("metrics/readings.html", metric=metric, page=page,
+                           args={"metric_id": metric.id})
 
 
 @bp.post("/<int(max=2147483647):metric_id>/readings")
