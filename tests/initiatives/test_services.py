@@ -296,24 +296,61 @@ def test_unlinking_a_link_of_another_initiative_is_refused(ctx):
     assert [lk.id for lk in theirs.metric_links] == [their_link.id]
 
 
-# The list query
+# The list page
 
-def test_list_query_filters_and_marks_unmeasured(ctx):
+def test_list_page_filters_and_marks_unmeasured(ctx):
     sales = factories.make_department("Sales")
-    owner, other = factories.make_user("member"), factories.make_user("member")
+    owner = factories.make_user("member", name="Morgan Cohen")
+    other = factories.make_user("member", name="Kemi Novak")
     measured = factories.make_initiative("Measured", owner=owner, department=sales,
                                          status="in_progress")
     link(measured, owner, factories.make_metric(owner=owner))
     factories.make_initiative("Talk", owner=other, kind="recognition")
 
     def titles(**kwargs):
-        query = services.list_query(services.InitiativeFilters(**kwargs))
-        return [i.title for i in db.session.scalars(query)]
+        page = services.list_page(services.InitiativeFilters(**kwargs), 1, 50)
+        return [row.title for row in page.items]
 
     assert titles(unmeasured=True) == ["Talk"]
     assert titles(status="in_progress") == ["Measured"]
     assert titles(kind="recognition") == ["Talk"]
     assert titles(department_id=sales.id) == ["Measured"]
     assert titles(owner_id=other.id) == ["Talk"]
+    assert titles(owner="COHEN") == ["Measured"]
+    assert titles(owner="o") == ["Talk", "Measured"]  # both names have an o
+    assert titles(owner="100%") == titles(owner="_") == []  # wildcards are plain characters
     assert titles(sort="title") == ["Measured", "Talk"]
     assert sorted(titles(status="bogus", kind="bogus", sort="bogus")) == ["Measured", "Talk"]
+
+
+def test_list_rows_carry_what_the_list_shows(ctx):
+    sales = factories.make_department("Sales")
+    owner = factories.make_user("member", name="Morgan Cohen")
+    measured = factories.make_initiative("Measured", owner=owner, department=sales,
+                                         kind="recognition", status="in_progress")
+    link(measured, owner, factories.make_metric(owner=owner))
+    factories.make_initiative("Talk", owner=owner)
+    rows = {row.title: row for row in
+            services.list_page(services.InitiativeFilters(), 1, 50).items}
+    assert (rows["Measured"].owner_name, rows["Measured"].department_name) == ("Morgan Cohen",
+                                                                                "Sales")
+    assert (rows["Measured"].kind_label, rows["Measured"].status_label) == ("Recognition",
+                                                                            "In progress")
+    assert rows["Measured"].start_date == date(2026, 1, 5) and rows["Measured"].due_date is None
+    assert rows["Talk"].department_name is None
+    assert not rows["Measured"].unmeasured and rows["Talk"].unmeasured
+
+
+@pytest.mark.parametrize("sort", sorted(services.SORTS))
+def test_list_pages_cover_every_initiative_once_in_every_sort(ctx, sort):
+    owner = factories.make_user("member")
+    # Equal titles and dates: ties must still fall on exactly one page.
+    made = [factories.make_initiative("Same title", owner=owner) for _ in range(7)]
+    filters = services.InitiativeFilters(sort=sort)
+    pages = [services.list_page(filters, n, 3) for n in (1, 2, 3, 4)]
+    assert [p.total for p in pages] == [7] * 4
+    assert [len(p.items) for p in pages] == [3, 3, 1, 0]
+    seen = [row.id for p in pages for row in p.items]
+    assert sorted(seen) == sorted(i.id for i in made)
+    assert (pages[0].pages, pages[0].has_prev, pages[0].next_num) == (3, False, 2)
+    assert (pages[2].has_next, pages[2].prev_num) == (False, 2)

@@ -437,6 +437,28 @@ def test_bad_metric_link_gets_a_clear_error_and_links_nothing(app, client, login
     assert count(app, InitiativeMetric) == 0
 
 
+def test_link_form_offers_every_unlinked_metric_by_name_and_keeps_the_choice_after_an_error(
+        app, client, login_as):
+    created = make(app)
+    linked = metric_for(app, created["owner"], name="Already linked")
+    lower = metric_for(app, created["owner"], name=f"Wait {SCRIPT}", direction="lower",
+                       baseline=40, target=2)
+    higher = metric_for(app, created["owner"], name="Calls answered")
+    login_as(created["owner"])
+    url = f"/initiatives/{created['id']}"
+    assert client.post(f"{url}/metrics", data=link_form(linked)).status_code == 302
+
+    page = client.get(url).data.decode()
+    start = page.index('<select id="metric_id"')
+    select_html = page[start:page.index("</select>", start)]
+    offered = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select_html)
+    assert offered == [(str(higher), "Calls answered (higher is better)"),
+                       (str(lower), "Wait &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b "
+                                    "onmouseover=alert(1)&gt;bold&lt;/b&gt; (lower is better)")]
+    failed = client.post(f"{url}/metrics", data=link_form(higher, expected_amount="lots"))
+    assert f'<option value="{higher}" selected>' in failed.data.decode()
+
+
 def test_a_metric_linked_twice_is_refused(app, client, login_as):
     created = make(app)
     metric_id = metric_for(app, created["owner"], name="Churn")
@@ -523,6 +545,7 @@ def test_list_filters_and_sorts(app, client, login_as):
     "department_id=abc", "owner_id=-1", "owner_id=99999999999999999999", "sort=DROP",
     "sort=title;DROP TABLE initiative", "status=%00", "kind=<script>", "page=abc", "page=0",
     "page=99999999999999999999", "page=9999", "unmeasured=maybe", "endpoint=x&_external=1",
+    "owner=%00", "owner=%20%20",
 ])
 def test_bad_filter_values_are_ignored(app, client, login_as, query):
     make(app, title="Still listed")
@@ -545,6 +568,62 @@ def test_list_is_paginated_and_keeps_filters(app, client, login_as):
     assert "page=2" in first and "sort=title" in first.split("Next")[0].rsplit("href", 1)[1]
     second = client.get("/initiatives/?sort=title&page=2").data.decode()
     assert "Move 50" in second and "Move 54" in second and "Move 49" not in second
+
+
+def test_list_row_shows_what_people_scan_for_and_links_to_the_initiative(app, client, login_as):
+    with app.app_context():
+        sales = factories.make_department("Sales")
+        owner = factories.make_user("member", name="Morgan Cohen")
+        initiative = factories.make_initiative("Bring support back in-house", owner=owner,
+                                               department=sales, kind="supplier_change",
+                                               status="in_progress")
+        initiative.due_date = date(2026, 9, 30)
+        db.session.commit()
+        initiative_id = initiative.id
+    login_as("member")
+    listing = client.get("/initiatives/").data.decode()
+    row = listing.split("<tr>")[2].split("</tr>")[0]
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in row.split("<td")[1:]]
+    cells = [cell.split(">", 1)[1].strip() for cell in cells]
+    assert cells == ["Bring support back in-house\nUnmeasured", "Supplier change", "In progress",
+                     "Morgan Cohen", "Sales", "2026-01-05", "2026-09-30"]
+    assert 'class="badge badge-warn status-in_progress"' in row
+    href = re.search(r'href="([^"]+)"', row).group(1)
+    assert href == f"/initiatives/{initiative_id}"
+    assert "Bring support back in-house" in client.get(href).data.decode()
+
+
+def test_owner_box_finds_initiatives_by_part_of_the_owner_name(app, client, login_as):
+    with app.app_context():
+        cohen = factories.make_user("member", name="Morgan Cohen")
+        novak = factories.make_user("member", name="Kemi Novak")
+        for n in range(52):
+            factories.make_initiative(f"Cohen move {n:02}", owner=cohen)
+        factories.make_initiative("Novak move", owner=novak)
+        db.session.commit()
+    login_as("member")
+    first = client.get("/initiatives/?owner=cohen&sort=title").data.decode()
+    assert "52 initiatives · page 1 of 2" in first and "Novak move" not in first
+    assert 'name="owner" value="cohen"' in first
+    next_link = first.split("Next")[0].rsplit("href", 1)[1]
+    assert "owner=cohen" in next_link and "page=2" in next_link
+    second = client.get("/initiatives/?owner=cohen&sort=title&page=2").data.decode()
+    assert "Cohen move 51" in second and "Novak move" not in second
+    only = client.get("/initiatives/?owner=KEMI").data.decode()
+    assert "Novak move" in only and "Cohen move" not in only
+    assert "No initiative matches these filters" in client.get(
+        "/initiatives/?owner=nobody").data.decode()
+
+
+def test_a_link_to_one_owner_shows_their_name_in_the_owner_box(app, client, login_as):
+    created = make(app, title="Only mine")
+    make(app, title="Someone else's")
+    with app.app_context():
+        name = db.session.get(Initiative, created["id"]).owner.display_name
+    login_as("member")
+    page = client.get(f"/initiatives/?owner_id={created['owner_id']}").data.decode()
+    assert f'name="owner" value="{name}"' in page
+    assert "Only mine" in page and "Someone else" not in page
 
 
 def test_timeline_merges_acts_and_readings_newest_first(app, client, login_as):
@@ -575,7 +654,68 @@ def test_linked_metric_shows_latest_reading_and_a_chart(app, client, login_as):
     assert "2026-01-05 start of " in page and "2026-12-31 expected +5%" in page
 
 
+def test_linked_metric_with_200_readings_is_one_line_and_its_latest_30_in_a_table(
+        app, client, login_as):
+    created = make(app)
+    add_linked_metric(app, created["id"], readings=200, name="Calls answered in-house")
+    with app.app_context():
+        metric_id = db.session.scalar(select(InitiativeMetric.metric_id))
+    login_as("member")
+    page = client.get(f"/initiatives/{created['id']}").data.decode()
+
+    chart = page[page.index('id="metric-chart-'):page.index("</svg>", page.index('id="metric-chart-'))]
+    assert chart.count('class="chart-line"') == 1 and 'class="chart-point"' not in chart
+    assert "200 readings from 2025-01-06 to 2028-10-30" in chart
+    article = page[page.index('class="card ini-metric"'):page.index("</article>")]
+    table = article[article.index("<table"):article.index("</table>")]
+    assert "Latest 30 of 200 readings as a table" in article
+    assert re.findall(r"<tr><td>([\d-]+)</td>", table)[0] == "2028-10-30"  # week 199, newest first
+    assert len(re.findall(r"<tr><td>", table)) == 30 and "week 199" in table and "week 169" not in table
+    assert "Showing the latest 30 of 200 readings." in article
+    link = f'href="/metrics/{metric_id}/readings">All 200 readings of Calls answered in-house'
+    assert link in article
+    assert client.get(f"/metrics/{metric_id}/readings?page=2").status_code == 200
+
+
+def test_timeline_built_from_the_newest_readings_matches_one_built_from_all(app):
+    from tracker.initiatives.views import TIMELINE_LIMIT, build_timeline
+    from tracker.metrics.services import readings_for
+
+    created = make(app)
+    add_linked_metric(app, created["id"], readings=150)
+    with app.app_context():
+        links = db.session.get(Initiative, created["id"]).metric_links
+        ids = [link.metric_id for link in links]
+
+        def day_of(at):
+            return at.date()
+
+        everything = build_timeline([], links, readings_for(ids), day_of)
+        newest = build_timeline([], links, readings_for(ids, TIMELINE_LIMIT + 1), day_of,
+                                reading_totals={ids[0]: 150})
+    assert newest == everything
+    entries, total = newest
+    assert total == 150 and len(entries) == TIMELINE_LIMIT
+    # The oldest one shown still says how far it moved from the one before it.
+    assert entries[-1].text.endswith("(+1%)") or entries[-1].text.endswith("(-6%)")
+
+
+def test_timeline_says_how_many_entries_it_leaves_out(app, client, login_as):
+    created = make(app)
+    add_linked_metric(app, created["id"], readings=150)
+    login_as("member")
+    page = client.get(f"/initiatives/{created['id']}").data.decode()
+    timeline = page.split('id="timeline-heading"')[1].split("</section>")[0]
+    assert timeline.count("<li ") == 100
+    assert "Showing the newest 100 of 152 entries." in timeline  # 150 readings, 2 events
+    assert "Older readings: <a href=\"/metrics/1/readings\">" in timeline
+
+
 # Query counts
+
+LIST_QUERIES = ["", "?page=2", "?unmeasured=1&sort=title", "?owner=member&sort=due",
+                "?status=proposed&sort=start&page=3"]
+
 
 def test_list_page_query_count_does_not_grow_with_rows(app, client, login_as):
     with app.app_context():
@@ -586,18 +726,24 @@ def test_list_page_query_count_does_not_grow_with_rows(app, client, login_as):
         db.session.commit()
     add_linked_metric(app, 1)
     login_as("member")
-    with count_queries(app) as few:
-        assert client.get("/initiatives/").status_code == 200
+    few = {}
+    for query in LIST_QUERIES:
+        with count_queries(app) as counted:
+            assert client.get(f"/initiatives/{query}").status_code == 200
+        few[query] = counted()
     with app.app_context():
         owners = [factories.make_user("member") for _ in range(20)]
         departments = [factories.make_department() for _ in range(10)]
         for n in range(190):
             factories.make_initiative(owner=owners[n % 20], department=departments[n % 10])
         db.session.commit()
-    with count_queries(app) as many:
-        response = client.get("/initiatives/")
-    assert response.data.decode().count("<tr>") == 51  # the header and a full page of 50
-    assert few() == many()
+    many = {}
+    for query in LIST_QUERIES:
+        with count_queries(app) as counted:
+            response = client.get(f"/initiatives/{query}")
+        many[query] = counted()
+        assert response.data.decode().count("<tr>") == 51  # the header and a full page of 50
+    assert few == many
 
 
 def test_detail_page_query_count_does_not_grow_with_metrics_or_readings(app, client, login_as):
@@ -616,7 +762,9 @@ def test_detail_page_query_count_does_not_grow_with_metrics_or_readings(app, cli
         assert client.get(f"/initiatives/{small['id']}").status_code == 200
     with count_queries(app) as five:
         response = client.get(f"/initiatives/{big['id']}")
-    assert response.data.decode().count('class="chart-point"') == 1000
+    page = response.data.decode()
+    assert page.count('class="chart-line"') == 5 and 'class="chart-point"' not in page
+    assert page.count("Latest 30 of 200 readings as a table") == 5
     assert one() == five()
 
 

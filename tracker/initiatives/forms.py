@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -12,14 +13,17 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import Select, html_params
 
 from tracker.checkins.periods import CADENCES, WEEKDAYS
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
+from tracker.metrics.models import DIRECTIONS
 
 # Ids travel as integers to the database; anything outside a 32-bit key is
 # not an id at all, and PostgreSQL would refuse to compare it.
 MAX_ID = 2**31 - 1
+OWNER_MAX = 120  # the length of a display name
 SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
                "start": "Start date (newest)", "status": "Status"}
 NONE_CHOICE = (0, "— none —")
@@ -115,9 +119,29 @@ class StatusForm(FlaskForm):
             if allowed else []
 
 
+class LongSelect(Select):
+    """A select for hundreds of plain (value, label) choices, rendered in one
+    pass. WTForms' own widget builds an object and an attribute dict for every
+    option, which for the link form's list of every metric cost more than the
+    rest of the initiative page. Validation flags are kept as the stock does."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = True
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if value == field.data else ""}>'
+            f"{escape(label)}</option>"
+            for value, label, *_ in field.choices or ()
+        )
+        # Every value and label above is escaped; html_params escapes the rest.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
+
+
 class LinkMetricForm(FlaskForm):
     # Not limited to the offered choices: the service explains a metric linked twice.
-    metric_id = SelectField("Metric", coerce=int, validate_choice=False,
+    metric_id = SelectField("Metric", coerce=int, validate_choice=False, widget=LongSelect(),
                             validators=[NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
     expected_direction = SelectField("Expected change", choices=list(EXPECTED_DIRECTIONS.items()),
                                      validate_choice=False)
@@ -128,7 +152,11 @@ class LinkMetricForm(FlaskForm):
     expected_by = DateField("By when", validators=[InputRequired(message="Say by when.")])
 
     def set_metrics(self, metrics) -> None:
-        self.metric_id.choices = [(m.id, f"{m.name} ({m.direction_label.lower()})") for m in metrics]
+        """Offer `metrics`: (id, name, direction) rows or Metric objects, in order."""
+        self.metric_id.choices = [
+            (m.id, f"{m.name} ({DIRECTIONS.get(m.direction, m.direction).lower()})")
+            for m in metrics
+        ]
 
 
 def _id_arg(args: Mapping[str, str], name: str) -> int | None:
@@ -149,6 +177,8 @@ def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
         kind=kind if kind in INITIATIVE_KINDS else "",
         department_id=_id_arg(args, "department_id"),
         owner_id=_id_arg(args, "owner_id"),
+        # No name is longer than its column, and no database stores NUL.
+        owner=" ".join(args.get("owner", "").replace("\x00", "").split())[:OWNER_MAX],
         unmeasured=args.get("unmeasured", "") in ("1", "on", "true", "y", "yes"),
         sort=sort if sort in SORTS else "updated",
     )

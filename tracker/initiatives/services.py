@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
@@ -231,12 +232,15 @@ def unmeasured_clause():
     return ~exists().where(InitiativeMetric.initiative_id == Initiative.id)
 
 
+# Ties are broken by id in the same direction as the sort, so that one index
+# on the sort column (its entries carry the id) gives the rows in order and a
+# late page reads only the index entries before it.
 SORTS = {
-    "updated": Initiative.updated_at.desc(),
-    "title": func.lower(Initiative.title),
-    "due": Initiative.due_date,
-    "start": Initiative.start_date.desc(),
-    "status": Initiative.status,
+    "updated": (Initiative.updated_at.desc(), Initiative.id.desc()),
+    "title": (func.lower(Initiative.title), Initiative.id),
+    "due": (Initiative.due_date, Initiative.id),
+    "start": (Initiative.start_date.desc(), Initiative.id.desc()),
+    "status": (Initiative.status, Initiative.id),
 }
 
 
@@ -246,18 +250,65 @@ class InitiativeFilters:
     kind: str = ""
     department_id: int | None = None
     owner_id: int | None = None
+    # Part of the owner's name, in any case: "cohen" finds Morgan Cohen.
+    owner: str = ""
     unmeasured: bool = False
     sort: str = "updated"
 
 
-def list_query(filters: InitiativeFilters):
-    """The select() for the list page: filtered, sorted, relations loaded in
-    a fixed number of queries."""
-    query = select(Initiative).options(
-        selectinload(Initiative.owner),
-        selectinload(Initiative.department),
-        selectinload(Initiative.metric_links),
-    )
+class InitiativeRow(NamedTuple):
+    """An initiative as the list shows it: plain values, no ORM object to load."""
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    start_date: date
+    due_date: date | None
+    owner_name: str
+    department_name: str | None
+    unmeasured: bool
+
+    @property
+    def kind_label(self) -> str:
+        return INITIATIVE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+@dataclass
+class InitiativePage:
+    """One page of the list, with the paging attributes `_pager.html` reads."""
+
+    items: list[InitiativeRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // self.per_page), 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def _filtered(query, filters: InitiativeFilters):
     if filters.status in STATUSES:
         query = query.where(Initiative.status == filters.status)
     if filters.kind in INITIATIVE_KINDS:
@@ -266,16 +317,46 @@ def list_query(filters: InitiativeFilters):
         query = query.where(Initiative.department_id == filters.department_id)
     if filters.owner_id:
         query = query.where(Initiative.owner_id == filters.owner_id)
+    if filters.owner:
+        query = query.where(Initiative.owner_id.in_(
+            select(User.id).where(User.display_name.icontains(filters.owner, autoescape=True))))
     if filters.unmeasured:
         query = query.where(unmeasured_clause())
-    return query.order_by(SORTS.get(filters.sort, SORTS["updated"]), Initiative.id.desc())
+    return query
+
+
+def list_page(filters: InitiativeFilters, page: int, per_page: int) -> InitiativePage:
+    """The initiatives matching `filters`, sorted, page `page` (from 1) of
+    `per_page`: two queries whatever the size of the organisation, and a
+    page past the end is empty rather than an error.
+
+    Only the columns the list shows are read: the long texts stay on disk.
+    The page's ids are chosen from the initiative table alone, so owners,
+    departments and metric links are looked up for those rows only."""
+    order = SORTS.get(filters.sort, SORTS["updated"])
+    ids = (_filtered(select(Initiative.id), filters).order_by(*order)
+           .limit(per_page).offset((page - 1) * per_page).subquery())
+    rows = db.session.execute(
+        select(Initiative.id, Initiative.title, Initiative.kind, Initiative.status,
+               Initiative.start_date, Initiative.due_date,
+               User.display_name.label("owner_name"), Department.name.label("department_name"),
+               unmeasured_clause().label("unmeasured"))
+        .join(ids, ids.c.id == Initiative.id)
+        .join(User, User.id == Initiative.owner_id)
+        .outerjoin(Department, Department.id == Initiative.department_id)
+        .order_by(*order)
+    )
+    total = db.session.scalar(_filtered(select(func.count()).select_from(Initiative), filters))
+    return InitiativePage(items=[InitiativeRow(*row) for row in rows], total=total, page=page,
+                          per_page=per_page)
 
 
 def get_initiative_for_page(initiative_id: int) -> Initiative | None:
     return db.session.scalar(
         select(Initiative).where(Initiative.id == initiative_id).options(
-            selectinload(Initiative.owner), selectinload(Initiative.sponsor),
-            selectinload(Initiative.department), selectinload(Initiative.behaviours),
+            # One each, so joined into the same query rather than three more.
+            joinedload(Initiative.owner), joinedload(Initiative.sponsor),
+            joinedload(Initiative.department), selectinload(Initiative.behaviours),
             selectinload(Initiative.metric_links).selectinload(InitiativeMetric.metric),
         )
     )

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from tracker import charts
 from tracker.accounts.forms import EmptyForm
@@ -34,13 +34,16 @@ from tracker.initiatives.models import (
     Initiative,
     InitiativeMetric,
 )
-from tracker.metrics.models import Metric, Reading
-from tracker.metrics.services import readings_for
+from tracker.metrics.models import Metric
+from tracker.metrics.services import reading_points, readings_for
 from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
 
 PER_PAGE = 50
 TIMELINE_LIMIT = 100
+# Each linked metric's table lists its newest readings; the metric's own
+# readings page has them all.
+READINGS_SHOWN = 30
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
 ID = "int(max=2147483647)"
 
@@ -60,23 +63,29 @@ def _get_or_404(initiative_id: int) -> Initiative:
 @login_required
 def index():
     filters = filters_from_args(request.args)
-    page = db.paginate(initiatives.list_query(filters), page=page_from_args(request.args),
-                       per_page=PER_PAGE, error_out=False)
-    owners = db.session.scalars(
-        select(User).where(User.id.in_(select(Initiative.owner_id))).order_by(User.display_name)
-    ).all()
-    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    page = initiatives.list_page(filters, page_from_args(request.args), PER_PAGE)
+    departments = db.session.execute(
+        select(Department.id, Department.name).order_by(Department.name)).all()
     # Page links keep the filters that were understood, and only those.
     args = {k: v for k, v in (("status", filters.status), ("kind", filters.kind),
                               ("department_id", filters.department_id),
-                              ("owner_id", filters.owner_id),
+                              ("owner_id", filters.owner_id), ("owner", filters.owner),
                               ("unmeasured", 1 if filters.unmeasured else None),
                               ("sort", filters.sort if filters.sort != "updated" else None)) if v}
+    # A link to one owner's initiatives (owner_id) shows that owner's name in
+    # the owner box; applying the form then searches by that name.
+    owner = filters.owner or (page.items[0].owner_name if filters.owner_id and page.items else "")
     return render_template(
-        "initiatives/list.html", page=page, filters=filters, owners=owners,
+        "initiatives/list.html", page=page, filters=filters, owner=owner,
         departments=departments, kinds=INITIATIVE_KINDS, statuses=STATUSES, sorts=SORT_LABELS,
-        args=args,
+        args=args, detail_url=_detail_url_prefix(),
     )
+
+
+def _detail_url_prefix() -> str:
+    """The detail page's URL up to the id: a row appends its id, instead of
+    one url_for per row (a tenth of the page's rendering time)."""
+    return url_for("initiatives.detail", initiative_id=0).removesuffix("0")
 
 
 def _form_choices(form: InitiativeForm) -> None:
@@ -180,12 +189,20 @@ def _event_label(action: str) -> str:
     return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
 
 
-def build_timeline(events, links, readings: dict[int, list[Reading]], day_of,
-                   limit: int = TIMELINE_LIMIT, actions=()) -> tuple[list[TimelineEntry], int]:
+def build_timeline(events, links, readings: dict[int, list[Row]], day_of,
+                   limit: int = TIMELINE_LIMIT, actions=(),
+                   reading_totals: dict[int, int] | None = None) -> tuple[list[TimelineEntry], int]:
     """History events and metric readings in one list, newest first, so the
     acts that came before a metric moved are read next to the move. Returns
     the newest `limit` entries and how many there are in all. `day_of` turns
-    an event's UTC time into the reader's calendar day."""
+    an event's UTC time into the reader's calendar day.
+
+    `readings` holds each metric's readings oldest first; it may be only the
+    newest `limit + 1` of them (no older one can make the newest `limit`),
+    with `reading_totals` saying how many each metric has. The oldest of a
+    cut-off list is then shown only as the base of the next one's change.
+    """
+    reading_totals = reading_totals or {}
     entries = [TimelineEntry(day=day_of(e.at), kind="event", label=_event_label(e.action),
                              text=e.summary,
                              detail=e.actor.display_name if e.actor else "System",
@@ -196,21 +213,29 @@ def build_timeline(events, links, readings: dict[int, list[Reading]], day_of,
                                                                 else " · no evidence")),
                               order=a.created_at.timestamp())
                 for a in actions if a.happened_on]
-    for link in links:
-        metric, previous = link.metric, None
-        for reading in readings.get(link.metric_id, []):
-            text = f"{metric.name}: {_quantity(reading.value, metric.unit)}"
-            if previous is not None:
-                text += f" ({_signed(reading.value - previous, metric.unit)})"
-            entries.append(TimelineEntry(
-                day=reading.observed_on, kind="reading", label="Reading", text=text,
-                detail=reading.note,
-                movement=_movement(metric, previous, reading.value),
-            ))
-            previous = reading.value
+    total = len(entries)
     # On one day, what was done is listed above what was observed.
-    entries.sort(key=lambda e: (e.day, e.kind == "event", e.order), reverse=True)
-    return entries[:limit], len(entries)
+    keyed: list[tuple[tuple, object]] = [((e.day, True, e.order), e) for e in entries]
+    for link in links:
+        previous, series = None, readings.get(link.metric_id, [])
+        total += max(reading_totals.get(link.metric_id, 0), len(series))
+        if series and reading_totals.get(link.metric_id, 0) > len(series):
+            previous, series = series[0].value, series[1:]
+        for reading in series:
+            keyed.append(((reading.observed_on, False, 0.0), (link.metric, reading, previous)))
+            previous = reading.value
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    # Readings are put into words only once they make the cut: most do not.
+    return [item if isinstance(item, TimelineEntry) else _reading_entry(*item)
+            for _, item in keyed[:limit]], total
+
+
+def _reading_entry(metric: Metric, reading: Row, previous: float | None) -> TimelineEntry:
+    text = f"{metric.name}: {_quantity(reading.value, metric.unit)}"
+    if previous is not None:
+        text += f" ({_signed(reading.value - previous, metric.unit)})"
+    return TimelineEntry(day=reading.observed_on, kind="reading", label="Reading", text=text,
+                         detail=reading.note, movement=_movement(metric, previous, reading.value))
 
 
 @dataclass
@@ -218,38 +243,43 @@ class LinkedMetric:
     """A linked metric as the page shows it."""
 
     link: InitiativeMetric
-    readings: list[Reading]
+    readings: list[Row]  # the newest READINGS_SHOWN readings, newest first
+    total: int  # how many readings the metric has in all
     chart: str
     markers: list[tuple[date, str]]
     moved: float | None  # change from the last reading at or before the start to the latest
 
     @property
-    def latest(self) -> Reading | None:
-        return self.readings[-1] if self.readings else None
+    def latest(self) -> Row | None:
+        return self.readings[0] if self.readings else None
 
 
-def _linked_metrics(initiative: Initiative, readings: dict[int, list[Reading]],
-                    events, day_of, actions) -> list[LinkedMetric]:
+def _linked_metrics(initiative: Initiative, points: dict[int, list[tuple[date, float]]],
+                    recent: dict[int, list[Row]], events, day_of,
+                    actions) -> list[LinkedMetric]:
+    """Each link with its chart (every reading, from `points`) and its table
+    (the newest of `recent`, which holds each metric's newest readings)."""
     markers = [(initiative.start_date, f"start of {initiative.title}")]
     markers += [(day_of(e.at), e.summary) for e in events if e.action == "status"]
     # The acts, on the metric charts: did the numbers move after them?
     markers += [(a.happened_on, "action: " + _shorten(a.text)) for a in actions if a.happened_on]
     out = []
     for link in initiative.metric_links:
-        metric, series = link.metric, readings.get(link.metric_id, [])
+        metric, series = link.metric, points.get(link.metric_id, [])
         sign = 1 if link.expected_direction == "increase" else -1
         expected = f"expected {_signed(sign * link.expected_amount, metric.unit)}"
         marked = sorted([*markers, (link.expected_by, expected)], key=lambda m: m[0])
         chart = charts.line_chart(
-            f"metric-chart-{link.id}", metric.name, [(r.observed_on, r.value) for r in series],
+            f"metric-chart-{link.id}", metric.name, series,
             unit=metric.unit, baseline=metric.baseline, target=metric.target,
             target_date=metric.target_date, markers=marked,
         )
-        before = [r for r in series if r.observed_on <= initiative.start_date]
-        reference = before[-1].value if before else metric.baseline
-        moved = series[-1].value - reference if series else None
-        out.append(LinkedMetric(link=link, readings=series, chart=chart, markers=marked,
-                                moved=moved))
+        before = [value for day, value in series if day <= initiative.start_date]
+        reference = before[-1] if before else metric.baseline
+        moved = series[-1][1] - reference if series else None
+        shown = recent.get(link.metric_id, [])[-READINGS_SHOWN:][::-1]
+        out.append(LinkedMetric(link=link, readings=shown, total=len(series), chart=chart,
+                                markers=marked, moved=moved))
     return out
 
 
@@ -268,13 +298,18 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
                  link_form: LinkMetricForm | None = None):
     """The detail page, with blank forms unless the caller passes ones with errors."""
     events = history.events_for("initiative", initiative.id)
-    readings = readings_for(link.metric_id for link in initiative.metric_links)
+    metric_ids = [link.metric_id for link in initiative.metric_links]
+    # Every reading as a bare (date, value) for the charts; as rows with their
+    # notes only the newest few, enough for the tables and the timeline.
+    points = reading_points(metric_ids)
+    recent = readings_for(metric_ids, limit_per_metric=max(TIMELINE_LIMIT + 1, READINGS_SHOWN))
     day_of = _actor().local_date
     checkins = checkin_services.recent_checkins(initiative.id)
     actions = [e for c in checkins for e in checkin_services.standing_entries(c)
                if c.state == "submitted" and e.effective_kind == "action"]
-    timeline, timeline_total = build_timeline(events, initiative.metric_links, readings, day_of,
-                                              actions=actions)
+    timeline, timeline_total = build_timeline(
+        events, initiative.metric_links, recent, day_of, actions=actions,
+        reading_totals={metric_id: len(series) for metric_id, series in points.items()})
     record = saydo.records_for([initiative], today=day_of(utcnow()))[initiative.id]
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
@@ -285,15 +320,17 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
         status_form.offer(initiative.status, initiatives.TRANSITIONS)
         link_form = link_form or LinkMetricForm(formdata=None)
         linked = [link.metric_id for link in initiative.metric_links]
-        link_form.set_metrics(db.session.scalars(
-            select(Metric).where(Metric.id.not_in(linked)).order_by(Metric.name)
+        # Rows, not Metric objects: the form needs three columns of every metric.
+        link_form.set_metrics(db.session.execute(
+            select(Metric.id, Metric.name, Metric.direction)
+            .where(Metric.id.not_in(linked)).order_by(Metric.name)
         ).all())
         if link_form.expected_by.data is None and initiative.due_date:
             link_form.expected_by.data = initiative.due_date
     return render_template(
         "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline,
         timeline_total=timeline_total,
-        metrics=_linked_metrics(initiative, readings, events, day_of, actions),
+        metrics=_linked_metrics(initiative, points, recent, events, day_of, actions),
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
         checkin_counts={c.id: _kind_counts(c) for c in checkins[:8]},
         can_edit=can_edit, status_form=status_form, link_form=link_form, button=EmptyForm(),
