@@ -394,6 +394,22 @@ def test_the_report_for_one_department_leaves_the_others_out(org):
     assert [t.total for t in report.trend] == [0, 0, 0, 1]
 
 
+def test_the_dashboard_headline_agrees_with_the_report_and_lists_the_oldest_few(org):
+    _year_of_decisions(org)
+    for n in range(6):
+        record(org, person_name=f"Unbacked {n}", employee_ref=f"U-{n}", kind="recognition",
+               effective_date=date(2026, 10, 10 + n), evidence=())
+    quarter = people.Quarter(2026, 4)
+    report = people.build_report(quarter)
+    headline = people.quarter_alignment(quarter)
+    assert (headline.total, headline.aligned, headline.share) == (report.total, report.aligned, report.share)
+    assert headline.not_aligned == report.not_aligned[:5]
+    assert [n.person_name for n in headline.not_aligned][:2] == ["Unbacked 0", "Unbacked 1"]
+    sales = people.quarter_alignment(quarter, org["sales"].id)
+    assert (sales.total, sales.aligned, sales.not_aligned) == (1, 1, [])
+    assert people.quarter_alignment(people.Quarter(2020, 1)).share is None
+
+
 def test_an_empty_quarter_has_no_share_rather_than_zero(org):
     report = people.build_report(people.Quarter(2020, 1))
     assert report.total == 0 and report.share is None

@@ -335,6 +335,25 @@ def test_the_report_shows_kinds_share_reasons_trend_chart_and_behaviours(client,
     assert "hire with no behaviour evidence" in sales_only and "0%" in sales_only
 
 
+def test_each_not_aligned_decision_in_the_report_says_who_what_when_where_and_links_to_it(
+        app, client, login_as, seeded):
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name="Greg Dunn", employee_ref="E-3",
+                                              kind="hire", role_from="",
+                                              **{"evidence-0-behaviour_id": 0,
+                                                 "evidence-0-what": "", "evidence-0-observed_on": "",
+                                                 "evidence-0-where": ""}))
+    with app.app_context():
+        greg = db.session.scalar(select(PeopleDecision).where(PeopleDecision.person_name == "Greg Dunn"))
+        greg_id = greg.id
+    page = text(client.get("/people/report?quarter=2026-Q4"))
+    entry = page.split('class="pp-not-aligned-list"')[1].split("</section>")[0]
+    assert f'<a href="/people/{greg_id}">Greg Dunn</a>' in entry
+    assert "E-3" in entry and "· Hire · 2026-10-05 · Sales" in entry
+    assert "<li>hire with no behaviour evidence</li>" in entry
+    assert "Greg Dunn" in text(client.get(f"/people/{greg_id}"))
+
+
 def test_a_report_for_a_nonsense_quarter_shows_the_current_one(client, login_as, seeded):
     login_as("hr")
     response = client.get("/people/report?quarter=2026-Q9&department_id=99999999999")

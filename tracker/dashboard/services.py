@@ -20,7 +20,7 @@ from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.metrics.models import Metric, Reading, metric_behaviour
-from tracker.people.services import Quarter, build_report, can_read_people
+from tracker.people.services import Quarter, can_read_people, quarter_alignment
 
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12
@@ -344,7 +344,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         gaps_total=summary.gaps_total,
     )
     if can_read_people(user):
-        dashboard.people = build_report(Quarter.containing(today), department_id)
+        dashboard.people = quarter_alignment(Quarter.containing(today), department_id)
     owned = db.session.scalars(select(Initiative).where(Initiative.owner_id == user.id)
                                .order_by(Initiative.title)).all()
     dashboard.mine = [(i, summary.records.get(i.id, saydo.SayDo())) for i in owned

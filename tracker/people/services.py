@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, and_, case, distinct, func, or_, select, true
@@ -550,9 +551,11 @@ def other_decisions_for_person(decision: PeopleDecision) -> list[PeopleDecision]
 
 
 def effective_date_range() -> tuple[date, date] | None:
-    first, last = db.session.execute(
-        select(func.min(PeopleDecision.effective_date), func.max(PeopleDecision.effective_date))
-    ).one()
+    # Two subqueries: SQLite reads a lone min() or max() from the index, not both at once.
+    first, last = db.session.execute(select(
+        select(func.min(PeopleDecision.effective_date)).scalar_subquery(),
+        select(func.max(PeopleDecision.effective_date)).scalar_subquery(),
+    )).one()
     return (first, last) if first else None
 
 
@@ -578,6 +581,22 @@ class Tally:
         return _share(self.aligned, self.total)
 
 
+class NotAlignedDecision(NamedTuple):
+    """A not-aligned decision as the report lists it: plain values, no ORM object to load."""
+
+    id: int
+    person_name: str
+    employee_ref: str
+    kind: str
+    effective_date: date
+    department_name: str
+    alignment_reasons: list[str]
+
+    @property
+    def kind_label(self) -> str:
+        return DECISION_KINDS.get(self.kind, self.kind)
+
+
 @dataclass
 class BehaviourCount:
     behaviour: Behaviour
@@ -590,7 +609,7 @@ class PeopleReport:
     department: Department | None
     by_kind: list[Tally]
     trend: list[Tally]  # the four quarters ending with `quarter`, oldest first
-    not_aligned: list[PeopleDecision]
+    not_aligned: list[NotAlignedDecision]
     behaviours: list[BehaviourCount]
     departments: list[Tally]  # every department, this quarter, whatever the filter
 
@@ -635,11 +654,14 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
             by_kind[kind].total += total
             by_kind[kind].aligned += aligned
 
-    not_aligned = list(db.session.scalars(
-        select(PeopleDecision).options(joinedload(PeopleDecision.department))
+    not_aligned = [NotAlignedDecision(*row) for row in db.session.execute(
+        select(PeopleDecision.id, PeopleDecision.person_name, PeopleDecision.employee_ref,
+               PeopleDecision.kind, PeopleDecision.effective_date, Department.name,
+               PeopleDecision.alignment_reasons)
+        .join(Department, Department.id == PeopleDecision.department_id)
         .where(_in_quarter(quarter), in_department, PeopleDecision.aligned.is_(False))
         .order_by(PeopleDecision.effective_date, PeopleDecision.id)
-    ))
+    )]
 
     counted = (
         select(DecisionEvidence.behaviour_id,
@@ -655,17 +677,54 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
         .order_by(Behaviour.kind.desc(), Behaviour.name)  # targets, then no-nos
     )]
 
+    # The quarter's decisions are read once, then matched to departments;
+    # joining first would read them once per department.
+    tallies = (
+        select(PeopleDecision.department_id, func.count().label("total"),
+               _aligned_count().label("aligned"))
+        .where(_in_quarter(quarter)).group_by(PeopleDecision.department_id).subquery()
+    )
     per_department = db.session.execute(
-        select(Department, func.count(PeopleDecision.id), _aligned_count())
-        .outerjoin(PeopleDecision, and_(PeopleDecision.department_id == Department.id,
-                                        _in_quarter(quarter)))
-        .group_by(Department.id).order_by(Department.name)
+        select(Department, func.coalesce(tallies.c.total, 0), func.coalesce(tallies.c.aligned, 0))
+        .outerjoin(tallies, tallies.c.department_id == Department.id).order_by(Department.name)
     ).all()
     departments = [Tally(d.name, total, aligned, key=str(d.id)) for d, total, aligned in per_department]
     chosen = next((d for d, _, _ in per_department if d.id == department_id), None)
     return PeopleReport(quarter=quarter, department=chosen, by_kind=list(by_kind.values()),
                         trend=trend, not_aligned=not_aligned, behaviours=behaviours,
                         departments=departments)
+
+
+@dataclass
+class QuarterAlignment:
+    """The quarter's headline for the dashboard: how many decisions rewarded
+    the target behaviours, and the first few that did not."""
+    quarter: Quarter
+    total: int
+    aligned: int
+    not_aligned: list[NotAlignedDecision]
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.aligned, self.total)
+
+
+def quarter_alignment(quarter: Quarter, department_id: int | None = None,
+                      shown: int = 5) -> QuarterAlignment:
+    """The quarter's alignment (one department's, if given) in two queries."""
+    in_department = (PeopleDecision.department_id == department_id) if department_id else true()
+    total, aligned = db.session.execute(
+        select(func.count(PeopleDecision.id), _aligned_count()).where(_in_quarter(quarter), in_department)
+    ).one()
+    not_aligned = [NotAlignedDecision(*row) for row in db.session.execute(
+        select(PeopleDecision.id, PeopleDecision.person_name, PeopleDecision.employee_ref,
+               PeopleDecision.kind, PeopleDecision.effective_date, Department.name,
+               PeopleDecision.alignment_reasons)
+        .join(Department, Department.id == PeopleDecision.department_id)
+        .where(_in_quarter(quarter), in_department, PeopleDecision.aligned.is_(False))
+        .order_by(PeopleDecision.effective_date, PeopleDecision.id).limit(shown)
+    )]
+    return QuarterAlignment(quarter, total, aligned, not_aligned)
 
 
 # CSV exports
@@ -731,7 +790,7 @@ def report_csv(report: PeopleReport) -> str:
              for c in report.behaviours]
     rows += [("By department", quarter, t.label, "All kinds", t.total, t.aligned,
               _percent(t.share), "") for t in report.departments]
-    rows += [("Not aligned", quarter, d.department.name,
+    rows += [("Not aligned", quarter, d.department_name,
               f"{d.person_name} ({d.employee_ref}), {d.kind_label.lower()} "
               f"{d.effective_date.isoformat()}", 1, 0, "", "; ".join(d.alignment_reasons or []))
              for d in report.not_aligned]

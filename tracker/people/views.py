@@ -204,6 +204,8 @@ def report():
     return render_template(
         "people/report.html", report=report, trend_chart=trend, quarters=_quarter_choices(),
         args=_report_args(report),
+        # A decision's URL is this prefix and its id: one url_for, not one per listed decision.
+        detail_url=url_for("people.detail", decision_id=0).removesuffix("0"),
     )
 
 
