@@ -706,8 +706,8 @@ def test_timeline_says_how_many_entries_it_leaves_out(app, client, login_as):
     login_as("member")
     page = client.get(f"/initiatives/{created['id']}").data.decode()
     timeline = page.split('id="timeline-heading"')[1].split("</section>")[0]
-    assert timeline.count("<li ") == 100
-    assert "Showing the newest 100 of 152 entries." in timeline  # 150 readings, 2 events
+    assert timeline.count("<li ") == 40
+    assert "Showing the newest 40 of 152 entries." in timeline  # 150 readings, 2 events
     assert "Older readings: <a href=\"/metrics/1/readings\">" in timeline
 
 

@@ -40,7 +40,7 @@ from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
 
 PER_PAGE = 50
-TIMELINE_LIMIT = 100
+TIMELINE_LIMIT = 40
 # Each linked metric's table lists its newest readings; the metric's own
 # readings page has them all.
 READINGS_SHOWN = 30
