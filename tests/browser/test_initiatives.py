@@ -28,6 +28,7 @@ def test_executive_logs_initiative_links_metric_and_owner_uploads_readings(live_
     expect(page.get_by_role("heading", name="Frontline refund authority up to $200")).to_be_visible()
     expect(page.get_by_text("this initiative is still talk until a metric is linked")).to_be_visible()
 
+    page.get_by_role("link", name="Link a metric").click()
     page.get_by_label("Metric", exact=True).select_option(
         label="Refunds decided on the frontline (higher is better)")
     page.get_by_label("By how much").fill("40")

@@ -448,7 +448,10 @@ def test_link_form_offers_every_unlinked_metric_by_name_and_keeps_the_choice_aft
     url = f"/initiatives/{created['id']}"
     assert client.post(f"{url}/metrics", data=link_form(linked)).status_code == 302
 
-    page = client.get(url).data.decode()
+    detail = client.get(url).data.decode()
+    assert '<select id="metric_id"' not in detail, "the form has its own page"
+    assert f'href="{url}/metrics"' in detail
+    page = client.get(f"{url}/metrics").data.decode()
     start = page.index('<select id="metric_id"')
     select_html = page[start:page.index("</select>", start)]
     offered = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select_html)
@@ -457,6 +460,20 @@ def test_link_form_offers_every_unlinked_metric_by_name_and_keeps_the_choice_aft
                                     "onmouseover=alert(1)&gt;bold&lt;/b&gt; (lower is better)")]
     failed = client.post(f"{url}/metrics", data=link_form(higher, expected_amount="lots"))
     assert f'<option value="{higher}" selected>' in failed.data.decode()
+
+
+def test_only_those_who_may_edit_open_the_link_page(app, client, login_as):
+    created = make(app)
+    metric_for(app, created["owner"], name="Calls answered")
+    url = f"/initiatives/{created['id']}/metrics"
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    login_as("member")
+    assert client.get(url).status_code == 403
+    assert client.get("/initiatives/424242/metrics").status_code == 404
+    login_as(created["owner"])
+    page = client.get(url)
+    assert page.status_code == 200 and b"Calls answered (higher is better)" in page.data
 
 
 def test_a_metric_linked_twice_is_refused(app, client, login_as):

@@ -294,9 +294,8 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = None,
-                 link_form: LinkMetricForm | None = None):
-    """The detail page, with blank forms unless the caller passes ones with errors."""
+def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = None):
+    """The detail page, with a blank status form unless the caller passes one with errors."""
     events = history.events_for("initiative", initiative.id)
     metric_ids = [link.metric_id for link in initiative.metric_links]
     # Every reading as a bare (date, value) for the charts; as rows with their
@@ -318,22 +317,13 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     if can_edit:
         status_form = status_form or StatusForm(formdata=None)
         status_form.offer(initiative.status, initiatives.TRANSITIONS)
-        link_form = link_form or LinkMetricForm(formdata=None)
-        linked = [link.metric_id for link in initiative.metric_links]
-        # Rows, not Metric objects: the form needs three columns of every metric.
-        link_form.set_metrics(db.session.execute(
-            select(Metric.id, Metric.name, Metric.direction)
-            .where(Metric.id.not_in(linked)).order_by(Metric.name)
-        ).all())
-        if link_form.expected_by.data is None and initiative.due_date:
-            link_form.expected_by.data = initiative.due_date
     return render_template(
         "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline,
         timeline_total=timeline_total,
         metrics=_linked_metrics(initiative, points, recent, events, day_of, actions),
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
         checkin_counts={c.id: _kind_counts(c) for c in checkins[:8]},
-        can_edit=can_edit, status_form=status_form, link_form=link_form, button=EmptyForm(),
+        can_edit=can_edit, status_form=status_form, button=EmptyForm(),
         directions=EXPECTED_DIRECTIONS, signed=_signed, quantity=_quantity,
     )
 
@@ -366,6 +356,28 @@ def change_status(initiative_id: int):
     return _detail_page(_get_or_404(initiative_id), status_form=form)
 
 
+def _link_page(initiative: Initiative, form: LinkMetricForm):
+    """The form that links a metric: its own page, so the initiative page does
+    not carry every metric of the organisation in a select."""
+    linked = [link.metric_id for link in initiative.metric_links]
+    # Rows, not Metric objects: the form needs three columns of every metric.
+    form.set_metrics(db.session.execute(
+        select(Metric.id, Metric.name, Metric.direction)
+        .where(Metric.id.not_in(linked)).order_by(Metric.name)
+    ).all())
+    if form.expected_by.data is None and initiative.due_date:
+        form.expected_by.data = initiative.due_date
+    return render_template("initiatives/link_metric.html", initiative=initiative, link_form=form)
+
+
+@bp.get(f"/<{ID}:initiative_id>/metrics")
+@login_required
+def link_metric_form(initiative_id: int):
+    initiative = _get_or_404(initiative_id)
+    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    return _link_page(initiative, LinkMetricForm(formdata=None))
+
+
 @bp.post(f"/<{ID}:initiative_id>/metrics")
 @login_required
 def link_metric(initiative_id: int):
@@ -388,7 +400,7 @@ def link_metric(initiative_id: int):
             flash(f"Linked {link.metric.name}.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative_id,
                                     _anchor="metrics"))
-    return _detail_page(_get_or_404(initiative_id), link_form=form)
+    return _link_page(_get_or_404(initiative_id), form)
 
 
 @bp.post(f"/<{ID}:initiative_id>/metrics/<{ID}:link_id>/delete")
