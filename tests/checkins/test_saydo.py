@@ -64,8 +64,9 @@ def test_records_for_reads_only_the_latest_window_of_check_ins_from_the_database
 
     from tests import factories
     from tracker.checkins.models import CheckIn
-    from tracker.checkins.saydo import records_for
+    from tracker.checkins.saydo import records_for, records_where
     from tracker.extensions import db
+    from tracker.initiatives.models import Initiative
 
     today = MONDAY + timedelta(weeks=12)
     initiative = factories.make_initiative(status="in_progress")
@@ -81,3 +82,4 @@ def test_records_for_reads_only_the_latest_window_of_check_ins_from_the_database
     assert (records[initiative.id].actions, records[initiative.id].talk) == (0, 8)
     assert records[initiative.id].submitted == 8 and "talk_only" in records[initiative.id].flags
     assert records[other.id].entries == 0 and records[other.id].submitted == 0
+    assert records_where(Initiative.status == "in_progress", today=today) == records

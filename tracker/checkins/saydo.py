@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
@@ -135,7 +135,8 @@ def moved_away(start_value: float | None, latest_value: float | None, metric_dir
 
 # --- loaders -----------------------------------------------------------------
 
-def _period_counts(initiative_ids: list[int], since: date, window: int) -> dict[int, list[PeriodCounts]]:
+def _period_counts(initiative_ids: list[int] | Select, since: date,
+                   window: int) -> dict[int, list[PeriodCounts]]:
     """Per initiative, its latest `window` check-ins since `since` with their
     tallies: one query over check-ins alone (the tallies are kept by the
     check-in services), the window cut by the database, not in Python."""
@@ -158,7 +159,7 @@ def _period_counts(initiative_ids: list[int], since: date, window: int) -> dict[
     return out
 
 
-def _off_track(initiatives: list[Initiative]) -> set[int]:
+def _off_track(ids: list[int] | Select) -> set[int]:
     """Initiatives with a linked metric now worse than when they started: one
     query, each value found through the (metric, date) index."""
     def one_value(*conditions, newest: bool = True):
@@ -173,10 +174,21 @@ def _off_track(initiatives: list[Initiative]) -> set[int]:
                one_value())
         .join(Metric, Metric.id == InitiativeMetric.metric_id)
         .join(Initiative, Initiative.id == InitiativeMetric.initiative_id)
-        .where(InitiativeMetric.initiative_id.in_([i.id for i in initiatives]))
+        .where(InitiativeMetric.initiative_id.in_(ids))
     ).all()
     return {initiative_id for initiative_id, direction, start_value, latest in rows
             if moved_away(start_value, latest, direction)}
+
+
+def _records(ids: list[int] | Select, every_id: list[int], today: date, window: int) -> dict[int, SayDo]:
+    # Monthly cadence is the longest: that many months back covers every window.
+    since = date.fromordinal(today.toordinal() - 31 * window - 31)
+    counts = _period_counts(ids, since, window)
+    measured = set(db.session.scalars(
+        select(InitiativeMetric.initiative_id).where(InitiativeMetric.initiative_id.in_(ids))))
+    off = _off_track(ids)
+    return {i: record_from(counts.get(i, []), measured=i in measured, off_track=i in off, window=window)
+            for i in every_id}
 
 
 def records_for(initiatives: list[Initiative], *, today: date, window: int = WINDOW) -> dict[int, SayDo]:
@@ -184,15 +196,15 @@ def records_for(initiatives: list[Initiative], *, today: date, window: int = WIN
     if not initiatives:
         return {}
     ids = [i.id for i in initiatives]
-    # Monthly cadence is the longest: that many months back covers every window.
-    since = date.fromordinal(today.toordinal() - 31 * window - 31)
-    counts = _period_counts(ids, since, window)
-    measured = set(db.session.scalars(
-        select(InitiativeMetric.initiative_id).where(InitiativeMetric.initiative_id.in_(ids))))
-    off = _off_track(initiatives)
-    return {i.id: record_from(counts.get(i.id, []), measured=i.id in measured, off_track=i.id in off,
-                              window=window)
-            for i in initiatives}
+    return _records(ids, ids, today, window)
+
+
+def records_where(condition, *, today: date, window: int = WINDOW) -> dict[int, SayDo]:
+    """Say/do records of every initiative matching `condition` (a WHERE clause
+    on Initiative). For thousands of initiatives: the queries select them by
+    the condition instead of sending thousands of ids back to the database."""
+    ids = select(Initiative.id).where(condition)
+    return _records(ids, list(db.session.scalars(ids)), today, window)
 
 
 def totals(records: Iterable[SayDo]) -> SayDo:

@@ -252,8 +252,7 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
 
 def _reporting_records(today: date) -> dict[int, saydo.SayDo]:
     """Say/do records of every announced, in-progress or done initiative."""
-    rows = db.session.execute(select(Initiative.id).where(Initiative.status.in_(REPORTING))).all()
-    return saydo.records_for(rows, today=today)
+    return saydo.records_where(Initiative.status.in_(REPORTING), today=today)
 
 
 def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
