@@ -56,3 +56,31 @@ def test_demo_force_reload_is_the_one_way_to_erase_history(app, runner):
         with pytest.raises(DatabaseError, match="append-only"):
             db.session.execute(text("DELETE FROM history_event"))
         db.session.rollback()
+
+
+def test_edits_read_as_words_and_names_not_codes_and_ids(app, ctx):
+    from tests.conftest import count_queries
+
+    before, after = factories.make_user(name="Olga Old"), factories.make_user(name="Nina New")
+    sales = factories.make_department("Sales")
+    quality = factories.make_behaviour("Quality judged by customers")
+    edits = [
+        history.record("initiative", 1, "updated", "Edited", actor=after, changes={
+            "owner_id": [before.id, after.id], "department_id": [None, sales.id],
+            "kind": ["office_move", "policy_change"], "checkin_weekday": [0, 4]}),
+        history.record("metric", 1, "updated", "Edited metric", actor=after, changes={
+            "behaviour_ids": [[], [quality.id, 987654]], "direction": ["higher", "lower"],
+            "baseline": [40, 45.5]}),
+        history.record("initiative", 1, "status", "Status Proposed → Announced", actor=after),
+    ]
+    db.session.flush()
+    with count_queries(app) as queries:
+        readable = history.readable_changes(edits)
+    assert queries() == 3  # users, departments, behaviours
+    assert [(c.label, c.old, c.new) for c in readable[edits[0].id]] == [
+        ("Owner", "Olga Old", "Nina New"), ("Department", "—", "Sales"),
+        ("Kind", "Office move", "Policy or rule change"), ("Check-in day", "Monday", "Friday")]
+    assert [(c.label, c.old, c.new) for c in readable[edits[1].id]] == [
+        ("Behaviours", "—", "Quality judged by customers, #987654 (gone)"),
+        ("Direction", "Higher is better", "Lower is better"), ("Baseline", "40", "45.5")]
+    assert edits[2].id not in readable

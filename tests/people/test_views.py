@@ -197,7 +197,7 @@ def test_hr_edits_a_decision_and_the_detail_page_shows_the_history(app, client, 
     page = text(response)
     assert response.status_code == 200
     assert "Recorded the promotion" in page and "Edited" in page
-    assert "role_to" in page and "Senior Team Lead" in page
+    assert "Role to: <del>Service Team Lead</del> → <ins>Senior Team Lead</ins>" in page
     with app.app_context():
         actions = db.session.scalars(select(HistoryEvent.action).where(
             HistoryEvent.subject_type == "people_decision", HistoryEvent.subject_id == seeded["id"])

@@ -10,7 +10,7 @@ from tracker.behaviours import bp, services
 from tracker.behaviours.forms import BehaviourForm
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
-from tracker.history.services import events_for
+from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.models import Initiative, initiative_behaviour
 from tracker.metrics.models import Metric, metric_behaviour
 
@@ -63,12 +63,14 @@ def detail(behaviour_id: int):
         .options(selectinload(Initiative.owner))
         .order_by(Initiative.start_date.desc(), Initiative.id.desc())
     ).all()
+    events = events_for("behaviour", behaviour.id)
     return render_template(
         "behaviours/detail.html",
         behaviour=behaviour,
         metrics=metrics,
         initiatives=initiatives,
-        events=events_for("behaviour", behaviour.id),
+        events=events,
+        history_changes=readable_changes(events),
         can_manage=services.can_manage_behaviours(current_user),
     )
 

@@ -319,6 +319,7 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
         status_form.offer(initiative.status, initiatives.TRANSITIONS)
     return render_template(
         "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline,
+        history_changes=history.readable_changes(events),
         timeline_total=timeline_total,
         metrics=_linked_metrics(initiative, points, recent, events, day_of, actions),
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,

@@ -13,7 +13,7 @@ from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.history.services import events_for
+from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.models import InitiativeMetric
 from tracker.metrics import bp, services
 from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImportForm
@@ -121,6 +121,7 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
     # narrow one for phones, so the labels stay readable on both.
     charts = {"wide": chart("metric-chart", 960, 320), "narrow": chart("metric-chart-narrow", 400, 280)}
     latest = readings[0] if readings else None
+    events = events_for("metric", metric.id)
     return render_template(
         "metrics/detail.html",
         metric=metric,
@@ -135,7 +136,8 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
         today=_today(),
         can_edit=services.can_edit_metric(actor, metric),
         can_record=services.can_record_reading(actor, metric),
-        events=events_for("metric", metric.id),
+        events=events,
+        history_changes=readable_changes(events),
     )
 
 

@@ -170,10 +170,11 @@ def edit(decision_id: int):
 @role_required(*READERS)
 def detail(decision_id: int):
     decision = _decision_or_404(decision_id)
+    events = history.events_for(people.SUBJECT, decision.id)
     return render_template(
         "people/detail.html", decision=decision,
         others=people.other_decisions_for_person(decision),
-        events=history.events_for(people.SUBJECT, decision.id),
+        events=events, history_changes=history.readable_changes(events),
         can_edit=people.can_edit_people(_actor()),
     )
 
