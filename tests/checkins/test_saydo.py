@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from tracker.checkins.saydo import PeriodCounts, moved_away, record_from
 
 MONDAY = date(2026, 1, 5)
@@ -83,3 +85,42 @@ def test_records_for_reads_only_the_latest_window_of_check_ins_from_the_database
     assert records[initiative.id].submitted == 8 and "talk_only" in records[initiative.id].flags
     assert records[other.id].entries == 0 and records[other.id].submitted == 0
     assert records_where(Initiative.status == "in_progress", today=today) == records
+
+
+@pytest.mark.parametrize("late_value", [30.0, 70.0])  # below / above the value at the start
+def test_the_initiative_page_record_equals_the_loaded_one(app, ctx, late_value):
+    """`record_of` works from what the initiative page loaded; it must agree
+    with `records_for` on window, tallies, talk streaks, missed and off track."""
+    from sqlalchemy import update
+
+    from tests import factories
+    from tracker.checkins.models import CheckIn
+    from tracker.checkins.saydo import record_of, records_for
+    from tracker.checkins.services import recent_checkins
+    from tracker.extensions import db
+    from tracker.initiatives import services as initiatives
+    from tracker.metrics.models import Reading
+    from tracker.metrics.services import reading_points
+
+    today = MONDAY + timedelta(weeks=12)
+    owner = factories.make_user("member")
+    initiative = factories.make_initiative(owner=owner, status="in_progress", start_date=MONDAY)
+    unmeasured = factories.make_initiative(owner=owner, status="in_progress", start_date=MONDAY)
+    metric = factories.make_metric("Calls answered", owner=owner, direction="higher")
+    initiatives.link_metric(initiative, actor=factories.make_user("executive"), metric_id=metric.id,
+                            expected_direction="increase", expected_amount=5, expected_by=today)
+    for days, value in ((-7, 50.0), (0, 52.0), (30, 60.0), (70, late_value)):
+        db.session.add(Reading(metric_id=metric.id, observed_on=MONDAY + timedelta(days=days), value=value))
+    for i in range(12):
+        for which in (initiative, unmeasured):
+            checkin = factories.make_checkin(which, period_start=MONDAY + timedelta(weeks=i))
+            state = "missed" if i in (2, 11) else "submitted"
+            db.session.execute(update(CheckIn).where(CheckIn.id == checkin.id).values(
+                state=state, evidenced_count=i % 3 == 0, unevidenced_count=i % 4 == 0, talk_count=2))
+    db.session.commit()
+    loaded = records_for([initiative, unmeasured], today=today)
+    for which in (initiative, unmeasured):
+        points = reading_points([link.metric_id for link in which.metric_links])
+        assert record_of(which, recent_checkins(which.id), points, today=today) == loaded[which.id]
+    assert ("off_track" in loaded[initiative.id].flags) == (late_value < 50)
+    assert "unmeasured" in loaded[unmeasured.id].flags

@@ -309,7 +309,7 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     timeline, timeline_total = build_timeline(
         events, initiative.metric_links, recent, day_of, actions=actions,
         reading_totals={metric_id: len(series) for metric_id, series in points.items()})
-    record = saydo.records_for([initiative], today=day_of(utcnow()))[initiative.id]
+    record = saydo.record_of(initiative, checkins, points, today=day_of(utcnow()))
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
                  if decision_count and people_services.can_read_people(_actor()) else [])
