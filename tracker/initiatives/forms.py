@@ -182,10 +182,3 @@ def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
         unmeasured=args.get("unmeasured", "") in ("1", "on", "true", "y", "yes"),
         sort=sort if sort in SORTS else "updated",
     )
-
-
-def page_from_args(args: Mapping[str, str]) -> int:
-    value = (args.get("page") or "").strip()
-    if value.isdecimal() and len(value) < 7:
-        return max(int(value), 1)
-    return 1

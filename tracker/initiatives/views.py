@@ -25,7 +25,6 @@ from tracker.initiatives.forms import (
     LinkMetricForm,
     StatusForm,
     filters_from_args,
-    page_from_args,
 )
 from tracker.initiatives.models import (
     EXPECTED_DIRECTIONS,
@@ -36,6 +35,7 @@ from tracker.initiatives.models import (
 )
 from tracker.metrics.models import Metric
 from tracker.metrics.services import reading_points, readings_for
+from tracker.paging import page_from_args
 from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
 

@@ -20,6 +20,7 @@ from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImpor
 from tracker.metrics.models import SOURCES, Metric
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
+from tracker.paging import page_from_args
 
 SPARKLINE_READINGS = 12
 # The metric page's table lists the newest readings; all of them are a link away.
@@ -32,11 +33,6 @@ IMPORT_ERRORS_SHOWN = 500
 @bp.app_template_filter("format_number")
 def format_number_filter(value) -> str:
     return format_number(value)
-
-
-def _page_number(raw: str | None) -> int:
-    """The 1-based page asked for; anything else (or absurdly far) is page 1."""
-    return max(int(raw), 1) if raw and raw.isdecimal() and len(raw) < 7 else 1
 
 
 def _actor() -> User:
@@ -154,7 +150,7 @@ def all_readings(metric_id: int):
     """Every reading of a metric, newest first, a page at a time."""
     metric = _metric_or_404(metric_id)
     page = db.paginate(services.all_readings_query(metric),
-                       page=_page_number(request.args.get("page")),
+                       page=page_from_args(request.args),
                        per_page=READINGS_PER_PAGE, error_out=False)
     return render_template("metrics/readings.html", metric=metric, page=page,
                            args={"metric_id": metric.id})

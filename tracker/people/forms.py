@@ -146,10 +146,3 @@ def rows_from_args(args: Mapping[str, str], default: int = DEFAULT_ROWS) -> int:
     value = (args.get("rows") or "").strip()
     rows = int(value) if value.isdecimal() and len(value) < 4 else default
     return max(1, min(rows, MAX_EVIDENCE))
-
-
-def page_from_args(args: Mapping[str, str]) -> int:
-    value = (args.get("page") or "").strip()
-    if value.isdecimal() and len(value) < 7:
-        return max(int(value), 1)
-    return 1

@@ -14,13 +14,13 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import Initiative
+from tracker.paging import page_from_args
 from tracker.people import bp
 from tracker.people import services as people
 from tracker.people.forms import (
     DecisionForm,
     department_from_args,
     filters_from_args,
-    page_from_args,
     rows_from_args,
 )
 from tracker.people.models import DECISION_KINDS, PeopleDecision
