@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import cache
@@ -19,7 +19,8 @@ from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
-from tracker.metrics.models import Metric, Reading, metric_behaviour
+from tracker.metrics.models import Metric, metric_behaviour
+from tracker.metrics.services import readings_for
 from tracker.people.services import Quarter, can_read_people, quarter_alignment
 
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
@@ -184,26 +185,6 @@ def _ranked(groups: dict[int, tuple[saydo.SayDo, int]],
     return ranked
 
 
-def _recent_readings(points: int = SPARK_POINTS) -> dict[int, list[float]]:
-    """Each metric's latest `points` readings, oldest first, in one query: each
-    metric's cut-off date is found once, through the (metric, date) index, in
-    a materialised CTE, so the database does not recompute it per reading."""
-    cutoff = (select(Reading.observed_on).where(Reading.metric_id == Metric.id)
-              .order_by(Reading.observed_on.desc()).offset(points - 1).limit(1)
-              .correlate(Metric).scalar_subquery())
-    cutoffs = (select(Metric.id.label("metric_id"), cutoff.label("since"))
-               .cte("cutoffs").prefix_with("MATERIALIZED"))
-    series: dict[int, list[float]] = defaultdict(list)
-    for metric_id, value in db.session.execute(
-        select(Reading.metric_id, Reading.value)
-        .join(cutoffs, and_(Reading.metric_id == cutoffs.c.metric_id,
-                            or_(cutoffs.c.since.is_(None), Reading.observed_on >= cutoffs.c.since)))
-        .order_by(Reading.metric_id, Reading.observed_on)
-    ):
-        series[metric_id].append(value)
-    return series
-
-
 def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
             department_id: int | None) -> list[tuple[int, list[float], float]]:
     """Metrics whose recent readings moved, largest move toward or away first."""
@@ -288,7 +269,9 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
     metric_rows = db.session.execute(select(Metric.id, Metric.baseline, Metric.target, Metric.source,
                                             Metric.department_id, Metric.name)).all()
     metrics = {r.id: _MetricFacts(r.id, r.baseline, r.target, r.source, r.department_id) for r in metric_rows}
-    series = _recent_readings()
+    # Each metric's latest SPARK_POINTS values, oldest first.
+    series = {metric_id: [r.value for r in rows] for metric_id, rows
+              in readings_for(list(metrics), limit_per_metric=SPARK_POINTS).items() if rows}
     gaps = _gaps(metrics, series, {r.id: r.name for r in metric_rows})
     return Summary(
         bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),

@@ -264,6 +264,8 @@ def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, l
         # The date of each metric's Nth newest reading, found in the index; a
         # metric has one reading a day, so the readings since then are its
         # newest N. Far cheaper than numbering every reading with row_number().
+        # Materialised, so the database finds each cut-off once per metric
+        # rather than once per reading (PostgreSQL would otherwise).
         newer = aliased(Reading)
         cutoff = (
             select(newer.observed_on)
@@ -271,15 +273,14 @@ def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, l
             .order_by(newer.observed_on.desc())
             .offset(limit_per_metric - 1)
             .limit(1)
+            .correlate(Metric)
             .scalar_subquery()
         )
-        query = (
-            select(*columns)
-            .select_from(Metric)
-            .join(Reading, and_(Reading.metric_id == Metric.id,
-                                Reading.observed_on >= func.coalesce(cutoff, date.min)))
-            .where(Metric.id.in_(ids))
-        )
+        cutoffs = (select(Metric.id.label("metric_id"), cutoff.label("since"))
+                   .where(Metric.id.in_(ids)).cte("cutoffs").prefix_with("MATERIALIZED"))
+        query = select(*columns).join(cutoffs, and_(
+            Reading.metric_id == cutoffs.c.metric_id,
+            or_(cutoffs.c.since.is_(None), Reading.observed_on >= cutoffs.c.since)))
     else:
         query = select(*columns).where(Reading.metric_id.in_(ids))
     query = query.order_by(Reading.metric_id, Reading.observed_on)
