@@ -351,6 +351,16 @@ def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Initiativ
                           per_page=per_page)
 
 
+def metrics_to_link(initiative: Initiative) -> list:
+    """Every metric not yet linked to `initiative`, by name, as (id, name,
+    direction) rows: the link form needs only these three columns."""
+    linked = [link.metric_id for link in initiative.metric_links]
+    return db.session.execute(
+        select(Metric.id, Metric.name, Metric.direction)
+        .where(Metric.id.not_in(linked)).order_by(Metric.name)
+    ).all()
+
+
 def get_initiative_for_page(initiative_id: int) -> Initiative | None:
     return db.session.scalar(
         select(Initiative).where(Initiative.id == initiative_id).options(

@@ -360,12 +360,7 @@ def change_status(initiative_id: int):
 def _link_page(initiative: Initiative, form: LinkMetricForm):
     """The form that links a metric: its own page, so the initiative page does
     not carry every metric of the organisation in a select."""
-    linked = [link.metric_id for link in initiative.metric_links]
-    # Rows, not Metric objects: the form needs three columns of every metric.
-    form.set_metrics(db.session.execute(
-        select(Metric.id, Metric.name, Metric.direction)
-        .where(Metric.id.not_in(linked)).order_by(Metric.name)
-    ).all())
+    form.set_metrics(initiatives.metrics_to_link(initiative))
     if form.expected_by.data is None and initiative.due_date:
         form.expected_by.data = initiative.due_date
     return render_template("initiatives/link_metric.html", initiative=initiative, link_form=form)
