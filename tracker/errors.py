@@ -4,7 +4,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from tracker.extensions import db
+from tracker import transaction
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -40,5 +40,5 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(e):
         # Whatever the request wrote must not be committed by a later one.
-        db.session.rollback()
+        transaction.rollback()
         return render_error(500)

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import transaction
 from tracker.accounts import bp, services
 from tracker.accounts.forms import (
     DepartmentForm,
@@ -45,7 +46,7 @@ def user_create():
         except services.AccountError as e:
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             # Rendered, not flashed: the session cookie is signed, not secret.
             return render_template(
                 "accounts/user_created.html",
@@ -72,10 +73,10 @@ def user_edit(user_id: int):
                 display_name=form.display_name.data,
             )
         except services.AccountError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("accounts.user_list"))
     return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm())
@@ -90,10 +91,10 @@ def user_toggle_active(user_id: int):
         try:
             services.set_active(user, not user.active)
         except services.AccountError as e:
-            db.session.rollback()
+            transaction.rollback()
             flash(str(e), "error")
         else:
-            db.session.commit()
+            transaction.commit()
             state = "reactivated" if user.active else "deactivated"
             flash(f"{user.display_name} is {state}.", "success")
     return redirect(url_for("accounts.user_list"))
@@ -109,7 +110,7 @@ def departments():
         except services.AccountError as e:
             form.name.errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Added {department.name}.", "success")
             return redirect(url_for("accounts.departments"))
     return render_template(
@@ -149,7 +150,7 @@ def change_password():
         except services.AccountError as e:
             password_form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form, timezone_form)
@@ -166,7 +167,7 @@ def change_timezone():
         except services.AccountError as e:
             timezone_form.timezone.errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Your timezone is saved.", "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form, timezone_form)

@@ -1,6 +1,7 @@
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker import transaction
 from tracker.accounts import services as accounts
 from tracker.accounts.models import User
 from tracker.auth import bp
@@ -33,7 +34,7 @@ def login():
         if user is None:
             form.form_errors.append(LOGIN_FAILED)
         else:
-            db.session.commit()  # keeps a re-hashed password
+            transaction.commit()  # keeps a re-hashed password
             # A fresh session on sign-in: nothing planted before survives it.
             session.clear()
             login_user(user, remember=form.remember.data)

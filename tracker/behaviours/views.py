@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import transaction
 from tracker.auth.permissions import role_required
 from tracker.behaviours import bp, services
 from tracker.behaviours.forms import BehaviourForm
@@ -87,7 +88,7 @@ def create():
         except services.BehaviourError as e:
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Added {behaviour.kind_label.lower()} “{behaviour.name}”.", "success")
             return redirect(url_for("behaviours.detail", behaviour_id=behaviour.id))
     return render_template("behaviours/form.html", form=form, behaviour=None)
@@ -104,10 +105,10 @@ def edit(behaviour_id: int):
                 behaviour, actor=current_user._get_current_object(), **form.data_for_service()
             )
         except services.BehaviourError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Saved “{behaviour.name}”.", "success")
             return redirect(url_for("behaviours.detail", behaviour_id=behaviour.id))
     return render_template("behaviours/form.html", form=form, behaviour=behaviour)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
+from tracker import transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.permissions import ensure, role_required
 from tracker.behaviours.models import Behaviour
@@ -255,16 +256,16 @@ def submit(checkin_id: int):
                                     readings=form.reading_inputs(), now=now,
                                     today=actor.local_date(now))
         except services.AlreadySubmitted:
-            db.session.rollback()
+            transaction.rollback()
             flash(ALREADY_SUBMITTED, "info")
             return redirect(url_for("checkins.detail", checkin_id=checkin_id))
         except services.CheckInError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(f"Nothing was submitted. {e}")
             if e.entry is not None:
                 row_errors[e.entry - 1] = str(e)
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Check-in submitted. Thank you: talk and action are counted apart.", "success")
             return redirect(url_for("checkins.detail", checkin_id=checkin_id))
     else:
@@ -291,10 +292,10 @@ def amend(checkin_id: int):
                                    amends_id=form.amends_id.data or None, now=now,
                                    today=actor.local_date(now))
         except services.CheckInError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(f"Nothing was amended. {e}")
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Amendment added. The original stays visible beside it.", "success")
             return redirect(url_for("checkins.detail", checkin_id=checkin_id, _anchor=f"entry-{entry.id}"))
     else:
@@ -335,10 +336,10 @@ def review_entry(entry_id: int):
         try:
             services.review_entry(entry, actor=_actor(), verdict=form.verdict.data, now=utcnow())
         except services.CheckInError as e:
-            db.session.rollback()
+            transaction.rollback()
             flash(str(e), "error")
         else:
-            db.session.commit()
+            transaction.commit()
             what = "confirmed" if entry.review_state == "confirmed" else "reclassified"
             flash(f"Entry {what}: it counts as {entry.effective_kind}.", "success")
     else:

@@ -2,11 +2,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from tracker import transaction
 from tracker.auth.permissions import role_required
 from tracker.db import utcnow
 from tracker.digests import bp, services
 from tracker.digests.content import digest_for, gather_week, week_bounds, week_just_ended
-from tracker.extensions import csrf, db
+from tracker.extensions import csrf
 from tracker.organisation.services import get_settings, local_now
 
 
@@ -43,7 +44,7 @@ def unsubscribe(token: str):
         return render_template("digests/unsubscribe.html", user=None), 400
     if request.method == "POST":
         services.set_opt_in(user, False)
-        db.session.commit()
+        transaction.commit()
         return render_template("digests/unsubscribe.html", user=user, done=True)
     return render_template("digests/unsubscribe.html", user=user, done=False, token=token)
 
@@ -53,7 +54,7 @@ def unsubscribe(token: str):
 def subscription():
     wanted = request.form.get("digest_opt_in") == "y"
     services.set_opt_in(current_user._get_current_object(), wanted)
-    db.session.commit()
+    transaction.commit()
     flash("You will get the weekly digest." if wanted else "You will no longer get the weekly digest.",
           "success")
     return redirect(url_for("accounts.settings"))

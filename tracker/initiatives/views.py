@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import Row, select
 
-from tracker import charts
+from tracker import charts, transaction
 from tracker.accounts.forms import EmptyForm
 from tracker.accounts.models import Department, User
 from tracker.auth.permissions import ensure
@@ -111,10 +111,10 @@ def create():
         try:
             initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input())
         except initiatives.InitiativeError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Logged {initiative.title}. Link a metric: until then it is still talk.",
                   "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative.id))
@@ -136,10 +136,10 @@ def edit(initiative_id: int):
         try:
             initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input())
         except initiatives.InitiativeError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Saved.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
@@ -348,10 +348,10 @@ def change_status(initiative_id: int):
                                       reason=form.reason.data or "",
                                       today=current_user.local_date(utcnow()))
         except initiatives.InitiativeError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"The initiative is now {STATUSES[new_status].lower()}.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
     return _detail_page(_get_or_404(initiative_id), status_form=form)
@@ -389,10 +389,10 @@ def link_metric(initiative_id: int):
                 expected_by=form.expected_by.data,
             )
         except initiatives.InitiativeError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Linked {link.metric.name}.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative_id,
                                     _anchor="metrics"))
@@ -408,9 +408,9 @@ def unlink_metric(initiative_id: int, link_id: int):
         try:
             initiatives.unlink_metric(initiative, actor=_actor(), link_id=link_id)
         except initiatives.InitiativeError as e:
-            db.session.rollback()
+            transaction.rollback()
             flash(str(e), "error")
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Unlinked the metric. Its readings are kept.", "success")
     return redirect(url_for("initiatives.detail", initiative_id=initiative_id, _anchor="metrics"))

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import transaction
 from tracker.accounts.models import User
 from tracker.accounts.services import list_departments
 from tracker.auth.permissions import ensure
@@ -170,10 +171,10 @@ def record_reading(metric_id: int):
                 note=form.note.data or "", today=_today(),
             )
         except services.MetricError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash(f"Recorded {format_number(reading.value)} for {reading.observed_on.isoformat()}.",
                   "success")
             return redirect(url_for("metrics.detail", metric_id=metric.id))
@@ -226,10 +227,10 @@ def create():
         try:
             metric = services.create_metric(actor=actor, data=form.data_for_service())
         except services.MetricError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             _flash_saved(metric, "Created")
             return redirect(url_for("metrics.detail", metric_id=metric.id))
     return _form_page(form, None)
@@ -250,10 +251,10 @@ def edit(metric_id: int):
         try:
             services.update_metric(metric, actor=actor, data=form.data_for_service())
         except services.MetricError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             _flash_saved(metric, "Saved")
             return redirect(url_for("metrics.detail", metric_id=metric.id))
     return _form_page(form, metric)
@@ -277,11 +278,11 @@ def import_readings():
         data = form.file.data.stream.read(MAX_UPLOAD_BYTES + 1)
         result = services.import_readings(data, actor=actor, today=_today())
         if result.ok:
-            db.session.commit()
+            transaction.commit()
             count = len(result.readings)
             flash(f"Imported {count} reading{'' if count == 1 else 's'}.", "success")
             return redirect(url_for("metrics.index"))
-        db.session.rollback()
+        transaction.rollback()
         errors = result.errors
     return render_template(
         "metrics/import.html",

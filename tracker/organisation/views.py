@@ -2,6 +2,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import transaction
 from tracker.accounts.services import valid_timezones
 from tracker.auth.permissions import role_required
 from tracker.db import utcnow
@@ -24,7 +25,7 @@ def settings():
         except services.SettingsError as e:
             form.form_errors.append(str(e))
         else:
-            db.session.commit()
+            transaction.commit()
             flash("Organisation settings saved.", "success")
             return redirect(url_for("organisation.settings"))
     return render_template("organisation/settings.html", form=form,

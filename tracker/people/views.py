@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import charts
+from tracker import charts, transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.permissions import ensure, role_required
 from tracker.behaviours.models import Behaviour
@@ -113,13 +113,13 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
                 people.update_decision(decision, actor=actor, data=form.to_input(),
                                        today=actor.local_date(now), now=now)
         except people.PeopleError as e:
-            db.session.rollback()
+            transaction.rollback()
             form.form_errors.append(f"Nothing was saved. {e}")
             if e.row is not None:
                 row_errors[e.row - 1] = str(e)
             decision = people.decision_for_page(decision.id) if decision and decision.id else None
         else:
-            db.session.commit()
+            transaction.commit()
             verdict = "aligned" if decision.aligned else "not aligned: " + "; ".join(
                 decision.alignment_reasons)
             flash(f"Saved the {decision.kind_label.lower()} for {decision.person_name}. "
