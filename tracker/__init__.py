@@ -143,7 +143,7 @@ def register_cli(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from tracker.auth.permissions import has_role
+    from tracker.auth.policy import can
 
-    app.jinja_env.globals["has_role"] = has_role
+    app.jinja_env.globals["can"] = can
     app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

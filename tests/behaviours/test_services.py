@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker.auth.policy import may
 from tracker.behaviours import services
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
@@ -33,12 +34,12 @@ def test_executives_hr_and_admins_define_behaviours(ctx, role):
     behaviour = create(actor, name="  Loyal customers thanked  ", kind="no_no")
     assert (behaviour.name, behaviour.kind, behaviour.created_by_id) == (
         "Loyal customers thanked", "no_no", actor.id)
-    assert services.can_manage_behaviours(actor)
+    assert may(actor, "manage_behaviours")
 
 
 def test_members_cannot_define_or_edit_behaviours(ctx):
     member = factories.make_user("member")
-    assert not services.can_manage_behaviours(member)
+    assert not may(member, "manage_behaviours")
     with pytest.raises(services.BehaviourError, match="Only executives, HR and admins"):
         create(member)
     behaviour = factories.make_behaviour("Kept as is")

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker.auth.policy import may
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.metrics import services
@@ -120,16 +121,16 @@ def test_deactivated_owner_is_refused(ctx):
 def test_edit_rights_belong_to_owner_executives_and_admins(ctx):
     owner = factories.make_user("member")
     metric = factories.make_metric(owner=owner)
-    assert services.can_edit_metric(owner, metric)
-    assert services.can_record_reading(owner, metric)
+    assert may(owner, "edit_metric", metric)
+    assert may(owner, "record_reading", metric)
     for role in ("executive", "admin"):
         leader = factories.make_user(role)
-        assert services.can_edit_metric(leader, metric)
-        assert services.can_record_reading(leader, metric)
+        assert may(leader, "edit_metric", metric)
+        assert may(leader, "record_reading", metric)
     for role in ("member", "hr"):
         other = factories.make_user(role)
-        assert not services.can_edit_metric(other, metric)
-        assert not services.can_record_reading(other, metric)
+        assert not may(other, "edit_metric", metric)
+        assert not may(other, "record_reading", metric)
 
 
 def test_other_member_cannot_update_a_metric(ctx):

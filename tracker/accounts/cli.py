@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts import services
-from tracker.accounts.models import ROLES, Department, User
+from tracker.accounts.models import Department, Role, User
 from tracker.extensions import db
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -17,7 +17,7 @@ users_cli = AppGroup("users", help="Create and list user accounts.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--department", default=None, help="Department name (must exist).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email, display_name, role, department, password_stdin):

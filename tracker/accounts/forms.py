@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from tracker.accounts.models import ROLE_LABELS, ROLES
+from tracker.accounts.models import Role
 
-ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in ROLES]
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
 
 def department_choices(departments) -> list[tuple[int, str]]:
@@ -16,7 +16,7 @@ def department_choices(departments) -> list[tuple[int, str]]:
 class UserCreateForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
     department_id = SelectField("Department", coerce=int, validate_choice=True)
     password = PasswordField(
         "Password",

@@ -1,6 +1,7 @@
 """Users and departments."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_login import UserMixin
@@ -10,8 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import db
 
-ROLES = ("admin", "executive", "hr", "member")
-ROLE_LABELS = {"admin": "Admin", "executive": "Executive", "hr": "HR", "member": "Member"}
+
+class Role(StrEnum):
+    """The roles a user can hold. The column stores the value; what each role
+    may do is decided in `tracker.auth.policy`, nowhere else."""
+
+    ADMIN = "admin"
+    EXECUTIVE = "executive"
+    HR = "hr"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {Role.ADMIN: "Admin", Role.EXECUTIVE: "Executive", Role.HR: "HR", Role.MEMBER: "Member"}
 
 
 class Department(db.Model):
@@ -32,7 +47,7 @@ class User(UserMixin, db.Model):
     # Stored lower-cased: uniqueness is case-insensitive on every engine.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(20), default="member")
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id"), index=True
     )

@@ -12,9 +12,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.accounts.models import ROLES, Department, User
+from tracker.accounts.models import Department, Role, User
 from tracker.extensions import db
 
+ROLE_VALUES = tuple(role.value for role in Role)
 
 class AccountError(Exception):
     """An account rule was broken; the message is fit to show the user."""
@@ -77,8 +78,8 @@ def create_user(
     """Add a user. Raises AccountError for a duplicate or malformed email,
     an unknown role, department or timezone, or a short password."""
     email = normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if role not in ROLE_VALUES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLE_VALUES)}.")
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError("A display name is required.")
@@ -127,24 +128,24 @@ def _dummy_hash() -> str:
 
 def _active_admin_count() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
     )
 
 
 def _guard_last_admin(user: User) -> None:
-    if user.role == "admin" and user.active and _active_admin_count() <= 1:
+    if user.role == Role.ADMIN and user.active and _active_admin_count() <= 1:
         raise AccountError("This is the last active admin; make another admin first.")
 
 
 def update_user(user: User, *, role: str, department_id: int | None, display_name: str) -> None:
     """Change role, department and name. The last active admin keeps the admin role."""
-    if role not in ROLES:
+    if role not in ROLE_VALUES:
         raise AccountError(f"Unknown role {role!r}.")
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError("A display name is required.")
     department = get_department(department_id)
-    if role != "admin":
+    if role != Role.ADMIN:
         _guard_last_admin(user)
     user.role = role
     user.department = department

@@ -15,12 +15,12 @@ from tracker.accounts.forms import (
     department_choices,
 )
 from tracker.accounts.models import User
-from tracker.auth.permissions import role_required
+from tracker.auth.policy import permission_required
 from tracker.extensions import db
 
 
 @bp.get("/admin/users")
-@role_required("admin")
+@permission_required("manage_users")
 def user_list():
     users = db.session.scalars(
         select(User).options(selectinload(User.department)).order_by(User.display_name)
@@ -29,7 +29,7 @@ def user_list():
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required("manage_users")
 def user_create():
     form = UserCreateForm()
     form.department_id.choices = department_choices(services.list_departments())
@@ -57,7 +57,7 @@ def user_create():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required("manage_users")
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
@@ -83,7 +83,7 @@ def user_edit(user_id: int):
 
 
 @bp.post("/admin/users/<int:user_id>/active")
-@role_required("admin")
+@permission_required("manage_users")
 def user_toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     form = EmptyForm()
@@ -101,7 +101,7 @@ def user_toggle_active(user_id: int):
 
 
 @bp.route("/admin/departments", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required("manage_departments")
 def departments():
     form = DepartmentForm()
     if form.validate_on_submit():

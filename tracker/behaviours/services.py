@@ -3,6 +3,7 @@
 from sqlalchemy import func, or_, select
 
 from tracker.accounts.models import User
+from tracker.auth.policy import may
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
 from tracker.extensions import db
 from tracker.history import services as history
@@ -13,11 +14,6 @@ HISTORY_FIELDS = ("name", "kind", "from_behaviour", "to_behaviour")
 
 class BehaviourError(Exception):
     """A behaviour rule was broken; the message is fit to show the user."""
-
-
-def can_manage_behaviours(user: User) -> bool:
-    """Executives, HR and admins define what the company wants; everyone reads."""
-    return user.role in ("admin", "executive", "hr")
 
 
 def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str) -> dict:
@@ -50,7 +46,7 @@ def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
 def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str = "",
                      to_behaviour: str = "") -> Behaviour:
     """Add a behaviour. Raises BehaviourError for a missing, duplicate or too long field."""
-    if not can_manage_behaviours(actor):
+    if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
     values = _clean(name, kind, from_behaviour, to_behaviour)
     _ensure_unique_name(values["name"])
@@ -64,7 +60,7 @@ def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str =
 
 def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
                      from_behaviour: str = "", to_behaviour: str = "") -> None:
-    if not can_manage_behaviours(actor):
+    if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
     values = _clean(name, kind, from_behaviour, to_behaviour)
     _ensure_unique_name(values["name"], exclude_id=behaviour.id)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from tracker import transaction
-from tracker.auth.permissions import role_required
+from tracker.auth.policy import may, permission_required
 from tracker.behaviours import bp, services
 from tracker.behaviours.forms import BehaviourForm
 from tracker.behaviours.models import Behaviour
@@ -14,9 +14,6 @@ from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.models import Initiative, initiative_behaviour
 from tracker.metrics.models import Metric, metric_behaviour
-
-MANAGERS = ("admin", "executive", "hr")
-
 
 
 @bp.get("/")
@@ -42,7 +39,7 @@ def index():
         "behaviours/list.html",
         targets=[row for row in rows if not row.Behaviour.is_no_no],
         no_nos=[row for row in rows if row.Behaviour.is_no_no],
-        can_manage=services.can_manage_behaviours(current_user),
+        can_manage=may(current_user, "manage_behaviours"),
     )
 
 
@@ -72,12 +69,12 @@ def detail(behaviour_id: int):
         initiatives=initiatives,
         events=events,
         history_changes=readable_changes(events),
-        can_manage=services.can_manage_behaviours(current_user),
+        can_manage=may(current_user, "manage_behaviours"),
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@permission_required("manage_behaviours")
 def create():
     form = BehaviourForm()
     if form.validate_on_submit():
@@ -95,7 +92,7 @@ def create():
 
 
 @bp.route("/<int(max=2147483647):behaviour_id>/edit", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@permission_required("manage_behaviours")
 def edit(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)
     form = BehaviourForm(obj=behaviour)

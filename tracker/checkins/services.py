@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
+from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.checkins.classifier import classify
 from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
@@ -56,15 +57,6 @@ def schedule_for(initiative: Initiative, default_cadence: str = DEFAULT_CADENCE,
     cadence = initiative.checkin_cadence if initiative.checkin_cadence in CADENCES else default_cadence
     weekday = initiative.checkin_weekday
     return cadence, weekday if weekday is not None and 0 <= weekday <= 6 else default_weekday
-
-
-def can_report(user: User, checkin: CheckIn) -> bool:
-    """Only the initiative's owner reports on it."""
-    return checkin.initiative.owner_id == user.id
-
-
-def can_review(user: User) -> bool:
-    return user.role in ("admin", "executive")
 
 
 def open_checkin(initiative: Initiative, period: Period, *, state: str = "open") -> tuple[CheckIn, bool]:
@@ -185,7 +177,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
     Raises AlreadySubmitted for a second submission, CheckInError when a rule
     is broken (nothing is stored then: the caller rolls back).
     """
-    if not can_report(actor, checkin):
+    if not may(actor, "report_checkin", checkin):
         raise CheckInError("Only the initiative's owner reports on it.")
     if checkin.state == "submitted":
         raise AlreadySubmitted("This check-in was already submitted.")
@@ -236,7 +228,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
           now: datetime, today: date) -> Entry:
     """Add a correction to a submitted check-in. The original stays as it was;
     the amendment is shown beside it and counts instead of it."""
-    if not can_report(actor, checkin):
+    if not may(actor, "report_checkin", checkin):
         raise CheckInError("Only the initiative's owner amends its check-ins.")
     if checkin.state != "submitted":
         raise CheckInError("Only a submitted check-in is amended; an open one is simply submitted.")
@@ -266,7 +258,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
 
 def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> None:
     """An executive confirms the owner's choice or reclassifies a flagged entry."""
-    if not can_review(actor):
+    if not may(actor, "review_checkins"):
         raise CheckInError("Only executives and admins review entries.")
     if entry.review_state != "pending":
         raise CheckInError("This entry is not waiting for review.")

@@ -13,7 +13,7 @@ from wtforms.fields import SelectChoice
 
 from tracker import transaction
 from tracker.accounts.models import Department, User
-from tracker.auth.permissions import ensure, role_required
+from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.models import Behaviour
 from tracker.checkins import bp, saydo, services
 from tracker.checkins.classifier import classify
@@ -23,7 +23,6 @@ from tracker.checkins.periods import Period
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
-from tracker.metrics.services import can_record_reading
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
 ID = "int(max=2147483647)"
@@ -120,7 +119,7 @@ def _behaviours() -> list[Behaviour]:
 
 def _metric_rows(checkin, user: User):
     """(metric, recordable) for each metric linked to the initiative."""
-    return [(link.metric, can_record_reading(user, link.metric))
+    return [(link.metric, may(user, "record_reading", link.metric))
             for link in checkin.initiative.metric_links]
 
 
@@ -152,7 +151,7 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
                     suggestions: dict | None = None, row_errors: dict | None = None,
                     behaviours=None):
     user = _actor()
-    can_report = services.can_report(user, checkin)
+    can_report = may(user, "report_checkin", checkin)
     if behaviours is None:
         # Only the owner's forms offer behaviours; readers need no query for them.
         behaviours = _behaviours() if can_report and checkin.state != "missed" else []
@@ -190,7 +189,7 @@ def detail(checkin_id: int):
     """Anyone signed in may read a check-in; only the owner gets the forms."""
     checkin = _checkin_or_404(checkin_id)
     form = None
-    if checkin.state == "open" and services.can_report(_actor(), checkin):
+    if checkin.state == "open" and may(_actor(), "report_checkin", checkin):
         rows = request.args.get("rows", DEFAULT_ROWS, type=int)
         rows = max(1, min(rows, services.MAX_ENTRIES))
         form = _blank_checkin_form(checkin, _actor(), rows)
@@ -217,7 +216,7 @@ def _closed_redirect(checkin):
 def preview(checkin_id: int):
     """Suggest talk or action for every filled row and show the form again. Stores nothing."""
     checkin = _checkin_or_404(checkin_id)
-    ensure(services.can_report(_actor(), checkin))
+    ensure(may(_actor(), "report_checkin", checkin))
     if checkin.state != "open":
         return _closed_redirect(checkin)
     behaviours = _behaviours()
@@ -243,7 +242,7 @@ def _suggestions(form: CheckInForm) -> dict:
 def submit(checkin_id: int):
     checkin = _checkin_or_404(checkin_id)
     actor = _actor()
-    ensure(services.can_report(actor, checkin))
+    ensure(may(actor, "report_checkin", checkin))
     if checkin.state != "open":
         return _closed_redirect(checkin)
     behaviours = _behaviours()
@@ -279,7 +278,7 @@ def submit(checkin_id: int):
 def amend(checkin_id: int):
     checkin = _checkin_or_404(checkin_id)
     actor = _actor()
-    ensure(services.can_report(actor, checkin))
+    ensure(may(actor, "report_checkin", checkin))
     if checkin.state != "submitted":
         flash("Only a submitted check-in is amended; an open one is simply submitted.", "error")
         return redirect(url_for("checkins.detail", checkin_id=checkin_id))
@@ -321,14 +320,14 @@ def classify_text():
 # --- review queue ------------------------------------------------------------
 
 @bp.get("/review")
-@role_required("admin", "executive")
+@permission_required("review_checkins")
 def review():
     return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm(),
                            initiative_url=initiative_url)
 
 
 @bp.post(f"/entries/<{ID}:entry_id>/review")
-@role_required("admin", "executive")
+@permission_required("review_checkins")
 def review_entry(entry_id: int):
     entry = db.get_or_404(Entry, entry_id)
     form = ReviewForm()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker import cache
 from tracker.accounts.models import Department, User
+from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn
@@ -21,7 +22,7 @@ from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.metrics.models import Metric, metric_behaviour
 from tracker.metrics.services import readings_for
-from tracker.people.services import Quarter, can_read_people, quarter_alignment
+from tracker.people.services import Quarter, quarter_alignment
 
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12
@@ -325,7 +326,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
               if b in behaviours],
         gaps_total=summary.gaps_total,
     )
-    if can_read_people(user):
+    if may(user, "read_people"):
         dashboard.people = quarter_alignment(Quarter.containing(today), department_id)
     owned = db.session.scalars(select(Initiative).where(Initiative.owner_id == user.id)
                                .order_by(Initiative.title)).all()

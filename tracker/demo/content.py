@@ -3,19 +3,21 @@ on fire. Drawn from the seed articles: frontline empowered to bend rules,
 call centre in-sourced, service heroes recognised, loyal customers thanked;
 and the no-nos they replace."""
 
+from tracker.accounts.models import Role
+
 DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR")
 
 # (role, email, name, department)
 PEOPLE = (
-    ("admin", "admin@example.com", "Alex Admin", None),
-    ("executive", "ceo@example.com", "Morgan Reyes (CEO)", None),
-    ("executive", "coo@example.com", "Priya Natarajan (COO)", "Operations"),
-    ("hr", "hr@example.com", "Hannah Okafor", "HR"),
-    ("member", "service@example.com", "Sam Whitfield", "Customer Service"),
-    ("member", "sales@example.com", "Jordan Blake", "Sales"),
-    ("member", "marketing@example.com", "Casey Lin", "Marketing"),
-    ("member", "ops@example.com", "Riley Novak", "Operations"),
-    ("member", "finance@example.com", "Taylor Brooks", "Finance"),
+    (Role.ADMIN, "admin@example.com", "Alex Admin", None),
+    (Role.EXECUTIVE, "ceo@example.com", "Morgan Reyes (CEO)", None),
+    (Role.EXECUTIVE, "coo@example.com", "Priya Natarajan (COO)", "Operations"),
+    (Role.HR, "hr@example.com", "Hannah Okafor", "HR"),
+    (Role.MEMBER, "service@example.com", "Sam Whitfield", "Customer Service"),
+    (Role.MEMBER, "sales@example.com", "Jordan Blake", "Sales"),
+    (Role.MEMBER, "marketing@example.com", "Casey Lin", "Marketing"),
+    (Role.MEMBER, "ops@example.com", "Riley Novak", "Operations"),
+    (Role.MEMBER, "finance@example.com", "Taylor Brooks", "Finance"),
 )
 
 # key: (name, kind, from, to)

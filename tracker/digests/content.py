@@ -15,12 +15,13 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from tracker.accounts.models import User
+from tracker.auth.policy import may
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn, Entry
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.metrics.models import Metric, Reading
-from tracker.people.services import can_read_people, people_summary
+from tracker.people.services import people_summary
 
 LEADERS_SHOWN = 3
 
@@ -232,9 +233,9 @@ def digest_for(user: User, facts: WeekFacts) -> Digest:
     own initiatives and metrics for everyone who owns some, and the week's
     people decisions for HR, executives and admins (never for members)."""
     digest = Digest(user=user, week=facts.week, start=facts.start, end=facts.end)
-    if user.role in ("executive", "admin"):
+    if may(user, "read_organisation_digest"):
         digest.org = facts.org
     digest.own = _own_section(user, facts)
-    if can_read_people(user) and facts.people["count"]:
+    if may(user, "read_people") and facts.people["count"]:
         digest.people = facts.people
     return digest

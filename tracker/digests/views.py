@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from tracker import transaction
-from tracker.auth.permissions import role_required
+from tracker.auth.policy import permission_required
 from tracker.db import utcnow
 from tracker.digests import bp, services
 from tracker.digests.content import digest_for, gather_week, week_bounds, week_just_ended
@@ -61,7 +61,7 @@ def subscription():
 
 
 @bp.get("/deliveries")
-@role_required("admin")
+@permission_required("read_deliveries")
 def deliveries():
     week = _week_from_query()
     rows = services.deliveries_for(week)

@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
+from tracker.auth.policy import may
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
 from tracker.checkins.periods import CADENCES
 from tracker.extensions import db
@@ -39,15 +40,6 @@ ACTIVE_STATUSES = ("announced", "in_progress")
 
 class InitiativeError(Exception):
     """An initiative rule was broken; the message is fit to show the user."""
-
-
-def is_leader(user: User) -> bool:
-    return user.role in ("admin", "executive")
-
-
-def can_edit_initiative(user: User, initiative: Initiative) -> bool:
-    """Executives and admins edit any initiative; others only their own."""
-    return is_leader(user) or initiative.owner_id == user.id
 
 
 @dataclass
@@ -89,7 +81,7 @@ def _validate(data: InitiativeInput, actor: User) -> dict:
         if len(text) > MAX_TEXT:
             raise InitiativeError(f"{label} is at most {MAX_TEXT:,} characters.")
     owner = _active_user(data.owner_id, "owner")
-    if not is_leader(actor) and owner.id != actor.id:
+    if not may(actor, "assign_owners") and owner.id != actor.id:
         raise InitiativeError("You can only log initiatives that you own.")
     sponsor = _active_user(data.sponsor_id, "sponsor") if data.sponsor_id else None
     department = None
@@ -134,7 +126,7 @@ def create_initiative(*, actor: User, data: InitiativeInput) -> Initiative:
 
 
 def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput) -> None:
-    if not can_edit_initiative(actor, initiative):
+    if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only edit initiatives you own.")
     before = _snapshot(initiative)
     # A member editing their own initiative may not hand it to someone else.
@@ -151,7 +143,7 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
                   today: date | None = None) -> None:
     """Move to `status` if the transition makes sense; abandoning needs a reason.
     Becoming active (announced or in progress) starts the check-ins from `today`."""
-    if not can_edit_initiative(actor, initiative):
+    if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only change the status of initiatives you own.")
     if status not in STATUSES:
         raise InitiativeError("Unknown status.")
@@ -180,7 +172,7 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
 def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected_direction: str,
                 expected_amount, expected_by: date) -> InitiativeMetric:
     """Say which way, by how much and by when the initiative should move a metric."""
-    if not can_edit_initiative(actor, initiative):
+    if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only link metrics to initiatives you own.")
     metric = db.session.get(Metric, int(metric_id)) if metric_id else None
     if metric is None:
@@ -215,7 +207,7 @@ def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected
 
 
 def unlink_metric(initiative: Initiative, *, actor: User, link_id: int) -> None:
-    if not can_edit_initiative(actor, initiative):
+    if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only change initiatives you own.")
     link = next((lk for lk in initiative.metric_links if lk.id == link_id), None)
     if link is None:

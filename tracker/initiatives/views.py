@@ -10,7 +10,7 @@ from sqlalchemy import Row, select
 from tracker import charts, transaction
 from tracker.accounts.forms import EmptyForm
 from tracker.accounts.models import Department, User
-from tracker.auth.permissions import ensure
+from tracker.auth.policy import ensure, may
 from tracker.behaviours.models import Behaviour
 from tracker.checkins import saydo
 from tracker.checkins import services as checkin_services
@@ -92,7 +92,7 @@ def _form_choices(form: InitiativeForm) -> None:
     users = db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.display_name)
     ).all()
-    leaders = [u for u in users if initiatives.is_leader(u)]
+    leaders = [u for u in users if may(u, "sponsor_initiatives")]
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     behaviours = db.session.scalars(select(Behaviour).order_by(Behaviour.name)).all()
     form.set_choices(users, leaders, departments, behaviours)
@@ -125,7 +125,7 @@ def create():
 @login_required
 def edit(initiative_id: int):
     initiative = _get_or_404(initiative_id)
-    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    ensure(may(_actor(), "edit_initiative", initiative))
     form = InitiativeForm(obj=initiative)
     _form_choices(form)
     if not form.is_submitted():
@@ -312,8 +312,8 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     record = saydo.record_of(initiative, checkins, points, today=day_of(utcnow()))
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
-                 if decision_count and people_services.can_read_people(_actor()) else [])
-    can_edit = initiatives.can_edit_initiative(_actor(), initiative)
+                 if decision_count and may(_actor(), "read_people") else [])
+    can_edit = may(_actor(), "edit_initiative", initiative)
     if can_edit:
         status_form = status_form or StatusForm(formdata=None)
         status_form.offer(initiative.status, initiatives.TRANSITIONS)
@@ -339,7 +339,7 @@ def detail(initiative_id: int):
 @login_required
 def change_status(initiative_id: int):
     initiative = _get_or_404(initiative_id)
-    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    ensure(may(_actor(), "edit_initiative", initiative))
     form = StatusForm()
     if form.validate_on_submit():
         new_status = form.status.data
@@ -370,7 +370,7 @@ def _link_page(initiative: Initiative, form: LinkMetricForm):
 @login_required
 def link_metric_form(initiative_id: int):
     initiative = _get_or_404(initiative_id)
-    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    ensure(may(_actor(), "edit_initiative", initiative))
     return _link_page(initiative, LinkMetricForm(formdata=None))
 
 
@@ -378,7 +378,7 @@ def link_metric_form(initiative_id: int):
 @login_required
 def link_metric(initiative_id: int):
     initiative = _get_or_404(initiative_id)
-    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    ensure(may(_actor(), "edit_initiative", initiative))
     form = LinkMetricForm()
     if form.validate_on_submit():
         try:
@@ -403,7 +403,7 @@ def link_metric(initiative_id: int):
 @login_required
 def unlink_metric(initiative_id: int, link_id: int):
     initiative = _get_or_404(initiative_id)
-    ensure(initiatives.can_edit_initiative(_actor(), initiative))
+    ensure(may(_actor(), "edit_initiative", initiative))
     if EmptyForm().validate_on_submit():
         try:
             initiatives.unlink_metric(initiative, actor=_actor(), link_id=link_id)

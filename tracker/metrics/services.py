@@ -8,6 +8,7 @@ from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.accounts.models import Department, User
+from tracker.auth.policy import may
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
 from tracker.extensions import db
 from tracker.history import services as history
@@ -23,19 +24,6 @@ HISTORY_FIELDS = ("name", "unit", "direction", "baseline", "target", "target_dat
 
 class MetricError(Exception):
     """A metric or reading rule was broken; the message is fit to show the user."""
-
-
-def is_leader(user: User) -> bool:
-    return user.role in ("admin", "executive")
-
-
-def can_edit_metric(user: User, metric: Metric) -> bool:
-    """Executives and admins edit any metric; others the metrics they own."""
-    return is_leader(user) or metric.owner_id == user.id
-
-
-def can_record_reading(user: User, metric: Metric) -> bool:
-    return is_leader(user) or metric.owner_id == user.id
 
 
 def standard_findings(metric: Metric) -> list[VagueStandard]:
@@ -103,7 +91,7 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
     owner = db.session.get(User, int(data.owner_id)) if data.owner_id else None
     if owner is None or not owner.active:
         raise MetricError("Choose an active owner.")
-    if not is_leader(actor) and owner.id != actor.id:
+    if not may(actor, "assign_owners") and owner.id != actor.id:
         raise MetricError("You can only create metrics that you own.")
     department = None
     if data.department_id:
@@ -138,10 +126,10 @@ def create_metric(*, actor: User, data: MetricInput) -> Metric:
 
 
 def update_metric(metric: Metric, *, actor: User, data: MetricInput) -> None:
-    if not can_edit_metric(actor, metric):
+    if not may(actor, "edit_metric", metric):
         raise MetricError("You can only edit metrics you own.")
     before = _snapshot(metric)
-    values = _validate(data, actor if is_leader(actor) else metric.owner, exclude_id=metric.id)
+    values = _validate(data, actor if may(actor, "assign_owners") else metric.owner, exclude_id=metric.id)
     for key, value in values.items():
         setattr(metric, key, value)
     db.session.flush()
@@ -154,7 +142,7 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date, value, not
                    today: date) -> Reading:
     """Store one reading. Raises MetricError for a future date, a value that is
     not a number, a note that is too long, or a second reading on one date."""
-    if not can_record_reading(actor, metric):
+    if not may(actor, "record_reading", metric):
         raise MetricError("Only the metric's owner, executives and admins record readings.")
     number = _finite(value, "The value")
     if not isinstance(observed_on, date):
@@ -220,7 +208,7 @@ def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
         return metric.id
 
     def refuse(metric_id: int) -> str | None:
-        if can_record_reading(actor, metrics[metric_id]):
+        if may(actor, "record_reading", metrics[metric_id]):
             return None
         return f"you may not record readings for {metrics[metric_id].name!r}"
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from tracker import transaction
 from tracker.accounts.models import User
 from tracker.accounts.services import list_departments
-from tracker.auth.permissions import ensure
+from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
 from tracker.db import utcnow
@@ -131,8 +131,8 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
         links=links,
         reading_form=reading_form,
         today=_today(),
-        can_edit=services.can_edit_metric(actor, metric),
-        can_record=services.can_record_reading(actor, metric),
+        can_edit=may(actor, "edit_metric", metric),
+        can_record=may(actor, "record_reading", metric),
         events=events,
         history_changes=readable_changes(events),
     )
@@ -162,7 +162,7 @@ def all_readings(metric_id: int):
 def record_reading(metric_id: int):
     metric = _metric_or_404(metric_id)
     actor = _actor()
-    ensure(services.can_record_reading(actor, metric))
+    ensure(may(actor, "record_reading", metric))
     form = ReadingForm()
     if form.validate_on_submit():
         try:
@@ -183,7 +183,7 @@ def record_reading(metric_id: int):
 
 def _fill_choices(form: MetricForm, actor: User, metric: Metric | None) -> None:
     """Leaders may hand a metric to anyone active; everyone else owns their own."""
-    if services.is_leader(actor):
+    if may(actor, "assign_owners"):
         owners = db.session.scalars(
             select(User).where(User.active).order_by(func.lower(User.display_name), User.id)
         ).all()
@@ -241,7 +241,7 @@ def create():
 def edit(metric_id: int):
     metric = _metric_or_404(metric_id)
     actor = _actor()
-    ensure(services.can_edit_metric(actor, metric))
+    ensure(may(actor, "edit_metric", metric))
     form = MetricForm(obj=metric)
     _fill_choices(form, actor, metric)
     if not form.is_submitted():
@@ -262,7 +262,7 @@ def edit(metric_id: int):
 
 def _recordable_metrics(actor: User) -> list[Metric]:
     query = select(Metric).order_by(func.lower(Metric.name), Metric.id)
-    if not services.is_leader(actor):
+    if not may(actor, "record_reading"):
         query = query.where(Metric.owner_id == actor.id)
     return db.session.scalars(query).all()
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.accounts.models import User
 from tracker.accounts.services import valid_timezones
+from tracker.auth.policy import may
 from tracker.checkins.periods import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
@@ -44,7 +45,7 @@ class SettingsInput:
 
 
 def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
-    if actor.role != "admin":
+    if not may(actor, "manage_settings"):
         raise SettingsError("Only admins change organisation settings.")
     if data.timezone not in valid_timezones():
         raise SettingsError(f"Unknown timezone {data.timezone!r}.")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from tracker import transaction
 from tracker.accounts.services import valid_timezones
-from tracker.auth.permissions import role_required
+from tracker.auth.policy import permission_required
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.organisation import bp, services
@@ -13,7 +13,7 @@ from tracker.organisation.models import JobRecord
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@role_required("admin")
+@permission_required("manage_settings")
 def settings():
     current = services.get_settings()
     form = SettingsForm(obj=current)
@@ -33,7 +33,7 @@ def settings():
 
 
 @bp.get("/scheduler")
-@role_required("admin")
+@permission_required("read_job_status")
 def scheduler():
     from tracker.scheduler import JOBS, interval
 

@@ -22,6 +22,7 @@ from sqlalchemy import Select, and_, case, distinct, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
+from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -34,9 +35,6 @@ from tracker.people.models import (
     DecisionEvidence,
     PeopleDecision,
 )
-
-READ_ROLES = ("admin", "executive", "hr")
-EDIT_ROLES = ("admin", "hr")
 
 MAX_NAME = 120
 MAX_REF = 40
@@ -75,16 +73,6 @@ class PeopleError(Exception):
     def __init__(self, message: str, row: int | None = None):
         super().__init__(message)
         self.row = row
-
-
-def can_read_people(user: User | None) -> bool:
-    """HR, executives and admins see people decisions, their evidence and the report."""
-    return user is not None and user.role in READ_ROLES
-
-
-def can_edit_people(user: User | None) -> bool:
-    """HR and admins record and edit them; executives only read."""
-    return user is not None and user.role in EDIT_ROLES
 
 
 # The alignment rule, over plain values
@@ -445,7 +433,7 @@ def create_decision(*, actor: User, data: DecisionInput, today: date,
                     now: datetime | None = None) -> PeopleDecision:
     """Record a decision and its evidence, all or nothing. `today` bounds the
     dates; `now` (default: the clock) stamps it. Raises PeopleError."""
-    if not can_edit_people(actor):
+    if not may(actor, "edit_people"):
         raise PeopleError("Only HR and admins record people decisions.")
     values, evidence = _validate(data, today)
     decision = PeopleDecision(created_by_id=actor.id, aligned=False, alignment_reasons=[],
@@ -468,7 +456,7 @@ def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInpu
                     now: datetime | None = None) -> None:
     """Change a decision and replace its evidence, all or nothing; the
     change (who, when, what) goes to its history. Raises PeopleError."""
-    if not can_edit_people(actor):
+    if not may(actor, "edit_people"):
         raise PeopleError("Only HR and admins edit people decisions.")
     values, evidence = _validate(data, today)
     before = _snapshot(decision)
@@ -848,7 +836,7 @@ def decision_counts_for_initiatives(initiative_ids: Iterable[int]) -> dict[int, 
 
 def decisions_for_initiative(initiative_id: int) -> list[PeopleDecision]:
     """The people decisions linked to an initiative, newest first: for readers
-    allowed to see people decisions only (the caller checks can_read_people)."""
+    allowed to see people decisions only (the caller checks may(user, "read_people"))."""
     return list(db.session.scalars(
         select(PeopleDecision).where(PeopleDecision.initiative_id == initiative_id)
         .order_by(PeopleDecision.effective_date.desc(), PeopleDecision.id.desc())

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tracker import charts, transaction
 from tracker.accounts.models import Department, User
-from tracker.auth.permissions import ensure, role_required
+from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.models import Behaviour
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -28,7 +28,6 @@ from tracker.people.models import DECISION_KINDS, PeopleDecision
 PER_PAGE = 50
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
 ID = "int(max=2147483647)"
-READERS = people.READ_ROLES
 
 
 def _actor() -> User:
@@ -59,7 +58,7 @@ def _departments() -> list[Department]:
 
 
 @bp.get("/")
-@role_required(*READERS)
+@permission_required("read_people")
 def index():
     filters = filters_from_args(request.args)
     page = db.paginate(people.list_query(filters), page=page_from_args(request.args),
@@ -67,7 +66,7 @@ def index():
     return render_template(
         "people/list.html", page=page, filters=filters, args=filters.as_args(),
         departments=_departments(), kinds=DECISION_KINDS, quarters=_quarter_choices(),
-        can_edit=people.can_edit_people(_actor()),
+        can_edit=may(_actor(), "edit_people"),
     )
 
 
@@ -131,9 +130,9 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*READERS)
+@permission_required("read_people")
 def create():
-    ensure(people.can_edit_people(_actor()))
+    ensure(may(_actor(), "edit_people"))
     if request.method == "POST":
         return _save(_posted_form(), None)
     form = _with_choices(DecisionForm(data={
@@ -145,9 +144,9 @@ def create():
 
 
 @bp.route(f"/<{ID}:decision_id>/edit", methods=["GET", "POST"])
-@role_required(*READERS)
+@permission_required("read_people")
 def edit(decision_id: int):
-    ensure(people.can_edit_people(_actor()))
+    ensure(may(_actor(), "edit_people"))
     decision = _decision_or_404(decision_id)
     if request.method == "POST":
         return _save(_posted_form(), decision)
@@ -167,7 +166,7 @@ def edit(decision_id: int):
 
 
 @bp.get(f"/<{ID}:decision_id>")
-@role_required(*READERS)
+@permission_required("read_people")
 def detail(decision_id: int):
     decision = _decision_or_404(decision_id)
     events = history.events_for(people.SUBJECT, decision.id)
@@ -175,7 +174,7 @@ def detail(decision_id: int):
         "people/detail.html", decision=decision,
         others=people.other_decisions_for_person(decision),
         events=events, history_changes=history.readable_changes(events),
-        can_edit=people.can_edit_people(_actor()),
+        can_edit=may(_actor(), "edit_people"),
     )
 
 
@@ -192,7 +191,7 @@ def _report_args(report: people.PeopleReport) -> dict:
 
 
 @bp.get("/report")
-@role_required(*READERS)
+@permission_required("read_people")
 def report():
     report = _report_from_args()
     trend = charts.bar_chart(
@@ -219,7 +218,7 @@ def _csv_download(body: str, filename: str) -> Response:
 
 
 @bp.get("/report.csv")
-@role_required(*READERS)
+@permission_required("read_people")
 def report_csv():
     report = _report_from_args()
     suffix = f"-department-{report.department.id}" if report.department else ""
@@ -228,7 +227,7 @@ def report_csv():
 
 
 @bp.get("/decisions.csv")
-@role_required(*READERS)
+@permission_required("read_people")
 def decisions_csv():
     filters = filters_from_args(request.args)
     decisions = db.session.scalars(people.list_query(filters, with_evidence=True))

@@ -1,0 +1,99 @@
+"""Who may do what: the one place that decides it.
+
+Every check asks `may(user, action, obj)`. Services call it and raise their
+domain error; views guard a whole route with `@permission_required(action)`
+or one object with `ensure(may(user, action, obj))` (403 with the friendly
+error page; anonymous users are sent to sign in first); templates ask
+`can(action, obj)` about the signed-in user. Role names appear here and in
+`tracker.accounts.models.Role`, nowhere else.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from tracker.accounts.models import Role
+
+LEADERS = frozenset({Role.ADMIN, Role.EXECUTIVE})
+
+# What a role may do to anything (or where there is no object at all).
+ROLE_ACTIONS: dict[str, frozenset[Role]] = {
+    "manage_users": frozenset({Role.ADMIN}),
+    "manage_departments": frozenset({Role.ADMIN}),
+    "manage_settings": frozenset({Role.ADMIN}),
+    "read_job_status": frozenset({Role.ADMIN}),
+    "read_deliveries": frozenset({Role.ADMIN}),
+    # The organisation-wide section of the weekly digest.
+    "read_organisation_digest": LEADERS,
+    "review_checkins": LEADERS,
+    # Log an initiative or a metric for someone else, or hand one over.
+    "assign_owners": LEADERS,
+    # Be named as an initiative's sponsor.
+    "sponsor_initiatives": LEADERS,
+    "manage_behaviours": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
+    "read_people": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
+    "edit_people": frozenset({Role.ADMIN, Role.HR}),
+}
+
+# Actions on an object someone owns: the owner may do them to their own, the
+# roles listed to anyone's. The function names the object's owner.
+OWNED_ACTIONS: dict[str, tuple[frozenset[Role], Callable[[Any], int | None]]] = {
+    "edit_initiative": (LEADERS, lambda initiative: initiative.owner_id),
+    "edit_metric": (LEADERS, lambda metric: metric.owner_id),
+    "record_reading": (LEADERS, lambda metric: metric.owner_id),
+    # Only the initiative's owner reports on it; leaders review instead.
+    "report_checkin": (frozenset(), lambda checkin: checkin.initiative.owner_id),
+}
+
+ACTIONS = frozenset(ROLE_ACTIONS) | frozenset(OWNED_ACTIONS)
+
+
+def may(user: Any, action: str, obj: Any = None) -> bool:
+    """True when `user` may do `action` (to `obj`, for an owned action).
+
+    Without an object, an owned action asks whether the user may do it to
+    anyone's object. Nobody signed in may do anything. Raises ValueError for
+    an action this module does not know, so a typo cannot quietly deny.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or user.is_anonymous:
+        return False
+    if action in ROLE_ACTIONS:
+        return user.role in ROLE_ACTIONS[action]
+    roles, owner_of = OWNED_ACTIONS[action]
+    if user.role in roles:
+        return True
+    return obj is not None and owner_of(obj) == user.id
+
+
+def can(action: str, obj: Any = None) -> bool:
+    """`may` for the signed-in user: the templates' question."""
+    return may(current_user, action, obj)
+
+
+def permission_required(action: str) -> Callable:
+    """Let a view run only for signed-in users who may do `action`."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not may(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def ensure(allowed: bool) -> None:
+    """Abort with 403 unless a check such as `may(user, action, obj)` allowed it."""
+    if not allowed:
+        abort(403)
