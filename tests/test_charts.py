@@ -1,12 +1,20 @@
 """What a reader of a chart must be able to rely on, whatever data it is fed."""
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
 
-from tracker.charts import bar_chart, format_number, line_chart, progress_bar_html, sparkline
+from tracker.charts import (
+    bar_chart,
+    format_number,
+    line_chart,
+    progress_bar,
+    progress_bar_html,
+    sparkline,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 NASTY = "<script>alert(1)</script> \"&'"
@@ -331,6 +339,14 @@ def test_progress_bar_styles_are_inline_for_email_clients():
     assert len(cells) == 2
     assert all("background:" in cell.get("style") for cell in cells)
     assert with_class(root, "progress-label")[0].text == "Half"
+
+
+def test_progress_bar_for_pages_has_no_inline_style_for_the_csp_to_refuse():
+    page, mail = progress_bar(0.5, "Half"), progress_bar_html(0.5, "Half")
+
+    assert "style=" not in page
+    assert with_class(parse(page), "progress-done")[0].get("width") == "50%"
+    assert page == re.sub(r' style="[^"]*"', "", mail)
 
 
 # --- long series ------------------------------------------------------------------------

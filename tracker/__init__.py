@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
+    register_security(app)
     register_cli(app)
     register_template_helpers(app)
     return app
@@ -126,6 +127,12 @@ def register_errors(app: Flask) -> None:
     from tracker.errors import register_error_handlers
 
     register_error_handlers(app)
+
+
+def register_security(app: Flask) -> None:
+    from tracker.security import register_security_headers
+
+    register_security_headers(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -15,6 +15,11 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
 
+# Strict-Transport-Security: off until the site is served over HTTPS only.
+# Then set TRACKER_HSTS_SECONDS=31536000 (a year): browsers will refuse plain
+# HTTP to this host for that long, so turn it on only once HTTPS works.
+HSTS_SECONDS = 0
+
 # werkzeug's scrypt with N=2**15, r=8, p=1. Hashes made with other parameters
 # are replaced on the next successful login.
 PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 (a method name, not a secret)

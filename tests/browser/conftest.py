@@ -62,11 +62,17 @@ def live_server(live_app):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A tab on the live app. Whatever the test does, the Content-Security-Policy
+    must not have refused anything on any page it visited."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not refused, refused
 
 
 def sign_in(page, email: str, password: str) -> None:

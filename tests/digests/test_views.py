@@ -23,13 +23,17 @@ def test_preview_shows_my_own_digest_for_a_week(app, login_as, client):
     page = client.get("/digests/preview?week=2026-W10")
     assert page.status_code == 200
     assert b"Your week in action and talk: 2026-W10" in page.data
-    assert b"for " + user.display_name.encode() in page.data
+    assert b'src="/digests/preview/mail?week=2026-W10"' in page.data
+    mail = client.get("/digests/preview/mail?week=2026-W10")
+    assert mail.status_code == 200
+    assert b"for " + user.display_name.encode() in mail.data
 
 
 def test_preview_with_a_malformed_week_is_400(login_as, client):
     login_as("member")
     assert client.get("/digests/preview?week=last-tuesday").status_code == 400
     assert client.get("/digests/preview?week=2026-W99").status_code == 400
+    assert client.get("/digests/preview/mail?week=2026-W99").status_code == 400
 
 
 def test_unsubscribe_link_works_without_login_and_only_for_that_person(app, client):

@@ -30,7 +30,7 @@ def index():
         y_label="Entries", width=760, height=260,
     )
     return render_template("dashboard/index.html", d=data, chart=chart, sparkline=charts.sparkline,
-                           progress=charts.progress_bar_html, periods=services.PERIODS,
+                           progress=charts.progress_bar, periods=services.PERIODS,
                            departments=list_departments(), flag_text=saydo.FLAG_TEXT)
 
 

@@ -71,14 +71,18 @@ def set_opt_in(user: User, opt_in: bool) -> None:
     db.session.flush()
 
 
-def render(digest: Digest) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of a digest, from the same templates the preview uses."""
+def subject_line(week: str) -> str:
+    return f"Your week in action and talk: {week}"
+
+
+def render(digest: Digest, *, in_frame: bool = False) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a digest, from the same templates the preview uses.
+    `in_frame`: the HTML is shown in the preview's frame, whose links open in the whole tab."""
     context = {"d": digest, "link": email.public_url, "progress": progress_bar_html,
-               "flag_text": saydo.FLAG_TEXT,
+               "flag_text": saydo.FLAG_TEXT, "in_frame": in_frame,
                "unsubscribe_url": email.public_url("digests.unsubscribe",
                                                    token=unsubscribe_token(digest.user))}
-    subject = f"Your week in action and talk: {digest.week}"
-    return (subject, render_template("email/digest.txt", **context),
+    return (subject_line(digest.week), render_template("email/digest.txt", **context),
             render_template("email/digest.html", **context))
 
 

@@ -1,6 +1,5 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from tracker import transaction
 from tracker.auth.policy import permission_required
@@ -9,6 +8,7 @@ from tracker.digests import bp, services
 from tracker.digests.content import digest_for, gather_week, week_bounds, week_just_ended
 from tracker.extensions import csrf
 from tracker.organisation.services import get_settings, local_now
+from tracker.security import as_mail_document
 
 
 def _week_from_query() -> str:
@@ -25,14 +25,22 @@ def _week_from_query() -> str:
 @bp.get("/preview")
 @login_required
 def preview():
-    """The signed-in person's own digest for a week, from the mail's own template."""
+    """The signed-in person's own digest for a week: the page around it, and
+    the mail itself in a frame (`preview_mail`)."""
+    week = _week_from_query()
+    return render_template("digests/preview.html", week=week, subject=services.subject_line(week))
+
+
+@bp.get("/preview/mail")
+@login_required
+def preview_mail():
+    """The digest mail's HTML as sent (its links open in the whole tab), under the
+    mail document's policy: inline style, no script, framed only by this site."""
     week = _week_from_query()
     settings = get_settings()
     digest = digest_for(current_user._get_current_object(), gather_week(week, settings.timezone))
-    subject, _, html = services.render(digest)
-    # The mail's HTML was rendered by our autoescaping template: it is safe markup.
-    return render_template("digests/preview.html", week=week, subject=subject,
-                           html=Markup(html), digest=digest)  # noqa: S704
+    _, _, html = services.render(digest, in_frame=True)
+    return as_mail_document(make_response(html))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
