@@ -25,7 +25,6 @@ from itertools import islice
 from sqlalchemy import create_engine, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.schema import CreateColumn
-from werkzeug.security import generate_password_hash
 
 from bench import content
 from bench.database import (
@@ -36,8 +35,8 @@ from bench.database import (
     row_counts,
     sqlite_path,
 )
-from tracker import config as tracker_config
 from tracker import create_app
+from tracker.accounts.passwords import hash_password
 from tracker.checkins.classifier import classify
 from tracker.extensions import db
 from tracker.organisation.jobs import refresh_statistics
@@ -694,7 +693,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"schema ready in {schema_seconds:.1f} s; generating ({kind(url)})", flush=True)
         org = Organisation(
             rng=random.Random(args.seed), now=datetime.now(UTC).replace(microsecond=0),
-            password_hash=generate_password_hash(PASSWORD, method=tracker_config.PASSWORD_HASH_METHOD),
+            password_hash=hash_password(PASSWORD),
             with_people=with_people,
         )
         with db.engine.connect() as conn:

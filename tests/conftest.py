@@ -22,7 +22,7 @@ BASE_TEST_CONFIG = {
     "SECRET_KEY": "test-only-not-secret",
     "WTF_CSRF_ENABLED": False,
     # Cheap hashes keep the suite fast; one test checks the real parameters.
-    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "PASSWORD_HASH_METHOD": "argon2id:8:1:1",
     "SERVER_NAME": "localhost",
 }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from tracker import extensions
+from tracker.accounts.passwords import hasher_for
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -53,6 +54,8 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    # A mistyped hash method fails here, at start-up, not at the first sign-in.
+    hasher_for(app.config["PASSWORD_HASH_METHOD"])
     if app.config.get("SECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -20,9 +20,11 @@ REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
 # HTTP to this host for that long, so turn it on only once HTTPS works.
 HSTS_SECONDS = 0
 
-# werkzeug's scrypt with N=2**15, r=8, p=1. Hashes made with other parameters
-# are replaced on the next successful login.
-PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # noqa: S105 (a method name, not a secret)
+# Argon2id with OWASP's parameters: 19 MiB of memory, 2 passes, 1 lane
+# (`argon2id:<memory KiB>:<time cost>:<parallelism>`). Hashes made with other
+# parameters, or by werkzeug's scrypt and pbkdf2, are replaced on the next
+# successful sign-in.
+PASSWORD_HASH_METHOD = "argon2id:19456:2:1"  # noqa: S105 (a method name, not a secret)
 PASSWORD_MIN_LENGTH = 12
 
 # CSRF tokens live as long as the session: a long form must not expire.

@@ -1,6 +1,7 @@
 """Signing in and out."""
 
 import pytest
+from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
 from tests import factories
@@ -108,26 +109,30 @@ def test_remember_cookie_is_httponly_and_lax(client, member):
         assert "SameSite=Lax" in cookie
 
 
-def test_password_is_rehashed_when_parameters_change(app, client):
+@pytest.mark.parametrize(
+    "old_hash",
+    [
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:600"),
+        lambda password: generate_password_hash(password, method="scrypt:1024:8:1"),
+        lambda password: PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(password),
+    ],
+    ids=["werkzeug-pbkdf2", "werkzeug-scrypt", "argon2id-other-parameters"],
+)
+def test_older_password_hashes_become_argon2id_at_the_next_sign_in(app, client, old_hash):
     with app.app_context():
         user = factories.make_user("member", email="old@example.com")
-        user.password_hash = generate_password_hash(
-            factories.DEFAULT_PASSWORD, method="pbkdf2:sha256:600"
-        )
+        user.password_hash = before = old_hash(factories.DEFAULT_PASSWORD)
         db.session.commit()
         user_id = user.id
-    login(client, "old@example.com")
+    assert login(client, "old@example.com", "wrong horse battery staple").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, user_id).password_hash == before
+    assert login(client, "old@example.com").status_code == 302
     with app.app_context():
         stored = db.session.get(User, user_id).password_hash
-    assert stored.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")
     client.post("/logout")
     assert login(client, "old@example.com").status_code == 302
-
-
-def test_default_password_hashing_is_scrypt():
-    from tracker import config
-
-    assert config.PASSWORD_HASH_METHOD == "scrypt:32768:8:1"
 
 
 def test_tampered_session_cookie_is_treated_as_signed_out(client, member):

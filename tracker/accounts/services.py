@@ -10,8 +10,8 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.accounts import passwords
 from tracker.accounts.models import Department, Role, User
 from tracker.extensions import db
 
@@ -35,16 +35,14 @@ def valid_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def check_password_rules(password: str) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        raise AccountError(f"Passwords must be at least {minimum} characters long.")
-    if len(password) > 1024:
-        raise AccountError("Passwords must be at most 1024 characters long.")
+def check_password_rules(password: str, *, email: str, display_name: str) -> None:
+    """AccountError when the password is too short, too long or easy to guess
+    (see `tracker.accounts.passwords`), with the reason."""
+    about = (email, email.partition("@")[0], display_name, current_app.config["ORGANISATION_NAME"])
+    try:
+        passwords.check_password_rules(password, about=about)
+    except passwords.WeakPassword as e:
+        raise AccountError(str(e)) from None
 
 
 def generate_one_time_password() -> str:
@@ -85,7 +83,7 @@ def create_user(
         raise AccountError("A display name is required.")
     if timezone not in valid_timezones():
         raise AccountError(f"Unknown timezone {timezone!r}.")
-    check_password_rules(password)
+    check_password_rules(password, email=email, display_name=display_name)
     if find_user_by_email(email) is not None:
         raise AccountError("A user with that email already exists.")
     user = User(
@@ -94,7 +92,7 @@ def create_user(
         role=role,
         department=get_department(department_id),
         timezone=timezone,
-        password_hash=hash_password(password),
+        password_hash=passwords.hash_password(password),
         active=True,
     )
     db.session.add(user)
@@ -108,22 +106,15 @@ def authenticate(email: str, password: str) -> User | None:
     Re-hashes the password when the configured parameters changed."""
     user = find_user_by_email(email or "")
     if user is None:
-        # Spend the same time as a real check so timing does not reveal the email.
-        check_password_hash(_dummy_hash(), password or "")
+        passwords.spend_a_verification(password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
+    if not passwords.verify_password(user.password_hash, password or ""):
         return None
     if not user.active:
         return None
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    if not user.password_hash.startswith(method + "$"):
-        user.password_hash = hash_password(password)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
     return user
-
-
-@cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(8), method="scrypt:32768:8:1")
 
 
 def _active_admin_count() -> int:
@@ -162,13 +153,13 @@ def set_active(user: User, active: bool) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_rules(password)
-    user.password_hash = hash_password(password)
+    check_password_rules(password, email=user.email, display_name=user.display_name)
+    user.password_hash = passwords.hash_password(password)
     db.session.flush()
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str) -> None:
-    if not check_password_hash(user.password_hash, current_password or ""):
+    if not passwords.verify_password(user.password_hash, current_password or ""):
         raise AccountError("Your current password is not correct.")
     set_password(user, new_password)
 
