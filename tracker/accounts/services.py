@@ -17,6 +17,7 @@ from tracker.extensions import db
 
 ROLE_VALUES = tuple(role.value for role in Role)
 
+
 class AccountError(Exception):
     """An account rule was broken; the message is fit to show the user."""
 
