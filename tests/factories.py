@@ -116,8 +116,8 @@ def make_initiative(
 def make_checkin(initiative, *, period_start=None, state: str = "open"):
     from datetime import date
 
+    from tracker.calendar import period_containing
     from tracker.checkins import services as checkins
-    from tracker.checkins.periods import period_containing
 
     period = period_containing(period_start or date(2026, 3, 2), "weekly", 4)
     checkin, _ = checkins.open_checkin(initiative, period, state=state)

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import sign_in
+from tracker.calendar import Quarter
 from tracker.extensions import db
-from tracker.people.services import Quarter
 
 HR_EMAIL = "hannah.hr@example.com"
 MEMBER_EMAIL = "max.member@example.com"

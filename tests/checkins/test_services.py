@@ -7,10 +7,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tests import factories
+from tracker.calendar import period_containing
 from tracker.checkins import saydo
 from tracker.checkins import services as checkins
 from tracker.checkins.models import CheckIn, Entry
-from tracker.checkins.periods import period_containing
 from tracker.extensions import db
 from tracker.metrics.models import Reading
 

@@ -34,6 +34,8 @@ def test_preview_with_a_malformed_week_is_400(login_as, client):
     assert client.get("/digests/preview?week=last-tuesday").status_code == 400
     assert client.get("/digests/preview?week=2026-W99").status_code == 400
     assert client.get("/digests/preview/mail?week=2026-W99").status_code == 400
+    assert client.get("/digests/preview?week=9999-W52").status_code == 400
+    assert client.get("/digests/preview?week=0001-W01").status_code == 400
 
 
 def test_unsubscribe_link_works_without_login_and_only_for_that_person(app, client):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tracker.people.services import Alignment, EvidenceFact, Quarter, alignment, safe_cell
+from tracker.people.services import Alignment, EvidenceFact, alignment, safe_cell
 
 BEND = EvidenceFact("Frontline bends the rules for the customer", "target",
                     what="Refunded $180 on the spot", observed_on=date(2026, 1, 5),
@@ -102,21 +102,7 @@ def test_an_unknown_kind_is_a_programming_error():
         alignment("sabbatical", [BEND], [])
 
 
-# Quarters and CSV cells: plain helpers the report relies on
-
-def test_quarters_have_bounds_labels_and_arithmetic():
-    q = Quarter.containing(date(2026, 11, 23))
-    assert (q.key, q.label, q.start, q.end) == ("2026-Q4", "Q4 2026", date(2026, 10, 1),
-                                                date(2026, 12, 31))
-    assert q.shift(-3) == Quarter(2026, 1) and q.shift(1) == Quarter(2027, 1)
-    assert Quarter(2024, 1).end == date(2024, 3, 31)
-
-
-@pytest.mark.parametrize("text", ["", "2026", "2026-Q5", "2026-q1", "0000-Q1", "Q1-2026", None,
-                                  "2026-Q1; drop table"])
-def test_a_quarter_that_means_nothing_parses_to_none(text):
-    assert Quarter.parse(text) is None
-
+# CSV cells: a plain helper the exports rely on
 
 @pytest.mark.parametrize("value, expected", [
     ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries
 from tracker.auth.policy import may
+from tracker.calendar import Quarter
 from tracker.demo import content
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
@@ -368,7 +369,7 @@ def _year_of_decisions(org):
 
 def test_the_report_counts_kinds_shares_reasons_trend_and_behaviours(org):
     _year_of_decisions(org)
-    report = people.build_report(people.Quarter(2026, 4))
+    report = people.build_report(Quarter(2026, 4))
     kinds = {t.key: (t.total, t.aligned) for t in report.by_kind}
     assert kinds == {"hire": (0, 0), "promotion": (1, 1), "lateral_move": (0, 0),
                      "demotion": (0, 0), "exit": (1, 1), "recognition": (1, 0)}
@@ -389,7 +390,7 @@ def test_the_report_counts_kinds_shares_reasons_trend_and_behaviours(org):
 
 def test_the_report_for_one_department_leaves_the_others_out(org):
     _year_of_decisions(org)
-    report = people.build_report(people.Quarter(2026, 4), org["sales"].id)
+    report = people.build_report(Quarter(2026, 4), org["sales"].id)
     assert report.department.name == "Sales"
     assert (report.total, report.aligned, report.not_aligned) == (1, 1, [])
     assert [t.total for t in report.trend] == [0, 0, 0, 1]
@@ -400,7 +401,7 @@ def test_the_dashboard_headline_agrees_with_the_report_and_lists_the_oldest_few(
     for n in range(6):
         record(org, person_name=f"Unbacked {n}", employee_ref=f"U-{n}", kind="recognition",
                effective_date=date(2026, 10, 10 + n), evidence=())
-    quarter = people.Quarter(2026, 4)
+    quarter = Quarter(2026, 4)
     report = people.build_report(quarter)
     headline = people.quarter_alignment(quarter)
     assert (headline.total, headline.aligned, headline.share) == (report.total, report.aligned, report.share)
@@ -408,22 +409,22 @@ def test_the_dashboard_headline_agrees_with_the_report_and_lists_the_oldest_few(
     assert [n.person_name for n in headline.not_aligned][:2] == ["Unbacked 0", "Unbacked 1"]
     sales = people.quarter_alignment(quarter, org["sales"].id)
     assert (sales.total, sales.aligned, sales.not_aligned) == (1, 1, [])
-    assert people.quarter_alignment(people.Quarter(2020, 1)).share is None
+    assert people.quarter_alignment(Quarter(2020, 1)).share is None
 
 
 def test_an_empty_quarter_has_no_share_rather_than_zero(org):
-    report = people.build_report(people.Quarter(2020, 1))
+    report = people.build_report(Quarter(2020, 1))
     assert report.total == 0 and report.share is None
 
 
 def test_the_report_takes_the_same_queries_however_many_decisions(org, app):
     record(org)
     with count_queries(app) as small:
-        people.build_report(people.Quarter(2026, 4))
+        people.build_report(Quarter(2026, 4))
     for n in range(30):
         record(org, employee_ref=f"E-{n}", evidence=() if n % 2 else (evidence(org["bend"]),))
     with count_queries(app) as large:
-        people.build_report(people.Quarter(2026, 4))
+        people.build_report(Quarter(2026, 4))
     assert small() == large() == 4
 
 
@@ -448,7 +449,7 @@ def test_the_decisions_export_neutralises_formulas_and_keeps_the_evidence(org):
 
 def test_the_report_export_has_each_part_of_the_report(org):
     _year_of_decisions(org)
-    rows = _rows(people.report_csv(people.build_report(people.Quarter(2026, 4))))
+    rows = _rows(people.report_csv(people.build_report(Quarter(2026, 4))))
     assert rows[0] == list(people.REPORT_HEADER)
     sections = {r[0] for r in rows[1:]}
     assert sections == {"By kind", "Total", "Trend", "By behaviour", "By department", "Not aligned"}

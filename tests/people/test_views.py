@@ -360,6 +360,15 @@ def test_a_report_for_a_nonsense_quarter_shows_the_current_one(client, login_as,
     assert response.status_code == 200 and "All departments" in text(response)
 
 
+@pytest.mark.parametrize("path", ["/people/report?quarter=0001-Q1", "/people/report.csv?quarter=0001-Q1",
+                                  "/people/report?quarter=9999-Q4", "/people/?quarter=0001-Q1"])
+def test_a_quarter_at_the_edge_of_the_calendar_is_not_a_server_error(client, login_as, seeded, path):
+    login_as("hr")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "0001" not in text(response) and "9999" not in text(response)
+
+
 # Downloads
 
 def _csv(response) -> list[list[str]]:

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker import email
+from tracker.calendar import Period, period_containing, periods_between
 from tracker.checkins.models import CheckIn, Reminder
-from tracker.checkins.periods import Period, period_containing, periods_between
 from tracker.checkins.services import schedule_for
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative

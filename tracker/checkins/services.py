@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import CADENCES, Period, period_containing
 from tracker.checkins.classifier import classify
 from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
-from tracker.checkins.periods import CADENCES, Period, period_containing
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import Initiative, InitiativeMetric

@@ -15,11 +15,11 @@ from tracker import transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import Period
 from tracker.checkins import bp, saydo, services
 from tracker.checkins.classifier import classify
 from tracker.checkins.forms import DEFAULT_ROWS, AmendForm, CheckInForm, ReviewForm, behaviour_choices
 from tracker.checkins.models import Entry
-from tracker.checkins.periods import Period
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative

@@ -15,6 +15,7 @@ from tracker import cache
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import Quarter
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
@@ -22,7 +23,7 @@ from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.metrics.models import Metric, metric_behaviour
 from tracker.metrics.services import readings_for
-from tracker.people.services import Quarter, quarter_alignment
+from tracker.people.services import quarter_alignment
 
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12

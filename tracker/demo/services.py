@@ -13,8 +13,8 @@ from tracker.accounts import services as accounts
 from tracker.accounts.models import Department, User
 from tracker.behaviours import services as behaviour_services
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import periods_between
 from tracker.checkins import services as checkin_services
-from tracker.checkins.periods import periods_between
 from tracker.demo import content
 from tracker.extensions import db
 from tracker.history import services as history

@@ -3,9 +3,9 @@
 import click
 from flask.cli import AppGroup
 
+from tracker.calendar import week_bounds
 from tracker.db import utcnow
 from tracker.digests import services
-from tracker.digests.content import week_bounds
 
 digests_cli = AppGroup("digests", help="The weekly email digests.")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from tracker.accounts.models import User
 from tracker.auth.policy import may
+from tracker.calendar import week_bounds
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn, Entry
 from tracker.extensions import db
@@ -24,25 +25,6 @@ from tracker.metrics.models import Metric, Reading
 from tracker.people.services import people_summary
 
 LEADERS_SHOWN = 3
-
-
-def week_label(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_bounds(label: str) -> tuple[date, date]:
-    """Monday and Sunday of an ISO week such as 2026-W47; ValueError if malformed."""
-    try:
-        year, week = label.strip().upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except (ValueError, AttributeError):
-        raise ValueError(f"{label!r} is not an ISO week such as 2026-W47") from None
-    return monday, monday + timedelta(days=6)
-
-
-def week_just_ended(local_today: date) -> str:
-    return week_label(local_today - timedelta(days=local_today.isoweekday()))
 
 
 @dataclass

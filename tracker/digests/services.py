@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker import email
 from tracker.accounts.models import User
+from tracker.calendar import week_just_ended
 from tracker.charts import progress_bar_html
 from tracker.checkins import saydo
-from tracker.digests.content import Digest, WeekFacts, digest_for, gather_week, week_just_ended
+from tracker.digests.content import Digest, WeekFacts, digest_for, gather_week
 from tracker.digests.models import DigestDelivery
 from tracker.extensions import db
 from tracker.organisation.services import get_settings, local_now

@@ -3,9 +3,10 @@ from flask_login import current_user, login_required
 
 from tracker import transaction
 from tracker.auth.policy import permission_required
+from tracker.calendar import week_bounds, week_just_ended
 from tracker.db import utcnow
 from tracker.digests import bp, services
-from tracker.digests.content import digest_for, gather_week, week_bounds, week_just_ended
+from tracker.digests.content import digest_for, gather_week
 from tracker.extensions import csrf
 from tracker.organisation.services import get_settings, local_now
 from tracker.security import as_mail_document

@@ -100,8 +100,8 @@ class Change:
 def _value_labels() -> dict[tuple[str, str], dict]:
     """(subject type, field) -> {stored value: what a person reads}."""
     from tracker.behaviours.models import BEHAVIOUR_KINDS
-    from tracker.checkins.periods import CADENCES as CHECKIN_CADENCES
-    from tracker.checkins.periods import WEEKDAYS
+    from tracker.calendar import CADENCES as CHECKIN_CADENCES
+    from tracker.calendar import WEEKDAYS
     from tracker.initiatives.models import INITIATIVE_KINDS
     from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
     from tracker.people.models import DECISION_KINDS

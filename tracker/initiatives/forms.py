@@ -15,7 +15,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select, html_params
 
-from tracker.checkins.periods import CADENCES, WEEKDAYS
+from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
 from tracker.metrics.models import DIRECTIONS

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
-from tracker.checkins.periods import CADENCES
+from tracker.calendar import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import (

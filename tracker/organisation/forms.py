@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from tracker.checkins.periods import CADENCES, WEEKDAYS
+from tracker.calendar import CADENCES, WEEKDAYS
 
 WEEKDAY_CHOICES = [(i, name) for i, name in enumerate(WEEKDAYS)]
 

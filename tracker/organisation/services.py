@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from tracker.accounts.models import User
 from tracker.accounts.services import valid_timezones
 from tracker.auth.policy import may
-from tracker.checkins.periods import CADENCES
+from tracker.calendar import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.organisation.models import OrgSettings

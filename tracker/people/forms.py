@@ -8,6 +8,7 @@ from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from tracker.calendar import Quarter
 from tracker.initiatives.forms import no_nul, too_long
 from tracker.people.models import DECISION_KINDS
 from tracker.people.services import (
@@ -22,7 +23,6 @@ from tracker.people.services import (
     DecisionFilters,
     DecisionInput,
     EvidenceInput,
-    Quarter,
 )
 
 DEFAULT_ROWS = 2

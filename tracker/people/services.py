@@ -10,7 +10,6 @@ decisions changes) so lists, reports and exports count it in SQL.
 
 import csv
 import io
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import Quarter
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history import services as history
@@ -135,62 +135,6 @@ def alignment(decision_kind: str, evidences: Iterable[EvidenceFact],
             reasons.append(f"{BARRED_BY_NO_NO[decision_kind]} despite recorded no-no: "
                            f"{_lower_first(name)}")
     return Alignment(aligned=not reasons, reasons=reasons)
-
-
-# Quarters
-
-QUARTER_KEY = re.compile(r"(\d{4})-Q([1-4])")
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    year: int
-    number: int
-
-    @classmethod
-    def containing(cls, day: date) -> "Quarter":
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-    @classmethod
-    def parse(cls, text: str | None) -> "Quarter | None":
-        """"2026-Q1" → Quarter(2026, 1); anything else → None."""
-        match = QUARTER_KEY.fullmatch((text or "").strip())
-        if not match or not 1 <= int(match[1]) <= 9998:
-            return None
-        return cls(int(match[1]), int(match[2]))
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def end(self) -> date:
-        """The last day of the quarter."""
-        return self.shift(1).start - timedelta(days=1)
-
-    @property
-    def key(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def label(self) -> str:
-        return f"Q{self.number} {self.year}"
-
-    def shift(self, quarters: int) -> "Quarter":
-        index = self.year * 4 + self.number - 1 + quarters
-        return Quarter(index // 4, index % 4 + 1)
-
-    def __str__(self) -> str:
-        return self.label
-
-
-def quarters_between(first: date, last: date, limit: int = 24) -> list[Quarter]:
-    """The quarters from `last` back to `first`, newest first, at most `limit`."""
-    out, quarter, stop = [], Quarter.containing(last), Quarter.containing(first)
-    while quarter >= stop and len(out) < limit:
-        out.append(quarter)
-        quarter = quarter.shift(-1)
-    return out
 
 
 # Recording decisions

@@ -10,6 +10,7 @@ from tracker import charts, transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.models import Behaviour
+from tracker.calendar import Quarter, quarters_between
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history import services as history
@@ -45,12 +46,12 @@ def _decision_or_404(decision_id: int) -> PeopleDecision:
     return decision
 
 
-def _quarter_choices() -> list[people.Quarter]:
+def _quarter_choices() -> list[Quarter]:
     """Every quarter with a decision in it, and the current one, newest first."""
     today = _today()
     span = people.effective_date_range()
     first, last = (min(span[0], today), max(span[1], today)) if span else (today, today)
-    return people.quarters_between(first, last)
+    return quarters_between(first, last)
 
 
 def _departments() -> list[Department]:
@@ -179,7 +180,7 @@ def detail(decision_id: int):
 
 
 def _report_from_args() -> people.PeopleReport:
-    quarter = people.Quarter.parse(request.args.get("quarter")) or people.Quarter.containing(_today())
+    quarter = Quarter.parse(request.args.get("quarter")) or Quarter.containing(_today())
     return people.build_report(quarter, department_from_args(request.args))
 
 
