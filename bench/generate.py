@@ -72,7 +72,7 @@ HABITS = {
 }
 HABIT_WEIGHTS = (35, 40, 15, 10)
 DUE_WEEKDAY = 4  # Friday, the organisation's default
-# Which roles a kind of people decision names (as tracker.people.services asks).
+# Which roles a kind of people decision names (as tracker.people.decisions asks).
 DECISION_ROLES = {"hire": ("role_to",), "promotion": ("role_from", "role_to"),
                   "lateral_move": ("role_from", "role_to"), "demotion": ("role_from", "role_to"),
                   "exit": ("role_from",), "recognition": ()}
@@ -454,7 +454,7 @@ class Organisation:
     # --- people decisions --------------------------------------------------------
 
     def decision_rows(self) -> tuple[list[dict], list[dict]]:
-        from tracker.people.services import EvidenceFact, alignment
+        from tracker.people.alignment import EvidenceFact, alignment
 
         rng = self.rng
         refs = 3_500

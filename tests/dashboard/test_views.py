@@ -11,7 +11,7 @@ from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.initiatives import services as initiatives
 from tracker.metrics.models import Reading
-from tracker.people import services as people
+from tracker.people import decisions
 
 
 def seed(app, n_initiatives: int = 3):
@@ -47,7 +47,7 @@ def seed(app, n_initiatives: int = 3):
             checkins.submit_checkin(checkin, actor=who, entries=entries,
                                     now=datetime.combine(monday, datetime.min.time()).astimezone(),
                                     today=monday + timedelta(days=1))
-        people.create_decision(actor=hr, today=today, data=people.DecisionInput(
+        decisions.create_decision(actor=hr, today=today, data=decisions.DecisionInput(
             person_name="Pam Promoted", employee_ref="P-1", kind="promotion",
             effective_date=today, department_id=sales.id, decided_by="Board",
             rationale="Top seller", role_from="Rep", role_to="Lead"))

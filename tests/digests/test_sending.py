@@ -183,18 +183,18 @@ def test_building_digests_costs_the_same_queries_for_10_or_500_initiatives(app):
 
 
 def test_people_decisions_reach_hr_and_executives_never_members(org, smtp_server):
-    from tracker.people import services as people
+    from tracker.people import decisions
 
     with org.app_context():
         hr = db.session.scalar(select(factories.User).where(factories.User.role == "hr"))
         target = factories.make_behaviour("Thanks loyal customers", actor=hr)
         department = factories.make_department("Sales")
         for name, evidence in (("Ann Aligned", True), ("Nick Noevidence", False)):
-            people.create_decision(actor=hr, today=date(2026, 3, 9), data=people.DecisionInput(
+            decisions.create_decision(actor=hr, today=date(2026, 3, 9), data=decisions.DecisionInput(
                 person_name=name, employee_ref=name[:3], kind="promotion",
                 effective_date=date(2026, 3, 4), department_id=department.id, decided_by="Board",
                 role_from="Agent", role_to="Lead", rationale="Leads by example",
-                evidence=[people.EvidenceInput(behaviour_id=target.id, what="Thanked 40 customers",
+                evidence=[decisions.EvidenceInput(behaviour_id=target.id, what="Thanked 40 customers",
                                                observed_on=date(2026, 2, 20), where="CRM-77")]
                 if evidence else []))
         db.session.commit()

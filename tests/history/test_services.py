@@ -84,3 +84,36 @@ def test_edits_read_as_words_and_names_not_codes_and_ids(app, ctx):
         ("Behaviours", "—", "Quality judged by customers, #987654 (gone)"),
         ("Direction", "Higher is better", "Lower is better"), ("Baseline", "40", "45.5")]
     assert edits[2].id not in readable
+
+
+def test_each_domain_describes_its_own_fields_and_names_are_read_in_one_query_per_kind(app, ctx):
+    from tests.conftest import count_queries
+
+    hr, sales = factories.make_user(name="Hana Hr"), factories.make_department("Sales")
+    initiative = factories.make_initiative("Service hero awards")
+    edits = [
+        history.record("people_decision", 1, "updated", "Edited", actor=hr, changes={
+            "kind": ["hire", "promotion"], "user_id": [None, hr.id], "department_id": [sales.id, 99999],
+            "initiative_id": [initiative.id, None], "effective_date": ["2026-01-05", "2026-02-01"],
+            "aligned": [False, True]}),
+        history.record("behaviour", 1, "updated", "Edited", actor=hr, changes={
+            "kind": ["target", "no_no"], "from_behaviour": ["", "Scripts"]}),
+    ]
+    db.session.flush()
+    with count_queries(app) as queries:
+        readable = history.readable_changes(edits)
+    assert queries() == 3  # users, departments, initiatives
+    assert [(c.label, c.old, c.new) for c in readable[edits[0].id]] == [
+        ("Kind", "Hire", "Promotion"), ("User account", "—", "Hana Hr"),
+        ("Department", "Sales", "#99999 (gone)"), ("Initiative", "Service hero awards", "—"),
+        ("Effective", "2026-01-05", "2026-02-01"), ("Aligned", "no", "yes")]
+    assert [(c.label, c.old, c.new) for c in readable[edits[1].id]] == [
+        ("Kind", "Target behaviour", "No-no"), ("From", "—", "Scripts")]
+
+
+def test_a_subject_nobody_described_reads_its_field_names_and_plain_values(ctx):
+    event = history.record("unknown_thing", 1, "updated", "Edited", actor=None, changes={
+        "due_date": [None, "2026-01-01"], "is_open": [False, True], "owner_id": [1, 2]})
+    db.session.flush()
+    assert [(c.label, c.old, c.new) for c in history.readable_changes([event])[event.id]] == [
+        ("Due date", "—", "2026-01-01"), ("Is open", "no", "yes"), ("Owner id", "1", "2")]

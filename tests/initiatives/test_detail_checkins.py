@@ -7,7 +7,7 @@ from tests import factories
 from tracker.checkins import services as checkins
 from tracker.extensions import db
 from tracker.initiatives import services as initiatives
-from tracker.people import services as people
+from tracker.people import decisions
 
 NOW = datetime(2026, 3, 6, 10, tzinfo=UTC)
 
@@ -32,11 +32,11 @@ def build(app):
         hr = factories.make_user("hr")
         behaviour = factories.make_behaviour("Answers every call", actor=hr)
         department = factories.make_department()
-        people.create_decision(actor=hr, today=NOW.date(), data=people.DecisionInput(
+        decisions.create_decision(actor=hr, today=NOW.date(), data=decisions.DecisionInput(
             person_name="Secret Person", employee_ref="E-9", kind="hire",
             effective_date=date(2026, 3, 1), department_id=department.id, decided_by="Olive",
             rationale="Loves customers", role_to="Agent", initiative_id=initiative.id,
-            evidence=[people.EvidenceInput(behaviour_id=behaviour.id, what="Took 40 calls",
+            evidence=[decisions.EvidenceInput(behaviour_id=behaviour.id, what="Took 40 calls",
                                            observed_on=date(2026, 2, 20), where="HR-1")]))
         db.session.commit()
         return initiative.id, owner.id

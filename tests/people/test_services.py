@@ -16,9 +16,11 @@ from tracker.calendar import Quarter
 from tracker.demo import content
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
+from tracker.people import decisions, export, queries
 from tracker.people import services as people
 from tracker.people.demo import load_demo_people
 from tracker.people.models import DecisionEvidence, PeopleDecision
+from tracker.people.report import build_report, quarter_alignment
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -42,21 +44,21 @@ def org(ctx):
 
 def evidence(behaviour, *, on=date(2026, 9, 1), what="Refunded $180 on the spot",
              where="Case CS-48812"):
-    return people.EvidenceInput(behaviour_id=behaviour.id, what=what, observed_on=on, where=where)
+    return decisions.EvidenceInput(behaviour_id=behaviour.id, what=what, observed_on=on, where=where)
 
 
-def decision_input(org, **overrides) -> people.DecisionInput:
+def decision_input(org, **overrides) -> decisions.DecisionInput:
     values = {"person_name": "Aisha Rahman", "employee_ref": "E-2031", "kind": "promotion",
               "effective_date": date(2026, 10, 1), "department_id": org["service"].id,
               "decided_by": "Sam Whitfield (Customer Service lead)",
               "rationale": "The agent others ask when a rule gets in the customer's way.",
               "role_from": "Service Agent", "role_to": "Service Team Lead",
               "evidence": (evidence(org["bend"]),)}
-    return people.DecisionInput(**{**values, **overrides})
+    return decisions.DecisionInput(**{**values, **overrides})
 
 
 def record(org, **overrides) -> PeopleDecision:
-    decision = people.create_decision(actor=org["hr"], data=decision_input(org, **overrides),
+    decision = decisions.create_decision(actor=org["hr"], data=decision_input(org, **overrides),
                                       today=TODAY, now=NOW)
     db.session.commit()
     return decision
@@ -97,8 +99,8 @@ def test_a_decision_without_evidence_is_kept_and_says_why_it_is_not_aligned(org)
 
 
 def test_blank_evidence_rows_are_ignored(org):
-    decision = record(org, evidence=(people.EvidenceInput(), evidence(org["bend"]),
-                                     people.EvidenceInput(what="  ")))
+    decision = record(org, evidence=(decisions.EvidenceInput(), evidence(org["bend"]),
+                                     decisions.EvidenceInput(what="  ")))
     assert len(decision.evidence) == 1
 
 
@@ -131,13 +133,13 @@ BAD_INPUTS = {
                                    "for a promotion", 1),
     "target evidence for an exit": (
         {"kind": "exit", "role_to": "", "evidence": ("bend",)}, "Give the no-no it removes", 1),
-    "unknown behaviour": ({"evidence": (people.EvidenceInput(
+    "unknown behaviour": ({"evidence": (decisions.EvidenceInput(
         behaviour_id=987654, what="x", observed_on=date(2026, 1, 1), where="y"),)},
         "that behaviour does not exist", 1),
-    "behaviour id beyond any key": ({"evidence": (people.EvidenceInput(
+    "behaviour id beyond any key": ({"evidence": (decisions.EvidenceInput(
         behaviour_id=2**40, what="x", observed_on=date(2026, 1, 1), where="y"),)},
         "that behaviour does not exist", 1),
-    "evidence without a behaviour": ({"evidence": (people.EvidenceInput(
+    "evidence without a behaviour": ({"evidence": (decisions.EvidenceInput(
         what="x", observed_on=date(2026, 1, 1), where="y"),)}, "choose the behaviour", 1),
     "unknown user account": ({"user_id": 987654}, "No user account matches", None),
     "user account id beyond any key": ({"user_id": 2**40}, "No user account matches", None),
@@ -169,7 +171,7 @@ def _resolve(org, overrides: dict) -> dict:
         return overrides
     resolved = []
     for row in rows:
-        if isinstance(row, people.EvidenceInput):
+        if isinstance(row, decisions.EvidenceInput):
             resolved.append(row)
         elif row is None:
             resolved.append(evidence(org["bend"], on=TODAY + timedelta(days=1)))
@@ -178,7 +180,7 @@ def _resolve(org, overrides: dict) -> dict:
         elif row == "bend-nowhere":
             resolved.append(evidence(org["bend"], where=" "))
         elif row == "bend-undated":
-            resolved.append(people.EvidenceInput(behaviour_id=org["bend"].id, what="x", where="y"))
+            resolved.append(decisions.EvidenceInput(behaviour_id=org["bend"].id, what="x", where="y"))
         else:
             resolved.append(evidence(org[row]))
     return {**overrides, "evidence": tuple(resolved)}
@@ -187,8 +189,8 @@ def _resolve(org, overrides: dict) -> dict:
 @pytest.mark.parametrize("case", list(BAD_INPUTS), ids=list(BAD_INPUTS))
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_stored(org, case):
     overrides, message, row = BAD_INPUTS[case]
-    with pytest.raises(people.PeopleError, match=message) as raised:
-        people.create_decision(actor=org["hr"], data=decision_input(org, **_resolve(org, overrides)),
+    with pytest.raises(decisions.PeopleError, match=message) as raised:
+        decisions.create_decision(actor=org["hr"], data=decision_input(org, **_resolve(org, overrides)),
                                today=TODAY, now=NOW)
     assert raised.value.row == row
     db.session.rollback()
@@ -198,8 +200,8 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_stored(org, ca
 
 def test_one_bad_evidence_row_among_good_ones_stores_nothing_and_names_the_row(org):
     rows = (evidence(org["bend"]), evidence(org["heroes"]), evidence(org["strangers"]))
-    with pytest.raises(people.PeopleError, match="Evidence 3") as raised:
-        people.create_decision(actor=org["hr"], data=decision_input(org, evidence=rows),
+    with pytest.raises(decisions.PeopleError, match="Evidence 3") as raised:
+        decisions.create_decision(actor=org["hr"], data=decision_input(org, evidence=rows),
                                today=TODAY)
     assert raised.value.row == 3
     db.session.rollback()
@@ -209,17 +211,17 @@ def test_one_bad_evidence_row_among_good_ones_stores_nothing_and_names_the_row(o
 @pytest.mark.parametrize("role", ["member", "executive"])
 def test_only_hr_and_admins_record_or_edit_decisions(org, role):
     outsider = factories.make_user(role)
-    with pytest.raises(people.PeopleError, match="Only HR and admins"):
-        people.create_decision(actor=outsider, data=decision_input(org), today=TODAY)
+    with pytest.raises(decisions.PeopleError, match="Only HR and admins"):
+        decisions.create_decision(actor=outsider, data=decision_input(org), today=TODAY)
     decision = record(org)
-    with pytest.raises(people.PeopleError, match="Only HR and admins"):
-        people.update_decision(decision, actor=outsider, data=decision_input(org, kind="hire"),
+    with pytest.raises(decisions.PeopleError, match="Only HR and admins"):
+        decisions.update_decision(decision, actor=outsider, data=decision_input(org, kind="hire"),
                                today=TODAY)
 
 
 def test_admins_record_decisions_too(org):
     admin = factories.make_user("admin")
-    assert people.create_decision(actor=admin, data=decision_input(org), today=TODAY).id
+    assert decisions.create_decision(actor=admin, data=decision_input(org), today=TODAY).id
 
 
 @pytest.mark.parametrize("role, reads, edits", [
@@ -287,7 +289,7 @@ def test_when_a_behaviour_turns_into_a_no_no_the_people_rewarded_for_it_are_reco
     # Editing the behaviour's kind recomputes everyone rewarded for it.
     behaviours.update_behaviour(org["bend"], actor=org["hr"], name=org["bend"].name, kind="no_no")
     db.session.commit()
-    assert people.refresh_alignment_for_behaviour(org["bend"].id, actor=org["hr"]) == []
+    assert decisions.refresh_alignment_for_behaviour(org["bend"].id, actor=org["hr"]) == []
     assert decision.alignment_reasons == [
         "promotion with no behaviour evidence",
         "promoted despite recorded no-no: frontline bends the rules for the customer"]
@@ -300,7 +302,7 @@ def test_every_change_is_kept_with_who_when_and_what(org):
     decision = record(org)
     admin = factories.make_user("admin")
     later = NOW + timedelta(hours=3)
-    people.update_decision(decision, actor=admin, today=TODAY, now=later, data=decision_input(
+    decisions.update_decision(decision, actor=admin, today=TODAY, now=later, data=decision_input(
         org, role_to="Senior Team Lead", evidence=(evidence(org["heroes"], what="Thanked 12 agents"),)))
     db.session.commit()
     edit = events(decision.id)[-1]
@@ -314,7 +316,7 @@ def test_every_change_is_kept_with_who_when_and_what(org):
 
 def test_an_edit_that_removes_the_evidence_records_the_loss_of_alignment(org):
     decision = record(org)
-    people.update_decision(decision, actor=org["hr"], data=decision_input(org, evidence=()),
+    decisions.update_decision(decision, actor=org["hr"], data=decision_input(org, evidence=()),
                            today=TODAY)
     db.session.commit()
     changes = events(decision.id)[-1].changes
@@ -325,15 +327,15 @@ def test_an_edit_that_removes_the_evidence_records_the_loss_of_alignment(org):
 
 def test_saving_without_a_change_adds_no_history(org):
     decision = record(org)
-    people.update_decision(decision, actor=org["hr"], data=decision_input(org), today=TODAY)
+    decisions.update_decision(decision, actor=org["hr"], data=decision_input(org), today=TODAY)
     db.session.commit()
     assert [e.action for e in events(decision.id)] == ["created"]
 
 
 def test_a_refused_edit_changes_nothing(org):
     decision = record(org)
-    with pytest.raises(people.PeopleError):
-        people.update_decision(decision, actor=org["hr"], today=TODAY, data=decision_input(
+    with pytest.raises(decisions.PeopleError):
+        decisions.update_decision(decision, actor=org["hr"], today=TODAY, data=decision_input(
             org, person_name="Someone else", evidence=(evidence(org["punish"]),)))
     db.session.rollback()
     stored = db.session.get(PeopleDecision, decision.id)
@@ -346,7 +348,7 @@ def test_moving_a_decision_to_another_person_clears_the_old_persons_record(org):
            evidence=(evidence(org["punish"], on=date(2026, 5, 1)),))
     promotion = record(org, employee_ref="E-9999")
     assert promotion.aligned
-    people.update_decision(promotion, actor=org["hr"], today=TODAY,
+    decisions.update_decision(promotion, actor=org["hr"], today=TODAY,
                            data=decision_input(org, employee_ref="E-2031"))
     db.session.commit()
     assert not promotion.aligned
@@ -369,7 +371,7 @@ def _year_of_decisions(org):
 
 def test_the_report_counts_kinds_shares_reasons_trend_and_behaviours(org):
     _year_of_decisions(org)
-    report = people.build_report(Quarter(2026, 4))
+    report = build_report(Quarter(2026, 4))
     kinds = {t.key: (t.total, t.aligned) for t in report.by_kind}
     assert kinds == {"hire": (0, 0), "promotion": (1, 1), "lateral_move": (0, 0),
                      "demotion": (0, 0), "exit": (1, 1), "recognition": (1, 0)}
@@ -390,7 +392,7 @@ def test_the_report_counts_kinds_shares_reasons_trend_and_behaviours(org):
 
 def test_the_report_for_one_department_leaves_the_others_out(org):
     _year_of_decisions(org)
-    report = people.build_report(Quarter(2026, 4), org["sales"].id)
+    report = build_report(Quarter(2026, 4), org["sales"].id)
     assert report.department.name == "Sales"
     assert (report.total, report.aligned, report.not_aligned) == (1, 1, [])
     assert [t.total for t in report.trend] == [0, 0, 0, 1]
@@ -402,29 +404,29 @@ def test_the_dashboard_headline_agrees_with_the_report_and_lists_the_oldest_few(
         record(org, person_name=f"Unbacked {n}", employee_ref=f"U-{n}", kind="recognition",
                effective_date=date(2026, 10, 10 + n), evidence=())
     quarter = Quarter(2026, 4)
-    report = people.build_report(quarter)
-    headline = people.quarter_alignment(quarter)
+    report = build_report(quarter)
+    headline = quarter_alignment(quarter)
     assert (headline.total, headline.aligned, headline.share) == (report.total, report.aligned, report.share)
     assert headline.not_aligned == report.not_aligned[:5]
     assert [n.person_name for n in headline.not_aligned][:2] == ["Unbacked 0", "Unbacked 1"]
-    sales = people.quarter_alignment(quarter, org["sales"].id)
+    sales = quarter_alignment(quarter, org["sales"].id)
     assert (sales.total, sales.aligned, sales.not_aligned) == (1, 1, [])
-    assert people.quarter_alignment(Quarter(2020, 1)).share is None
+    assert quarter_alignment(Quarter(2020, 1)).share is None
 
 
 def test_an_empty_quarter_has_no_share_rather_than_zero(org):
-    report = people.build_report(Quarter(2020, 1))
+    report = build_report(Quarter(2020, 1))
     assert report.total == 0 and report.share is None
 
 
 def test_the_report_takes_the_same_queries_however_many_decisions(org, app):
     record(org)
     with count_queries(app) as small:
-        people.build_report(Quarter(2026, 4))
+        build_report(Quarter(2026, 4))
     for n in range(30):
         record(org, employee_ref=f"E-{n}", evidence=() if n % 2 else (evidence(org["bend"]),))
     with count_queries(app) as large:
-        people.build_report(Quarter(2026, 4))
+        build_report(Quarter(2026, 4))
     assert small() == large() == 4
 
 
@@ -438,8 +440,7 @@ def _rows(text: str) -> list[list[str]]:
 def test_the_decisions_export_neutralises_formulas_and_keeps_the_evidence(org):
     record(org, person_name='=HYPERLINK("http://evil")', employee_ref="+44",
            rationale="@SUM(A1)")
-    decisions = db.session.scalars(people.list_query(people.DecisionFilters(), with_evidence=True))
-    header, row = _rows(people.decisions_csv(decisions))
+    header, row = _rows(export.decisions_csv(queries.decisions_for_export(queries.DecisionFilters())))
     values = dict(zip(header, row, strict=True))
     assert values["Person"] == '\'=HYPERLINK("http://evil")'
     assert values["Employee ref"] == "'+44" and values["Rationale"] == "'@SUM(A1)"
@@ -449,8 +450,8 @@ def test_the_decisions_export_neutralises_formulas_and_keeps_the_evidence(org):
 
 def test_the_report_export_has_each_part_of_the_report(org):
     _year_of_decisions(org)
-    rows = _rows(people.report_csv(people.build_report(Quarter(2026, 4))))
-    assert rows[0] == list(people.REPORT_HEADER)
+    rows = _rows(export.report_csv(build_report(Quarter(2026, 4))))
+    assert rows[0] == list(export.REPORT_HEADER)
     sections = {r[0] for r in rows[1:]}
     assert sections == {"By kind", "Total", "Trend", "By behaviour", "By department", "Not aligned"}
     total = next(r for r in rows if r[0] == "Total")
@@ -500,20 +501,20 @@ def test_the_demo_year_is_believable(ctx):
     load_demo_people(users=users, behaviours=behaviours, initiatives=[initiative], today=TODAY,
                      rng=random.Random(7))
     db.session.commit()
-    decisions = db.session.scalars(select(PeopleDecision)).all()
-    assert 25 <= len(decisions) <= 40
-    assert all(TODAY - timedelta(days=366) <= d.effective_date <= TODAY for d in decisions)
-    aligned = [d for d in decisions if d.aligned]
-    assert 0.5 < len(aligned) / len(decisions) < 0.85
-    assert len({d.department_id for d in decisions}) >= 5
-    assert len({d.kind for d in decisions}) == 6
-    reasons = {r for d in decisions for r in d.alignment_reasons}
+    stored = db.session.scalars(select(PeopleDecision)).all()
+    assert 25 <= len(stored) <= 40
+    assert all(TODAY - timedelta(days=366) <= d.effective_date <= TODAY for d in stored)
+    aligned = [d for d in stored if d.aligned]
+    assert 0.5 < len(aligned) / len(stored) < 0.85
+    assert len({d.department_id for d in stored}) >= 5
+    assert len({d.kind for d in stored}) == 6
+    reasons = {r for d in stored for r in d.alignment_reasons}
     assert "promoted despite recorded no-no: deals for strangers that loyal customers can't get" \
         in reasons
     assert "promoted despite recorded no-no: punishing rule-bending" in reasons
-    removes_punish = [d for d in decisions if d.kind == "exit" and d.aligned
+    removes_punish = [d for d in stored if d.kind == "exit" and d.aligned
                       and any(e.behaviour.name == content.BEHAVIOURS["punish"][0]
                               for e in d.evidence)]
     assert removes_punish
-    assert any(d.initiative_id == initiative.id for d in decisions)
+    assert any(d.initiative_id == initiative.id for d in stored)
 

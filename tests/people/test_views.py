@@ -13,7 +13,7 @@ from tests.conftest import count_queries
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
-from tracker.people import services as people
+from tracker.people import decisions
 from tracker.people.models import DecisionEvidence, PeopleDecision
 
 TODAY = date(2026, 11, 23)
@@ -35,12 +35,12 @@ def seeded(app):
         hr = factories.make_user("hr", name="Hannah Okafor")
         bend = factories.make_behaviour("Frontline bends the rules for the customer")
         punish = factories.make_behaviour("Punishing rule-bending", kind="no_no")
-        decision = people.create_decision(actor=hr, today=TODAY, data=people.DecisionInput(
+        decision = decisions.create_decision(actor=hr, today=TODAY, data=decisions.DecisionInput(
             person_name="Aisha Rahman", employee_ref="E-2031", kind="promotion",
             effective_date=date(2026, 10, 1), department_id=service.id,
             decided_by="Sam Whitfield", rationale="Bends rules for customers.",
             role_from="Service Agent", role_to="Service Team Lead",
-            evidence=(people.EvidenceInput(behaviour_id=bend.id, what="Refunded $180 on the spot",
+            evidence=(decisions.EvidenceInput(behaviour_id=bend.id, what="Refunded $180 on the spot",
                                            observed_on=date(2026, 9, 1), where="Case CS-48812"),)))
         db.session.commit()
         return {"id": decision.id, "service": service.id, "sales": sales.id, "bend": bend.id,
@@ -419,13 +419,13 @@ def _add_decisions(app, seeded, n: int) -> None:
     with app.app_context():
         hr = db.session.get(User, seeded["hr"])
         for i in range(n):
-            people.create_decision(actor=hr, today=TODAY, now=datetime(2026, 11, 1, tzinfo=UTC),
-                                   data=people.DecisionInput(
+            decisions.create_decision(actor=hr, today=TODAY, now=datetime(2026, 11, 1, tzinfo=UTC),
+                                   data=decisions.DecisionInput(
                 person_name=f"Person {i}", employee_ref=f"P-{i}", kind="recognition",
                 effective_date=date(2026, 10 + i % 2, 1 + i % 28),
                 department_id=seeded["service"] if i % 2 else seeded["sales"],
                 decided_by="Sam", rationale="Thanks.",
-                evidence=(people.EvidenceInput(behaviour_id=seeded["bend"], what="Refunded",
+                evidence=(decisions.EvidenceInput(behaviour_id=seeded["bend"], what="Refunded",
                                                observed_on=date(2026, 9, 1), where="Case"),)
                 if i % 3 else ()))
         db.session.commit()

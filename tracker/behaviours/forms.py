@@ -1,23 +1,12 @@
 """Behaviour forms: shape only. Rules live in `tracker.behaviours.services`."""
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.behaviours.models import BEHAVIOUR_KINDS
 from tracker.behaviours.services import MAX_TEXT
-
-# C0 control characters other than tab and line breaks, and DEL. Nobody types
-# them, and PostgreSQL refuses NUL in text outright.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain_text(form, field) -> None:
-    """Refuse text holding control characters (pasted binary, a NUL byte)."""
-    if isinstance(field.data, str) and _CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError("This contains control characters; type or paste plain text.")
+from tracker.validators import plain_text
 
 
 class BehaviourForm(FlaskForm):

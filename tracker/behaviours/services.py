@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, or_, select
 
+from tracker import signals
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
@@ -10,6 +11,11 @@ from tracker.history import services as history
 
 MAX_TEXT = 5000
 HISTORY_FIELDS = ("name", "kind", "from_behaviour", "to_behaviour")
+history.describe(
+    "behaviour",
+    labels={"name": "Name", "kind": "Kind", "from_behaviour": "From", "to_behaviour": "To"},
+    values={"kind": BEHAVIOUR_KINDS},
+)
 
 
 class BehaviourError(Exception):
@@ -72,10 +78,7 @@ def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
         history.record("behaviour", behaviour.id, "updated", "Edited", actor=actor, changes=changes)
     db.session.flush()
     if "kind" in changes:
-        # Evidence for it now counts the other way in people decisions.
-        from tracker.people.services import refresh_alignment_for_behaviour
-
-        refresh_alignment_for_behaviour(behaviour.id, actor=actor)
+        signals.behaviour_kind_changed.send(behaviour, actor=actor)
 
 
 def behaviours_by_ids(ids) -> list[Behaviour]:

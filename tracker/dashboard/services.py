@@ -23,7 +23,7 @@ from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.metrics.models import Metric, metric_behaviour
 from tracker.metrics.services import readings_for
-from tracker.people.services import quarter_alignment
+from tracker.people.report import quarter_alignment
 
 PERIODS = {4: "Last 4 weeks", 13: "Last quarter", 26: "Last 6 months"}
 ATTENTION_SHOWN = 12

@@ -1,18 +1,24 @@
-"""Writing and reading history. `record` adds; the caller commits."""
+"""Writing and reading history. `record` adds; the caller commits.
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+History knows no domain: each domain that records history `describe`s its
+subjects (labels for fields, words for stored codes, which ids name rows),
+and `readable_changes` reads edits with what was described."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from tracker.accounts.models import User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
+
+if TYPE_CHECKING:
+    from tracker.accounts.models import User
 
 
 def _plain(value: Any) -> Any:
@@ -42,7 +48,7 @@ def record(
     action: str,
     summary: str,
     *,
-    actor: User | None,
+    actor: "User | None",
     changes: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> HistoryEvent:
@@ -76,18 +82,30 @@ def events_for(subject_type: str, subject_id: int, limit: int = 200) -> list[His
 
 # Reading changes as a person would: labels for field names, names for ids.
 
-FIELD_LABELS = {
-    "title": "Title", "name": "Name", "kind": "Kind", "description": "Description",
-    "burning_platform": "Burning platform", "owner_id": "Owner", "sponsor_id": "Sponsor",
-    "department_id": "Department", "start_date": "Start", "due_date": "Due",
-    "checkin_cadence": "Check-in cadence", "checkin_weekday": "Check-in day", "unit": "Unit",
-    "direction": "Direction", "baseline": "Baseline", "target": "Target", "target_date": "Target date",
-    "cadence": "Cadence", "source": "Source", "standard": "Standard", "behaviour_ids": "Behaviours",
-    "from_behaviour": "From", "to_behaviour": "To", "person_name": "Person",
-    "employee_ref": "Employee reference", "user_id": "User account", "effective_date": "Effective",
-    "role_from": "Role from", "role_to": "Role to", "decided_by": "Decided by", "rationale": "Rationale",
-    "initiative_id": "Initiative", "aligned": "Aligned",
-}
+@dataclass(frozen=True)
+class SubjectDescription:
+    labels: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping] = field(default_factory=dict)
+    # field -> (model, the attribute holding a row's name)
+    references: Mapping[str, tuple[type, str]] = field(default_factory=dict)
+
+
+_SUBJECTS: dict[str, SubjectDescription] = {}
+
+
+def describe(subject_type: str, *, labels: Mapping[str, str],
+             values: Mapping[str, Mapping] | None = None,
+             references: Mapping[str, InstrumentedAttribute] | None = None) -> None:
+    """How edits of `subject_type` read: `labels` {field: label}, `values`
+    {field: {stored value: what a person reads}}, and `references`
+    {field: the name column of the rows its id, or list of ids, points at},
+    such as {"owner_id": User.display_name}. The domain recording the
+    subject calls it once, when its module loads; a second call replaces
+    the first. Undescribed fields read as their name."""
+    _SUBJECTS[subject_type] = SubjectDescription(
+        labels=dict(labels), values=dict(values or {}),
+        references={name: (column.class_, column.key) for name, column in (references or {}).items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -97,69 +115,47 @@ class Change:
     new: str
 
 
-def _value_labels() -> dict[tuple[str, str], dict]:
-    """(subject type, field) -> {stored value: what a person reads}."""
-    from tracker.behaviours.models import BEHAVIOUR_KINDS
-    from tracker.calendar import CADENCES as CHECKIN_CADENCES
-    from tracker.calendar import WEEKDAYS
-    from tracker.initiatives.models import INITIATIVE_KINDS
-    from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
-    from tracker.people.models import DECISION_KINDS
-
-    return {
-        ("initiative", "kind"): INITIATIVE_KINDS,
-        ("initiative", "checkin_cadence"): CHECKIN_CADENCES,
-        ("initiative", "checkin_weekday"): dict(enumerate(WEEKDAYS)),
-        ("behaviour", "kind"): BEHAVIOUR_KINDS,
-        ("metric", "direction"): DIRECTIONS,
-        ("metric", "cadence"): CADENCES,
-        ("metric", "source"): SOURCES,
-        ("people_decision", "kind"): DECISION_KINDS,
-        ("people_decision", "aligned"): {True: "yes", False: "no"},
-    }
+def _ids(value) -> list[int]:
+    return [i for i in (value if isinstance(value, list) else [value]) if isinstance(i, int)]
 
 
 def readable_changes(events: Iterable[HistoryEvent]) -> dict[int, list[Change]]:
     """{event id: its changes, labelled and with names instead of ids} for the
-    edits among `events`; one query per kind of thing referred to, at most four."""
-    from tracker.accounts.models import Department
-    from tracker.behaviours.models import Behaviour
-    from tracker.initiatives.models import Initiative
-
+    edits among `events`; one query per kind of row referred to, whatever the
+    number of events."""
     edits = [e for e in events if e.action == "updated" and e.changes]
-    references = {"owner_id": User, "sponsor_id": User, "user_id": User, "department_id": Department,
-                  "behaviour_ids": Behaviour, "initiative_id": Initiative}
-    wanted: dict[type, set[int]] = {}
+    plain = SubjectDescription()
+    wanted: dict[tuple[type, str], set[int]] = {}
     for event in edits:
-        for field, pair in event.changes.items():
-            model = references.get(field)
-            if model is None:
-                continue
-            for value in pair:
-                ids = value if isinstance(value, list) else [value]
-                wanted.setdefault(model, set()).update(i for i in ids if isinstance(i, int))
-    names: dict[type, dict[int, str]] = {}
-    for model, ids in wanted.items():
-        label = {User: User.display_name, Department: Department.name, Behaviour: Behaviour.name,
-                 Initiative: Initiative.title}[model]
-        names[model] = dict(db.session.execute(select(model.id, label).where(model.id.in_(ids))).all())
-    values = _value_labels()
+        references = _SUBJECTS.get(event.subject_type, plain).references
+        for name, pair in event.changes.items():
+            if name in references:
+                for value in pair:
+                    wanted.setdefault(references[name], set()).update(_ids(value))
+    names: dict[tuple[type, str], dict[int, str]] = {
+        (model, attribute): dict(db.session.execute(
+            select(model.id, getattr(model, attribute)).where(model.id.in_(ids))).all())
+        for (model, attribute), ids in wanted.items()
+    }
 
-    def shown(subject_type: str, field: str, value) -> str:
+    def shown(subject: SubjectDescription, name: str, value) -> str:
         if value is None or value == [] or value == "":
             return "—"
-        model = references.get(field)
-        if model is not None:
+        reference = subject.references.get(name)
+        if reference is not None:
             ids = value if isinstance(value, list) else [value]
-            return ", ".join(names.get(model, {}).get(i, f"#{i} (gone)") for i in ids)
-        labels = values.get((subject_type, field))
+            return ", ".join(names.get(reference, {}).get(i, f"#{i} (gone)") for i in ids)
+        labels = subject.values.get(name)
         if labels is not None:
             return str(labels.get(value, value))
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
 
-    return {e.id: [Change(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
-                          shown(e.subject_type, field, pair[0]), shown(e.subject_type, field, pair[1]))
-                   for field, pair in e.changes.items()]
-            for e in edits}
+    readable = {}
+    for e in edits:
+        subject = _SUBJECTS.get(e.subject_type, plain)
+        readable[e.id] = [Change(subject.labels.get(name, name.replace("_", " ").capitalize()),
+                                 shown(subject, name, pair[0]), shown(subject, name, pair[1]))
+                          for name, pair in e.changes.items()]
+    return readable

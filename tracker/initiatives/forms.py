@@ -11,7 +11,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 from wtforms.widgets import Select, html_params
 
@@ -19,6 +18,7 @@ from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
 from tracker.metrics.models import DIRECTIONS
+from tracker.validators import no_nul, too_long
 
 # Ids travel as integers to the database; anything outside a 32-bit key is
 # not an id at all, and PostgreSQL would refuse to compare it.
@@ -27,16 +27,6 @@ OWNER_MAX = 120  # the length of a display name
 SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
                "start": "Start date (newest)", "status": "Status"}
 NONE_CHOICE = (0, "— none —")
-
-
-def no_nul(form, field) -> None:
-    """Databases cannot store the NUL character, and no keyboard types it."""
-    if field.data and "\x00" in field.data:
-        raise ValidationError("Remove the NUL character: text cannot contain it.")
-
-
-def too_long(label: str, limit: int) -> Length:
-    return Length(max=limit, message=f"{label} is at most {limit:,} characters.")
 
 
 class InitiativeForm(FlaskForm):

@@ -9,8 +9,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
+from tracker.behaviours.models import Behaviour
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
-from tracker.calendar import CADENCES
+from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import (
@@ -25,6 +26,18 @@ from tracker.metrics.models import Metric
 MAX_TEXT = 20_000
 HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
                   "department_id", "start_date", "due_date", "checkin_cadence", "checkin_weekday")
+history.describe(
+    "initiative",
+    labels={"title": "Title", "kind": "Kind", "description": "Description",
+            "burning_platform": "Burning platform", "owner_id": "Owner", "sponsor_id": "Sponsor",
+            "department_id": "Department", "start_date": "Start", "due_date": "Due",
+            "checkin_cadence": "Check-in cadence", "checkin_weekday": "Check-in day",
+            "behaviour_ids": "Behaviours"},
+    values={"kind": INITIATIVE_KINDS, "checkin_cadence": CADENCES,
+            "checkin_weekday": dict(enumerate(WEEKDAYS))},
+    references={"owner_id": User.display_name, "sponsor_id": User.display_name,
+                "department_id": Department.name, "behaviour_ids": Behaviour.name},
+)
 
 # Where each status may go next. Done and abandoned are final: a revived
 # initiative is a new move, logged as such.

@@ -6,9 +6,9 @@ from wtforms import DateField, FloatField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.behaviours.forms import plain_text
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
 from tracker.metrics.services import MAX_NOTE, MAX_STANDARD, MetricInput
+from tracker.validators import plain_text
 
 # Ids beyond a 32-bit integer cannot exist; refusing them here keeps the
 # database from being asked (SQLite and PostgreSQL both fail on overflow).

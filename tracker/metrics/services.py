@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
+from tracker.behaviours.models import Behaviour
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids
 from tracker.extensions import db
 from tracker.history import services as history
@@ -20,6 +21,16 @@ MAX_NOTE = 2000
 MAX_STANDARD = 1000
 HISTORY_FIELDS = ("name", "unit", "direction", "baseline", "target", "target_date", "cadence",
                   "source", "standard", "owner_id", "department_id", "behaviour_ids")
+history.describe(
+    "metric",
+    labels={"name": "Name", "unit": "Unit", "direction": "Direction", "baseline": "Baseline",
+            "target": "Target", "target_date": "Target date", "cadence": "Cadence",
+            "source": "Source", "standard": "Standard", "owner_id": "Owner",
+            "department_id": "Department", "behaviour_ids": "Behaviours"},
+    values={"direction": DIRECTIONS, "cadence": CADENCES, "source": SOURCES},
+    references={"owner_id": User.display_name, "department_id": Department.name,
+                "behaviour_ids": Behaviour.name},
+)
 
 
 class MetricError(Exception):

@@ -13,7 +13,7 @@ from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
-from tracker.people import services as people
+from tracker.people import decisions
 
 CEO = "Morgan Reyes (CEO)"
 COO = "Priya Natarajan (COO)"
@@ -186,18 +186,18 @@ def load_demo_people(*, users: dict[str, User], behaviours: dict[str, Behaviour]
          rationale, initiative, evidence) = row
         effective = min(_month_day(today, months_ago, day + rng.randint(0, 3)), today)
         recorded = min(effective + timedelta(days=rng.randint(0, 4)), today)
-        people.create_decision(
+        decisions.create_decision(
             actor=hr,
-            data=people.DecisionInput(
+            data=decisions.DecisionInput(
                 person_name=name, employee_ref=ref, kind=kind, effective_date=effective,
                 department_id=departments.get(department), decided_by=decided_by,
                 rationale=rationale, role_from=role_from, role_to=role_to,
                 user_id=users[email].id if email else None,
                 initiative_id=by_title.get(initiative) if initiative else None,
                 evidence=tuple(
-                    people.EvidenceInput(behaviour_id=behaviours[key].id, what=what,
-                                         observed_on=effective - timedelta(days=before),
-                                         where=where)
+                    decisions.EvidenceInput(behaviour_id=behaviours[key].id, what=what,
+                                            observed_on=effective - timedelta(days=before),
+                                            where=where)
                     for key, what, before, where in evidence
                 ),
             ),

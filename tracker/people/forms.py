@@ -1,5 +1,5 @@
 """People-decision forms: shape only. The rules (which evidence fits which
-kind, dates, unknown accounts) live in `tracker.people.services`."""
+kind, dates, unknown accounts) live in `tracker.people.decisions`."""
 
 from collections.abc import Mapping
 
@@ -9,9 +9,7 @@ from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.calendar import Quarter
-from tracker.initiatives.forms import no_nul, too_long
-from tracker.people.models import DECISION_KINDS
-from tracker.people.services import (
+from tracker.people.decisions import (
     MAX_EVIDENCE,
     MAX_ID,
     MAX_NAME,
@@ -20,10 +18,12 @@ from tracker.people.services import (
     MAX_TEXT,
     MAX_WHAT,
     MAX_WHERE,
-    DecisionFilters,
     DecisionInput,
     EvidenceInput,
 )
+from tracker.people.models import DECISION_KINDS
+from tracker.people.queries import DecisionFilters
+from tracker.validators import no_nul, too_long
 
 DEFAULT_ROWS = 2
 NONE_CHOICE = SelectChoice(0, "— none —")

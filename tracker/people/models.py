@@ -42,7 +42,7 @@ class PeopleDecision(db.Model):
     decided_by: Mapped[str] = mapped_column(String(120))
     rationale: Mapped[str] = mapped_column(Text, default="")
     initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id"), index=True)
-    # Derived by `services.alignment` whenever this person's record changes;
+    # Derived by `alignment.alignment` whenever this person's record changes;
     # stored so lists, reports and exports filter and count in SQL.
     aligned: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     alignment_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)

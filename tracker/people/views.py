@@ -4,20 +4,16 @@ report and the CSV downloads. HR, executives and admins only; members get
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker import charts, transaction
-from tracker.accounts.models import Department, User
+from tracker.accounts.models import User
+from tracker.accounts.services import list_departments
 from tracker.auth.policy import ensure, may, permission_required
-from tracker.behaviours.models import Behaviour
-from tracker.calendar import Quarter, quarters_between
+from tracker.calendar import Quarter
 from tracker.db import utcnow
-from tracker.extensions import db
 from tracker.history import services as history
-from tracker.initiatives.models import Initiative
 from tracker.paging import page_from_args
-from tracker.people import bp
-from tracker.people import services as people
+from tracker.people import bp, decisions, export, queries
 from tracker.people.forms import (
     DecisionForm,
     department_from_args,
@@ -25,6 +21,7 @@ from tracker.people.forms import (
     rows_from_args,
 )
 from tracker.people.models import DECISION_KINDS, PeopleDecision
+from tracker.people.report import PeopleReport, build_report
 
 PER_PAGE = 50
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
@@ -40,33 +37,21 @@ def _today():
 
 
 def _decision_or_404(decision_id: int) -> PeopleDecision:
-    decision = people.decision_for_page(decision_id)
+    decision = queries.decision_for_page(decision_id)
     if decision is None:
         abort(404)
     return decision
-
-
-def _quarter_choices() -> list[Quarter]:
-    """Every quarter with a decision in it, and the current one, newest first."""
-    today = _today()
-    span = people.effective_date_range()
-    first, last = (min(span[0], today), max(span[1], today)) if span else (today, today)
-    return quarters_between(first, last)
-
-
-def _departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.name)))
 
 
 @bp.get("/")
 @permission_required("read_people")
 def index():
     filters = filters_from_args(request.args)
-    page = db.paginate(people.list_query(filters), page=page_from_args(request.args),
-                       per_page=PER_PAGE, error_out=False)
+    page = queries.decisions_page(filters, page_from_args(request.args), PER_PAGE)
     return render_template(
         "people/list.html", page=page, filters=filters, args=filters.as_args(),
-        departments=_departments(), kinds=DECISION_KINDS, quarters=_quarter_choices(),
+        departments=list_departments(), kinds=DECISION_KINDS,
+        quarters=queries.quarter_choices(_today()),
         can_edit=may(_actor(), "edit_people"),
     )
 
@@ -76,16 +61,14 @@ def _blank_evidence(rows: int) -> list[dict]:
 
 
 def _with_choices(form: DecisionForm) -> DecisionForm:
-    users = db.session.scalars(select(User).order_by(User.active.desc(), User.display_name)).all()
-    initiatives = db.session.scalars(select(Initiative).order_by(Initiative.title)).all()
-    behaviours = db.session.scalars(select(Behaviour).order_by(Behaviour.name)).all()
-    form.set_choices(users, _departments(), initiatives, behaviours)
+    choices = queries.form_choices()
+    form.set_choices(choices.users, choices.departments, choices.initiatives, choices.behaviours)
     return form
 
 
 def _posted_form() -> DecisionForm:
     form = DecisionForm()
-    if "add_row" in request.form and len(form.evidence) < people.MAX_EVIDENCE:
+    if "add_row" in request.form and len(form.evidence) < decisions.MAX_EVIDENCE:
         form.evidence.append_entry({})
     return _with_choices(form)
 
@@ -93,7 +76,7 @@ def _posted_form() -> DecisionForm:
 def _render_form(form: DecisionForm, decision: PeopleDecision | None, row_errors: dict | None = None):
     return render_template(
         "people/form.html", form=form, decision=decision, row_errors=row_errors or {},
-        today=_today(), can_add_row=len(form.evidence) < people.MAX_EVIDENCE,
+        today=_today(), can_add_row=len(form.evidence) < decisions.MAX_EVIDENCE,
     )
 
 
@@ -107,17 +90,17 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
         actor, now = _actor(), utcnow()
         try:
             if decision is None:
-                decision = people.create_decision(actor=actor, data=form.to_input(),
-                                                  today=actor.local_date(now), now=now)
+                decision = decisions.create_decision(actor=actor, data=form.to_input(),
+                                                     today=actor.local_date(now), now=now)
             else:
-                people.update_decision(decision, actor=actor, data=form.to_input(),
-                                       today=actor.local_date(now), now=now)
-        except people.PeopleError as e:
+                decisions.update_decision(decision, actor=actor, data=form.to_input(),
+                                          today=actor.local_date(now), now=now)
+        except decisions.PeopleError as e:
             transaction.rollback()
             form.form_errors.append(f"Nothing was saved. {e}")
             if e.row is not None:
                 row_errors[e.row - 1] = str(e)
-            decision = people.decision_for_page(decision.id) if decision and decision.id else None
+            decision = queries.decision_for_page(decision.id) if decision and decision.id else None
         else:
             transaction.commit()
             verdict = "aligned" if decision.aligned else "not aligned: " + "; ".join(
@@ -154,7 +137,7 @@ def edit(decision_id: int):
     evidence = [{"behaviour_id": e.behaviour_id, "what": e.what, "observed_on": e.observed_on,
                  "where": e.where_recorded} for e in decision.evidence]
     wanted = max(rows_from_args(request.args, default=1), len(evidence) + 1)
-    evidence += _blank_evidence(min(wanted, people.MAX_EVIDENCE) - len(evidence))
+    evidence += _blank_evidence(min(wanted, decisions.MAX_EVIDENCE) - len(evidence))
     form = _with_choices(DecisionForm(data={
         "person_name": decision.person_name, "employee_ref": decision.employee_ref,
         "user_id": decision.user_id or 0, "kind": decision.kind,
@@ -170,21 +153,21 @@ def edit(decision_id: int):
 @permission_required("read_people")
 def detail(decision_id: int):
     decision = _decision_or_404(decision_id)
-    events = history.events_for(people.SUBJECT, decision.id)
+    events = history.events_for(decisions.SUBJECT, decision.id)
     return render_template(
         "people/detail.html", decision=decision,
-        others=people.other_decisions_for_person(decision),
+        others=queries.other_decisions_for_person(decision),
         events=events, history_changes=history.readable_changes(events),
         can_edit=may(_actor(), "edit_people"),
     )
 
 
-def _report_from_args() -> people.PeopleReport:
+def _report_from_args() -> PeopleReport:
     quarter = Quarter.parse(request.args.get("quarter")) or Quarter.containing(_today())
-    return people.build_report(quarter, department_from_args(request.args))
+    return build_report(quarter, department_from_args(request.args))
 
 
-def _report_args(report: people.PeopleReport) -> dict:
+def _report_args(report: PeopleReport) -> dict:
     args = {"quarter": report.quarter.key}
     if report.department:
         args["department_id"] = report.department.id
@@ -203,8 +186,8 @@ def report():
         y_label="Decisions",
     )
     return render_template(
-        "people/report.html", report=report, trend_chart=trend, quarters=_quarter_choices(),
-        args=_report_args(report),
+        "people/report.html", report=report, trend_chart=trend,
+        quarters=queries.quarter_choices(_today()), args=_report_args(report),
         # A decision's URL is this prefix and its id: one url_for, not one per listed decision.
         detail_url=url_for("people.detail", decision_id=0).removesuffix("0"),
     )
@@ -223,13 +206,12 @@ def _csv_download(body: str, filename: str) -> Response:
 def report_csv():
     report = _report_from_args()
     suffix = f"-department-{report.department.id}" if report.department else ""
-    return _csv_download(people.report_csv(report),
+    return _csv_download(export.report_csv(report),
                          f"people-report-{report.quarter.key}{suffix}.csv")
 
 
 @bp.get("/decisions.csv")
 @permission_required("read_people")
 def decisions_csv():
-    filters = filters_from_args(request.args)
-    decisions = db.session.scalars(people.list_query(filters, with_evidence=True))
-    return _csv_download(people.decisions_csv(decisions), "people-decisions.csv")
+    chosen = queries.decisions_for_export(filters_from_args(request.args))
+    return _csv_download(export.decisions_csv(chosen), "people-decisions.csv")

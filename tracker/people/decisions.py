@@ -1,0 +1,362 @@
+"""Recording people decisions: validation, create and update, and keeping
+each person's stored alignment current. Functions add and flush; the caller
+commits.
+
+Alignment (`alignment.alignment`) is stored on each decision and recomputed
+for the whole person whenever one of their decisions changes, or when a
+behaviour their evidence names turns from target to no-no or back.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker import signals
+from tracker.accounts.models import Department, User
+from tracker.auth.policy import may
+from tracker.behaviours.models import Behaviour
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.initiatives.models import Initiative
+from tracker.people.alignment import EvidenceFact, alignment
+from tracker.people.models import (
+    DECISION_KINDS,
+    REMOVING_KINDS,
+    REWARDING_KINDS,
+    DecisionEvidence,
+    PeopleDecision,
+)
+from tracker.people.queries import same_person
+
+MAX_NAME = 120
+MAX_REF = 40
+MAX_ROLE = 120
+MAX_TEXT = 5000
+MAX_WHAT = 2000
+MAX_WHERE = 300
+MAX_EVIDENCE = 10
+# A decision is recorded once it is made: a start date a few months out is
+# normal, one years away is a typo or a wish.
+MAX_DAYS_AHEAD = 366
+MAX_DAYS_BACK = 10 * 366
+MAX_ID = 2**31 - 1
+SUBJECT = "people_decision"
+HISTORY_FIELDS = ("person_name", "employee_ref", "user_id", "kind", "effective_date", "role_from",
+                  "role_to", "department_id", "decided_by", "rationale", "initiative_id", "aligned")
+
+history.describe(
+    SUBJECT,
+    labels={"person_name": "Person", "employee_ref": "Employee reference", "user_id": "User account",
+            "kind": "Kind", "effective_date": "Effective", "role_from": "Role from",
+            "role_to": "Role to", "department_id": "Department", "decided_by": "Decided by",
+            "rationale": "Rationale", "initiative_id": "Initiative", "aligned": "Aligned"},
+    values={"kind": DECISION_KINDS},
+    references={"user_id": User.display_name, "department_id": Department.name,
+                "initiative_id": Initiative.title},
+)
+
+# Which roles a kind of decision must name: a promotion moves someone from one role to another.
+ROLES_NEEDED = {
+    "hire": ("role_to",),
+    "promotion": ("role_from", "role_to"),
+    "lateral_move": ("role_from", "role_to"),
+    "demotion": ("role_from", "role_to"),
+    "exit": ("role_from",),
+    "recognition": (),
+}
+ROLE_WORDS = {"role_from": "the role they leave", "role_to": "the role they take"}
+
+
+class PeopleError(Exception):
+    """A people-decision rule was broken; the message is fit to show HR.
+    `row` is the 1-based evidence row to blame, when there is one."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class EvidenceInput:
+    behaviour_id: int | None = None
+    what: str = ""
+    observed_on: date | None = None
+    where: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        """A row left empty in the form: ignored, never an error."""
+        return not (self.behaviour_id or (self.what or "").strip() or self.observed_on
+                    or (self.where or "").strip())
+
+
+@dataclass
+class DecisionInput:
+    person_name: str
+    employee_ref: str
+    kind: str
+    effective_date: date | None
+    department_id: int | None
+    decided_by: str
+    rationale: str = ""
+    role_from: str = ""
+    role_to: str = ""
+    user_id: int | None = None
+    initiative_id: int | None = None
+    evidence: Sequence[EvidenceInput] = ()
+
+
+def _text(value: str | None, label: str, limit: int, *, required: str | None = None,
+          row: int | None = None) -> str:
+    text = (value or "").strip()
+    prefix = f"Evidence {row}: " if row else ""
+    if required and not text:
+        raise PeopleError(prefix + required, row)
+    if "\x00" in text:
+        raise PeopleError(f"{prefix}{label} contains a NUL character; remove it.", row)
+    if len(text) > limit:
+        raise PeopleError(f"{prefix}{label} is at most {limit:,} characters.", row)
+    return text
+
+
+def _get_id(value) -> int | None:
+    """`value` as a database id, or None when it cannot be one."""
+    try:
+        ident = int(value)
+    except (TypeError, ValueError):
+        return None
+    return ident if 0 < ident <= MAX_ID else None
+
+
+def _get(model, value):
+    """The row with id `value`, or None for a missing, malformed or out-of-range id."""
+    ident = _get_id(value)
+    return db.session.get(model, ident) if ident else None
+
+
+def _validate(data: DecisionInput, today: date) -> tuple[dict, list[dict]]:
+    """Check everything before anything is stored. Raises PeopleError."""
+    values = {
+        "person_name": _text(data.person_name, "The name", MAX_NAME,
+                             required="Give the person's name."),
+        "employee_ref": _text(data.employee_ref, "The employee reference", MAX_REF,
+                              required="Give the employee reference: it ties this person's "
+                                       "decisions together."),
+    }
+    kind = data.kind
+    if kind not in DECISION_KINDS:
+        raise PeopleError("Choose what kind of decision this is.")
+    values["kind"] = kind
+    effective = data.effective_date
+    if not isinstance(effective, date):
+        raise PeopleError("Give the date the decision takes effect.")
+    if effective > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise PeopleError(f"The effective date {effective.isoformat()} is more than a year ahead: "
+                          "record a decision once it is made.")
+    if effective < today - timedelta(days=MAX_DAYS_BACK):
+        raise PeopleError(f"The effective date {effective.isoformat()} is more than ten years ago.")
+    values["effective_date"] = effective
+    for name in ("role_from", "role_to"):
+        label = "The role they leave" if name == "role_from" else "The role they take"
+        values[name] = _text(getattr(data, name), label, MAX_ROLE)
+    missing = [ROLE_WORDS[name] for name in ROLES_NEEDED[kind] if not values[name]]
+    if missing:
+        raise PeopleError(f"A {DECISION_KINDS[kind].lower()} names {' and '.join(missing)}.")
+    department = _get(Department, data.department_id)
+    if department is None:
+        raise PeopleError("Choose the department.")
+    values["department_id"] = department.id
+    values["user_id"] = None
+    if data.user_id:
+        user = _get(User, data.user_id)
+        if user is None:
+            raise PeopleError("No user account matches the one chosen for this person: choose "
+                              "their account from the list, or leave it empty.")
+        values["user_id"] = user.id
+    values["decided_by"] = _text(data.decided_by, "Who decided", MAX_NAME,
+                                 required="Say who made the decision.")
+    values["rationale"] = _text(data.rationale, "The rationale", MAX_TEXT,
+                                required="Give the rationale, in HR's words.")
+    values["initiative_id"] = None
+    if data.initiative_id:
+        initiative = _get(Initiative, data.initiative_id)
+        if initiative is None:
+            raise PeopleError("The linked initiative does not exist; choose one from the list.")
+        values["initiative_id"] = initiative.id
+    return values, _validate_evidence(data.evidence, kind, effective, today)
+
+
+def _validate_evidence(rows: Sequence[EvidenceInput], kind: str, effective: date,
+                       today: date) -> list[dict]:
+    filled = [(n, row) for n, row in enumerate(rows, start=1) if not row.is_blank]
+    if len(filled) > MAX_EVIDENCE:
+        raise PeopleError(f"At most {MAX_EVIDENCE} pieces of evidence per decision.")
+    wanted = [_get_id(row.behaviour_id) for _, row in filled]
+    known = {b.id: b for b in db.session.scalars(
+        select(Behaviour).where(Behaviour.id.in_([i for i in wanted if i])))} if any(wanted) else {}
+    label = DECISION_KINDS[kind].lower()
+    out = []
+    for (n, row), behaviour_id in zip(filled, wanted, strict=True):
+        if not row.behaviour_id:
+            raise PeopleError(f"Evidence {n}: choose the behaviour it shows.", n)
+        behaviour = known.get(behaviour_id)
+        if behaviour is None:
+            raise PeopleError(f"Evidence {n}: that behaviour does not exist; choose one from "
+                              "the list.", n)
+        if kind in REWARDING_KINDS and behaviour.is_no_no:
+            raise PeopleError(
+                f"Evidence {n}: “{behaviour.name}” is a no-no, not a target behaviour; it cannot "
+                f"be a reason for a {label}. A no-no is evidence for a demotion or an exit.", n)
+        if kind in REMOVING_KINDS and not behaviour.is_no_no:
+            raise PeopleError(
+                f"Evidence {n}: “{behaviour.name}” is a target behaviour; a {label} is aligned "
+                "when it removes a no-no. Give the no-no it removes.", n)
+        what = _text(row.what, "What the person did", MAX_WHAT, row=n,
+                     required="say what the person did.")
+        observed_on = row.observed_on
+        if not isinstance(observed_on, date):
+            raise PeopleError(f"Evidence {n}: say when it happened.", n)
+        if observed_on > today:
+            raise PeopleError(f"Evidence {n}: {observed_on.isoformat()} is in the future; evidence "
+                              "is something the person already did.", n)
+        if observed_on > effective:
+            raise PeopleError(f"Evidence {n}: {observed_on.isoformat()} is after the decision takes "
+                              f"effect ({effective.isoformat()}); a decision rests on what came "
+                              "before it.", n)
+        where = _text(row.where, "Where it is recorded", MAX_WHERE, row=n,
+                      required="say where it is recorded (a case number, a file, a link).")
+        out.append({"behaviour": behaviour, "what": what, "observed_on": observed_on,
+                    "where_recorded": where})
+    return out
+
+
+def _evidence_line(behaviour: Behaviour, what: str, observed_on: date, where: str) -> str:
+    return f"{behaviour.name}: {what} ({observed_on.isoformat()}; {where})"
+
+
+def evidence_lines(decision: PeopleDecision) -> list[str]:
+    return [_evidence_line(e.behaviour, e.what, e.observed_on, e.where_recorded)
+            for e in decision.evidence]
+
+
+def _snapshot(decision: PeopleDecision) -> dict:
+    values = history.snapshot(decision, HISTORY_FIELDS)
+    values["evidence"] = sorted(evidence_lines(decision))
+    values["alignment_reasons"] = list(decision.alignment_reasons or [])
+    return values
+
+
+def _fact(evidence: DecisionEvidence) -> EvidenceFact:
+    return EvidenceFact(behaviour=evidence.behaviour.name, behaviour_kind=evidence.behaviour.kind,
+                        what=evidence.what, observed_on=evidence.observed_on,
+                        where=evidence.where_recorded)
+
+
+def refresh_alignment(employee_refs: Iterable[str], *, actor: User | None,
+                      now: datetime | None = None, quiet_ids: Iterable[int] = ()) -> list[int]:
+    """Recompute `aligned` and its reasons for every decision about these
+    people, each seeing the person's no-no evidence from their other
+    decisions dated on or before it takes effect. A decision whose alignment
+    changes gets a history event unless its id is in `quiet_ids` (the one
+    being edited records its own). Returns the ids that changed."""
+    refs = [r for r in employee_refs if r]
+    if not refs:
+        return []
+    decisions = db.session.scalars(
+        select(PeopleDecision).where(same_person(refs))
+        .options(selectinload(PeopleDecision.evidence).selectinload(DecisionEvidence.behaviour))
+    ).all()
+    by_person: dict[str, list[PeopleDecision]] = defaultdict(list)
+    for decision in decisions:
+        by_person[decision.employee_ref.lower()].append(decision)
+    quiet, changed = set(quiet_ids), []
+    for group in by_person.values():
+        for decision in group:
+            prior = [_fact(e) for other in group if other is not decision
+                     for e in other.evidence
+                     if e.behaviour.is_no_no and e.observed_on <= decision.effective_date]
+            result = alignment(decision.kind, [_fact(e) for e in decision.evidence], prior)
+            old = (decision.aligned, list(decision.alignment_reasons or []))
+            if old == (result.aligned, result.reasons):
+                continue
+            decision.aligned, decision.alignment_reasons = result.aligned, list(result.reasons)
+            changed.append(decision.id)
+            if decision.id not in quiet:
+                summary = ("Now aligned" if result.aligned
+                           else "Now not aligned: " + "; ".join(result.reasons))
+                history.record(SUBJECT, decision.id, "alignment", summary, actor=actor, now=now,
+                               changes={"aligned": [old[0], result.aligned],
+                                        "alignment_reasons": [old[1], result.reasons]})
+    db.session.flush()
+    return changed
+
+
+def refresh_alignment_for_behaviour(behaviour_id: int, *, actor: User | None,
+                                    now: datetime | None = None) -> list[int]:
+    """After a behaviour changes between target and no-no: recompute every
+    person with evidence for it. Returns the ids of decisions that changed."""
+    refs = db.session.scalars(
+        select(PeopleDecision.employee_ref).distinct()
+        .join(DecisionEvidence, DecisionEvidence.decision_id == PeopleDecision.id)
+        .where(DecisionEvidence.behaviour_id == behaviour_id)
+    ).all()
+    return refresh_alignment(refs, actor=actor, now=now)
+
+
+@signals.behaviour_kind_changed.connect
+def _behaviour_kind_changed(behaviour: Behaviour, *, actor: User | None) -> None:
+    # Evidence for it now counts the other way in people decisions.
+    refresh_alignment_for_behaviour(behaviour.id, actor=actor)
+
+
+def create_decision(*, actor: User, data: DecisionInput, today: date,
+                    now: datetime | None = None) -> PeopleDecision:
+    """Record a decision and its evidence, all or nothing. `today` bounds the
+    dates; `now` (default: the clock) stamps it. Raises PeopleError."""
+    if not may(actor, "edit_people"):
+        raise PeopleError("Only HR and admins record people decisions.")
+    values, evidence = _validate(data, today)
+    decision = PeopleDecision(created_by_id=actor.id, aligned=False, alignment_reasons=[],
+                              **values)
+    if now is not None:
+        decision.created_at = decision.updated_at = now
+    decision.evidence = [DecisionEvidence(**row) for row in evidence]
+    db.session.add(decision)
+    db.session.flush()
+    refresh_alignment([decision.employee_ref], actor=actor, now=now, quiet_ids=[decision.id])
+    if now is not None:
+        decision.updated_at = now  # the alignment just stored is part of recording it
+    history.record(SUBJECT, decision.id, "created",
+                   f"Recorded the {decision.kind_label.lower()}", actor=actor, now=now,
+                   changes=_snapshot(decision))
+    return decision
+
+
+def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInput, today: date,
+                    now: datetime | None = None) -> None:
+    """Change a decision and replace its evidence, all or nothing; the
+    change (who, when, what) goes to its history. Raises PeopleError."""
+    if not may(actor, "edit_people"):
+        raise PeopleError("Only HR and admins edit people decisions.")
+    values, evidence = _validate(data, today)
+    before = _snapshot(decision)
+    old_ref = decision.employee_ref
+    for key, value in values.items():
+        setattr(decision, key, value)
+    if sorted(_evidence_line(r["behaviour"], r["what"], r["observed_on"], r["where_recorded"])
+              for r in evidence) != before["evidence"]:
+        decision.evidence = [DecisionEvidence(**row) for row in evidence]
+    db.session.flush()
+    refresh_alignment([old_ref, decision.employee_ref], actor=actor, now=now,
+                      quiet_ids=[decision.id])
+    changes = history.diff(before, _snapshot(decision))
+    if changes:
+        decision.updated_at = now or utcnow()
+        history.record(SUBJECT, decision.id, "updated", "Edited", actor=actor, now=now,
+                       changes=changes)
+    db.session.flush()

@@ -1,0 +1,77 @@
+"""CSV downloads of people decisions and of the alignment report, safe to
+open in a spreadsheet."""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from tracker.people.decisions import evidence_lines
+from tracker.people.models import PeopleDecision
+from tracker.people.report import PeopleReport
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """`value` as CSV text a spreadsheet will not run: a leading formula
+    character is neutralised with a single quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    # The byte-order mark makes Excel read the file as UTF-8 (names keep their accents).
+    return "\ufeff" + buffer.getvalue()
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{round(share * 100)}%"
+
+
+DECISIONS_HEADER = ("ID", "Person", "Employee ref", "User account", "Kind", "Effective date",
+                    "Role from", "Role to", "Department", "Decided by", "Rationale", "Initiative",
+                    "Aligned", "Reasons", "Evidence")
+
+
+def decisions_csv(decisions: Iterable[PeopleDecision]) -> str:
+    """One row per decision, its evidence in one cell."""
+    return _csv(DECISIONS_HEADER, (
+        (d.id, d.person_name, d.employee_ref, d.user.email if d.user else "", d.kind_label,
+         d.effective_date.isoformat(), d.role_from, d.role_to, d.department.name, d.decided_by,
+         d.rationale, d.initiative.title if d.initiative else "",
+         "yes" if d.aligned else "no", "; ".join(d.alignment_reasons or []),
+         " | ".join(evidence_lines(d)))
+        for d in decisions
+    ))
+
+
+REPORT_HEADER = ("Section", "Quarter", "Department", "Item", "Decisions", "Aligned", "Share aligned",
+                 "Detail")
+
+
+def report_csv(report: PeopleReport) -> str:
+    """The report as one table; the Section column tells its parts apart."""
+    department = report.department.name if report.department else "All departments"
+    quarter = report.quarter.label
+    rows = [("By kind", quarter, department, t.label, t.total, t.aligned, _percent(t.share), "")
+            for t in report.by_kind]
+    rows.append(("Total", quarter, department, "All kinds", report.total, report.aligned,
+                 _percent(report.share), ""))
+    rows += [("Trend", t.label, department, "All kinds", t.total, t.aligned, _percent(t.share), "")
+             for t in report.trend]
+    rows += [("By behaviour", quarter, department, c.behaviour.name, c.decisions, "", "",
+              "no-no removed" if c.behaviour.is_no_no else "target rewarded")
+             for c in report.behaviours]
+    rows += [("By department", quarter, t.label, "All kinds", t.total, t.aligned,
+              _percent(t.share), "") for t in report.departments]
+    rows += [("Not aligned", quarter, d.department_name,
+              f"{d.person_name} ({d.employee_ref}), {d.kind_label.lower()} "
+              f"{d.effective_date.isoformat()}", 1, 0, "", "; ".join(d.alignment_reasons or []))
+             for d in report.not_aligned]
+    return _csv(REPORT_HEADER, rows)

@@ -1,0 +1,185 @@
+"""The alignment report and the dashboard's quarter headline: counts in SQL,
+a fixed number of queries whatever the number of decisions."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import case, distinct, func, select, true
+
+from tracker.accounts.models import Department
+from tracker.behaviours.models import Behaviour
+from tracker.calendar import Quarter
+from tracker.extensions import db
+from tracker.people.models import DECISION_KINDS, DecisionEvidence, PeopleDecision
+from tracker.people.queries import in_quarter
+
+
+def share(aligned: int, total: int) -> float | None:
+    """The share of decisions aligned; None when there are none."""
+    return aligned / total if total else None
+
+
+@dataclass
+class Tally:
+    label: str
+    total: int = 0
+    aligned: int = 0
+    key: str = ""
+
+    @property
+    def not_aligned(self) -> int:
+        return self.total - self.aligned
+
+    @property
+    def share(self) -> float | None:
+        return share(self.aligned, self.total)
+
+
+class NotAlignedDecision(NamedTuple):
+    """A not-aligned decision as the report lists it: plain values, no ORM object to load."""
+
+    id: int
+    person_name: str
+    employee_ref: str
+    kind: str
+    effective_date: date
+    department_name: str
+    alignment_reasons: list[str]
+
+    @property
+    def kind_label(self) -> str:
+        return DECISION_KINDS.get(self.kind, self.kind)
+
+
+@dataclass
+class BehaviourCount:
+    behaviour: Behaviour
+    decisions: int
+
+
+@dataclass
+class PeopleReport:
+    quarter: Quarter
+    department: Department | None
+    by_kind: list[Tally]
+    trend: list[Tally]  # the four quarters ending with `quarter`, oldest first
+    not_aligned: list[NotAlignedDecision]
+    behaviours: list[BehaviourCount]
+    departments: list[Tally]  # every department, this quarter, whatever the filter
+
+    @property
+    def total(self) -> int:
+        return self.trend[-1].total
+
+    @property
+    def aligned(self) -> int:
+        return self.trend[-1].aligned
+
+    @property
+    def share(self) -> float | None:
+        return share(self.aligned, self.total)
+
+
+def _aligned_count():
+    return func.coalesce(func.sum(case((PeopleDecision.aligned.is_(True), 1), else_=0)), 0)
+
+
+def _in_department(department_id: int | None):
+    return (PeopleDecision.department_id == department_id) if department_id else true()
+
+
+def not_aligned_decisions(quarter: Quarter, department_id: int | None = None,
+                          limit: int | None = None) -> list[NotAlignedDecision]:
+    """The quarter's not-aligned decisions (one department's, if given), in
+    the order they took effect, the first `limit` of them if given; one query."""
+    return [NotAlignedDecision(*row) for row in db.session.execute(
+        select(PeopleDecision.id, PeopleDecision.person_name, PeopleDecision.employee_ref,
+               PeopleDecision.kind, PeopleDecision.effective_date, Department.name,
+               PeopleDecision.alignment_reasons)
+        .join(Department, Department.id == PeopleDecision.department_id)
+        .where(in_quarter(quarter), _in_department(department_id), PeopleDecision.aligned.is_(False))
+        .order_by(PeopleDecision.effective_date, PeopleDecision.id).limit(limit)
+    )]
+
+
+def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleReport:
+    """The alignment report for `quarter` (and one department, if given), in
+    four queries whatever the number of decisions."""
+    first = quarter.shift(-3)
+    quarters = [quarter.shift(n) for n in range(-3, 1)]
+    in_department = _in_department(department_id)
+    # Grouped by its label: PostgreSQL would not match a repeated CASE with fresh parameters.
+    bucket = case(*((PeopleDecision.effective_date < q.shift(1).start, i)
+                    for i, q in enumerate(quarters[:-1])), else_=3).label("bucket")
+    counts = db.session.execute(
+        select(bucket, PeopleDecision.kind, func.count(PeopleDecision.id), _aligned_count())
+        .where(PeopleDecision.effective_date >= first.start,
+               PeopleDecision.effective_date <= quarter.end, in_department)
+        .group_by(bucket, PeopleDecision.kind)
+    ).all()
+    trend = [Tally(q.label, key=q.key) for q in quarters]
+    by_kind = {kind: Tally(label, key=kind) for kind, label in DECISION_KINDS.items()}
+    for index, kind, total, aligned in counts:
+        trend[index].total += total
+        trend[index].aligned += aligned
+        if index == 3 and kind in by_kind:
+            by_kind[kind].total += total
+            by_kind[kind].aligned += aligned
+    not_aligned = not_aligned_decisions(quarter, department_id)
+
+    counted = (
+        select(DecisionEvidence.behaviour_id,
+               func.count(distinct(DecisionEvidence.decision_id)).label("decisions"))
+        .join(PeopleDecision, PeopleDecision.id == DecisionEvidence.decision_id)
+        .where(in_quarter(quarter), in_department)
+        .group_by(DecisionEvidence.behaviour_id)
+        .subquery()
+    )
+    behaviours = [BehaviourCount(b, n) for b, n in db.session.execute(
+        select(Behaviour, func.coalesce(counted.c.decisions, 0))
+        .outerjoin(counted, counted.c.behaviour_id == Behaviour.id)
+        .order_by(Behaviour.kind.desc(), Behaviour.name)  # targets, then no-nos
+    )]
+
+    # The quarter's decisions are read once, then matched to departments;
+    # joining first would read them once per department.
+    tallies = (
+        select(PeopleDecision.department_id, func.count().label("total"),
+               _aligned_count().label("aligned"))
+        .where(in_quarter(quarter)).group_by(PeopleDecision.department_id).subquery()
+    )
+    per_department = db.session.execute(
+        select(Department, func.coalesce(tallies.c.total, 0), func.coalesce(tallies.c.aligned, 0))
+        .outerjoin(tallies, tallies.c.department_id == Department.id).order_by(Department.name)
+    ).all()
+    departments = [Tally(d.name, total, aligned, key=str(d.id)) for d, total, aligned in per_department]
+    chosen = next((d for d, _, _ in per_department if d.id == department_id), None)
+    return PeopleReport(quarter=quarter, department=chosen, by_kind=list(by_kind.values()),
+                        trend=trend, not_aligned=not_aligned,
+                        behaviours=behaviours, departments=departments)
+
+
+@dataclass
+class QuarterAlignment:
+    """The quarter's headline for the dashboard: how many decisions rewarded
+    the target behaviours, and the first few that did not."""
+    quarter: Quarter
+    total: int
+    aligned: int
+    not_aligned: list[NotAlignedDecision]
+
+    @property
+    def share(self) -> float | None:
+        return share(self.aligned, self.total)
+
+
+def quarter_alignment(quarter: Quarter, department_id: int | None = None,
+                      shown: int = 5) -> QuarterAlignment:
+    """The quarter's alignment (one department's, if given) in two queries."""
+    total, aligned = db.session.execute(
+        select(func.count(PeopleDecision.id), _aligned_count())
+        .where(in_quarter(quarter), _in_department(department_id))
+    ).one()
+    return QuarterAlignment(quarter, total, aligned,
+                            not_aligned_decisions(quarter, department_id, limit=shown))
