@@ -66,6 +66,8 @@ def test_each_role_gets_a_multipart_digest_with_headers_and_escaped_text(org, sm
     html = ceo.get_body(("html",)).get_content()
     text = ceo.get_body(("plain",)).get_content()
     assert "The organisation" in html and "THE ORGANISATION" in text
+    # The footer's link is the one the mail client's unsubscribe button uses.
+    assert ceo["List-Unsubscribe"][1:-1] in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<script" not in html.lower().replace("&lt;script", "")
     assert "src=" not in html, "no remote images"

@@ -56,6 +56,12 @@ def unsubscribe_token(user: User) -> str:
     return _serializer().dumps({"u": user.id})
 
 
+def unsubscribe_url(user: User) -> str:
+    """The signed link that stops `user`'s digests: the footer's link and the
+    List-Unsubscribe header are this same address."""
+    return email.public_url("digests.unsubscribe", token=unsubscribe_token(user))
+
+
 def user_for_token(token: str) -> User | None:
     """The person a token unsubscribes, or None for a forged or broken token."""
     try:
@@ -81,15 +87,14 @@ def render(digest: Digest, *, in_frame: bool = False) -> tuple[str, str, str]:
     `in_frame`: the HTML is shown in the preview's frame, whose links open in the whole tab."""
     context = {"d": digest, "link": email.public_url, "progress": progress_bar_html,
                "flag_text": saydo.FLAG_TEXT, "in_frame": in_frame,
-               "unsubscribe_url": email.public_url("digests.unsubscribe",
-                                                   token=unsubscribe_token(digest.user))}
+               "unsubscribe_url": unsubscribe_url(digest.user)}
     return (subject_line(digest.week), render_template("email/digest.txt", **context),
             render_template("email/digest.html", **context))
 
 
 def build_message(digest: Digest):
     subject, text, html = render(digest)
-    unsubscribe = email.public_url("digests.unsubscribe", token=unsubscribe_token(digest.user))
+    unsubscribe = unsubscribe_url(digest.user)
     return email.build_message(
         to=digest.user.email, subject=subject, text=text, html=html,
         message_id=message_id(digest.user, digest.week),
