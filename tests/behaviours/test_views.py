@@ -33,15 +33,6 @@ def form_data(**changes) -> dict:
             "to_behaviour": "Agents refund up to $200 on the spot", **changes}
 
 
-@pytest.mark.parametrize("path", ["/behaviours/", "/behaviours/1", "/behaviours/new",
-                                  "/behaviours/1/edit"])
-def test_anonymous_visitors_are_sent_to_sign_in(app, client, path):
-    build(app, factories.make_behaviour)
-    response = client.get(path)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_reads_the_list_and_the_detail(app, client, login_as, role):
     behaviour_id = build(app, lambda: factories.make_behaviour("Call centre in-sourced").id)

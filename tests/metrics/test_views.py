@@ -62,23 +62,6 @@ def csv_upload(content: bytes, filename: str = "readings.csv") -> dict:
 
 # --- who may do what --------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/metrics/", "/metrics/1", "/metrics/new", "/metrics/1/edit",
-                                  "/metrics/readings/import", "/metrics/1/readings"])
-def test_anonymous_visitors_are_sent_to_sign_in(app, client, path):
-    metric_id_owned_by(app)
-    response = client.get(path)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
-
-
-def test_anonymous_post_of_a_reading_is_sent_to_sign_in_and_stores_nothing(app, client):
-    metric_id = metric_id_owned_by(app)
-    response = client.post(f"/metrics/{metric_id}/readings",
-                           data={"observed_on": "2026-01-01", "value": "1"})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
-    assert count(app, Reading) == 0
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_reads_the_list_and_the_detail(app, client, login_as, role):
     metric_id = metric_id_owned_by(app, name="Calls answered by our own staff")
