@@ -111,41 +111,88 @@ def test_three_weeks_down_one_tick_catches_up_without_a_flood(app, org):
     assert record.missed == 4 and "gone_quiet" in record.flags
 
 
-@pytest.mark.parametrize(("tz", "year_start"), [("Europe/Berlin", "2026-01-05"),
-                                                 ("Australia/Sydney", "2026-01-05")])
-def test_a_year_of_weekly_checkins_across_daylight_saving(app, ctx, tz, year_start, monkeypatch):
-    """Ticks at fixed UTC times for 52 weeks: local time shifts with daylight
-    saving, yet every week has one check-in due on its Friday, one due-day
-    reminder, one overdue reminder, and is missed after the grace period.
-    (Digests have their own tests; leaving them out keeps this one quick.)"""
+def test_a_year_of_weekly_periods_follows_on_without_gaps_each_due_on_its_friday(ctx):
+    settings = OrgSettings(timezone="Europe/Berlin", default_cadence="weekly", default_weekday=4)
+    initiative = factories.make_initiative(status="in_progress", start_date=date(2026, 1, 5))
+    initiative.active_since = date(2026, 1, 5)
+    periods = jobs.expected_periods(initiative, settings, today=date(2027, 1, 5))
+    assert [p.start for p in periods] == [date(2026, 1, 5) + timedelta(weeks=n) for n in range(53)]
+    assert all((p.end - p.start, p.due_on - p.start) == (timedelta(days=6), timedelta(days=4))
+               for p in periods)
+
+
+# The daylight-saving changes of 2026 in zones with different rules: Europe on the
+# last Sundays of March and October, New York on the second Sunday of March and the
+# first of November, Sydney the other way round, Lord Howe by half an hour.
+DAYLIGHT_SAVING_CHANGES = [
+    ("Europe/Berlin", date(2026, 3, 29)), ("Europe/Berlin", date(2026, 10, 25)),
+    ("America/New_York", date(2026, 3, 8)), ("America/New_York", date(2026, 11, 1)),
+    ("Australia/Sydney", date(2026, 4, 5)), ("Australia/Sydney", date(2026, 10, 4)),
+    ("Australia/Lord_Howe", date(2026, 4, 5)), ("Australia/Lord_Howe", date(2026, 10, 4)),
+]
+
+
+@pytest.mark.parametrize(("tz", "change"), DAYLIGHT_SAVING_CHANGES)
+def test_weekly_checkins_open_remind_and_close_on_local_days_across_daylight_saving(
+        app, ctx, tz, change, monkeypatch):
+    """The week whose grace period ends on the day the clocks change, and the week after.
+    Ticks come twice a day at fixed UTC times, so local time shifts with the clocks, and
+    every hour around the first midnight after the change, when one check-in is missed and
+    the next opens. Each check-in opens on its Monday, is due on its Friday, gets one
+    due-day and one overdue reminder on the right local days, and is missed once the
+    grace days are over, all in local time."""
     from tracker import scheduler
 
+    zone = ZoneInfo(tz)
+
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(zone)
+
+    def local_midnight(day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+
+    before, after = (local(local_midnight(day)).utcoffset() for day in (change, change + timedelta(days=1)))
+    assert before != after, "the clocks change on that Sunday"
+    # Digests and SQLite's statistics upkeep have their own tests; leaving them out keeps this quick.
     monkeypatch.delitem(scheduler.JOBS, "send_digests")
+    monkeypatch.delitem(scheduler.JOBS, "refresh_statistics")
     db.session.add(OrgSettings(id=1, timezone=tz, default_cadence="weekly", default_weekday=4,
                                grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8))
-    owner = factories.make_user("member")
-    start = date.fromisoformat(year_start)
-    initiative = factories.make_initiative(owner=owner, status="in_progress", start_date=start)
+    start = change - timedelta(days=6)  # the Monday of the week the clocks change in
+    initiative = factories.make_initiative(status="in_progress", start_date=start)
     initiative.active_since = start
     db.session.commit()
-    moment = datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7.5)
-    end = moment + timedelta(weeks=52, days=2)
-    while moment < end:
+
+    first_tick = datetime.combine(start, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7.5)
+    twice_a_day = {first_tick + timedelta(hours=12 * n) for n in range(30)}
+    after_change = local_midnight(change + timedelta(days=1))
+    hourly = {after_change + timedelta(hours=n) for n in range(-4, 4)}
+    missed_at = {}
+    for moment in sorted(twice_a_day | hourly):
         tick(moment)
-        moment += timedelta(hours=12)
+        for checkin_id in db.session.scalars(select(CheckIn.id).where(CheckIn.state == "missed")):
+            missed_at.setdefault(checkin_id, moment)
+
     checkins = checkins_of(initiative)
-    assert len(checkins) == 53  # 52 full weeks and the one just opened
-    for a, b in zip(checkins, checkins[1:], strict=False):
-        assert (b.period_start - a.period_start).days == 7
-    assert all(c.due_on.weekday() == 4 and c.due_on - c.period_start == timedelta(days=4)
-               for c in checkins)
-    assert [c.state for c in checkins[:-1]] == ["missed"] * 52
-    reminders = db.session.execute(select(Reminder.checkin_id, Reminder.kind)).all()
-    assert len(reminders) == len(set(reminders))
-    per_checkin = {}
-    for checkin_id, kind in reminders:
-        per_checkin.setdefault(checkin_id, set()).add(kind)
-    assert all(per_checkin[c.id] == {"due", "overdue"} for c in checkins[:-1])
+    assert [(c.period_start, c.due_on, c.state) for c in checkins] == [
+        (start + timedelta(weeks=week), start + timedelta(weeks=week, days=4), state)
+        for week, state in enumerate(["missed", "missed", "open"])]
+    for checkin in checkins:
+        assert local(checkin.created_at).date() == checkin.period_start
+    # Missed on the Monday after the two days' grace: at its first tick, which is within
+    # the first hour of the Monday after the clocks changed.
+    for checkin in checkins[:2]:
+        assert local(missed_at[checkin.id]).date() == checkin.due_on + timedelta(days=3)
+    assert timedelta(0) <= missed_at[checkins[0].id] - after_change < timedelta(hours=1)
+    assert timedelta(0) <= checkins[1].created_at - after_change < timedelta(hours=1)
+
+    reminders = db.session.execute(select(Reminder.checkin_id, Reminder.kind, Reminder.created_at)).all()
+    sent_on = {(checkin_id, kind): local(created_at) for checkin_id, kind, created_at in reminders}
+    assert len(sent_on) == len(reminders) == 4
+    for checkin in checkins[:2]:
+        due, overdue = sent_on[checkin.id, "due"], sent_on[checkin.id, "overdue"]
+        assert due.date() == checkin.due_on and due.hour >= 9
+        assert overdue.date() == checkin.due_on + timedelta(days=1) and overdue.hour >= 9
     assert len(outbox(app)) == len(reminders)
 
 
