@@ -154,6 +154,8 @@ def register_cli(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from tracker.auth.policy import can
+    from tracker.validation import error_attrs
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["error_attrs"] = error_attrs
     app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

@@ -126,41 +126,45 @@ def test_creation_is_in_the_history_with_the_full_record(org):
 
 BAD_INPUTS = {
     "effective date far in the future": (
-        {"effective_date": date(2031, 1, 1)}, "more than a year ahead", None),
-    "effective date ten years back": ({"effective_date": date(2010, 1, 1)}, "ten years", None),
+        {"effective_date": date(2031, 1, 1)}, "more than a year ahead", "effective_date"),
+    "effective date ten years back": ({"effective_date": date(2010, 1, 1)}, "ten years", "effective_date"),
     "no-no evidence as a reason to promote": (
         {"evidence": ("punish",)}, "is a no-no, not a target behaviour; it cannot be a reason "
-                                   "for a promotion", 1),
+                                   "for a promotion", "evidence-0-behaviour_id"),
     "target evidence for an exit": (
-        {"kind": "exit", "role_to": "", "evidence": ("bend",)}, "Give the no-no it removes", 1),
+        {"kind": "exit", "role_to": "", "evidence": ("bend",)}, "Give the no-no it removes",
+        "evidence-0-behaviour_id"),
     "unknown behaviour": ({"evidence": (decisions.EvidenceInput(
         behaviour_id=987654, what="x", observed_on=date(2026, 1, 1), where="y"),)},
-        "that behaviour does not exist", 1),
+        "that behaviour does not exist", "evidence-0-behaviour_id"),
     "behaviour id beyond any key": ({"evidence": (decisions.EvidenceInput(
         behaviour_id=2**40, what="x", observed_on=date(2026, 1, 1), where="y"),)},
-        "that behaviour does not exist", 1),
+        "that behaviour does not exist", "evidence-0-behaviour_id"),
     "evidence without a behaviour": ({"evidence": (decisions.EvidenceInput(
-        what="x", observed_on=date(2026, 1, 1), where="y"),)}, "choose the behaviour", 1),
-    "unknown user account": ({"user_id": 987654}, "No user account matches", None),
-    "user account id beyond any key": ({"user_id": 2**40}, "No user account matches", None),
-    "unknown department": ({"department_id": 987654}, "Choose the department", None),
-    "no department": ({"department_id": None}, "Choose the department", None),
-    "unknown initiative": ({"initiative_id": 987654}, "initiative does not exist", None),
-    "unknown kind": ({"kind": "sabbatical"}, "what kind of decision", None),
-    "no name": ({"person_name": "   "}, "Give the person's name", None),
-    "no employee reference": ({"employee_ref": ""}, "employee reference", None),
-    "name too long": ({"person_name": "x" * 121}, "at most 120 characters", None),
-    "NUL in the rationale": ({"rationale": "a\x00b"}, "NUL", None),
-    "no rationale": ({"rationale": ""}, "rationale", None),
-    "nobody decided": ({"decided_by": ""}, "who made the decision", None),
-    "promotion without the new role": ({"role_to": ""}, "names the role they take", None),
+        what="x", observed_on=date(2026, 1, 1), where="y"),)}, "choose the behaviour",
+        "evidence-0-behaviour_id"),
+    "unknown user account": ({"user_id": 987654}, "No user account matches", "user_id"),
+    "user account id beyond any key": ({"user_id": 2**40}, "No user account matches", "user_id"),
+    "unknown department": ({"department_id": 987654}, "Choose the department", "department_id"),
+    "no department": ({"department_id": None}, "Choose the department", "department_id"),
+    "unknown initiative": ({"initiative_id": 987654}, "initiative does not exist", "initiative_id"),
+    "unknown kind": ({"kind": "sabbatical"}, "what kind of decision", "kind"),
+    "no name": ({"person_name": "   "}, "Give the person's name", "person_name"),
+    "no employee reference": ({"employee_ref": ""}, "employee reference", "employee_ref"),
+    "name too long": ({"person_name": "x" * 121}, "at most 120 characters", "person_name"),
+    "NUL in the rationale": ({"rationale": "a\x00b"}, "NUL", "rationale"),
+    "no rationale": ({"rationale": ""}, "rationale", "rationale"),
+    "nobody decided": ({"decided_by": ""}, "who made the decision", "decided_by"),
+    "promotion without the new role": ({"role_to": ""}, "names the role they take", "role_to"),
     "evidence in the future": ({"effective_date": TODAY + timedelta(days=30), "evidence": (
-        None,)}, "is in the future", 1),
+        None,)}, "is in the future", "evidence-0-observed_on"),
     "evidence after the decision took effect": ({"evidence": ("bend-late",)},
-                                                "is after the decision takes effect", 1),
+                                                "is after the decision takes effect",
+                                                "evidence-0-observed_on"),
     "evidence without where it is recorded": ({"evidence": ("bend-nowhere",)},
-                                              "say where it is recorded", 1),
-    "evidence without a date": ({"evidence": ("bend-undated",)}, "say when it happened", 1),
+                                              "say where it is recorded", "evidence-0-where"),
+    "evidence without a date": ({"evidence": ("bend-undated",)}, "say when it happened",
+                                "evidence-0-observed_on"),
     "too much evidence": ({"evidence": ("bend",) * 11}, "At most 10", None),
 }
 
@@ -188,11 +192,11 @@ def _resolve(org, overrides: dict) -> dict:
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS), ids=list(BAD_INPUTS))
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_stored(org, case):
-    overrides, message, row = BAD_INPUTS[case]
+    overrides, message, field = BAD_INPUTS[case]
     with pytest.raises(decisions.PeopleError, match=message) as raised:
         decisions.create_decision(actor=org["hr"], data=decision_input(org, **_resolve(org, overrides)),
                                today=TODAY, now=NOW)
-    assert raised.value.row == row
+    assert [e.field for e in raised.value.errors] == [field]
     db.session.rollback()
     assert count(PeopleDecision) == 0
     assert count(DecisionEvidence) == 0
@@ -203,7 +207,7 @@ def test_one_bad_evidence_row_among_good_ones_stores_nothing_and_names_the_row(o
     with pytest.raises(decisions.PeopleError, match="Evidence 3") as raised:
         decisions.create_decision(actor=org["hr"], data=decision_input(org, evidence=rows),
                                today=TODAY)
-    assert raised.value.row == 3
+    assert [e.field for e in raised.value.errors] == ["evidence-2-behaviour_id"]
     db.session.rollback()
     assert count(PeopleDecision) == count(DecisionEvidence) == 0
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import count_queries
+from tests.form_errors import banner, field_error
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
@@ -235,37 +236,70 @@ def test_adding_a_row_keeps_what_was_typed_and_stores_nothing(app, client, login
 # Bad input: a clear message, nothing stored, never a 500
 
 BAD_POSTS = {
-    "far-future effective date": ({"effective_date": "2099-01-01"}, "more than a year ahead"),
+    "far-future effective date": ({"effective_date": "2099-01-01"}, "effective_date",
+                                  "more than a year ahead"),
     "no-no evidence as a reason to promote": (
-        {"evidence-0-behaviour_id": "punish"},
+        {"evidence-0-behaviour_id": "punish"}, "evidence-0-behaviour_id",
         "“Punishing rule-bending” is a no-no, not a target behaviour"),
-    "unknown user account": ({"user_id": "987654"}, "No user account matches"),
-    "user account id beyond any key": ({"user_id": str(2**40)}, "No user account matches"),
-    "user account that is not a number": ({"user_id": "abc"}, "Nothing was saved"),
-    "unknown behaviour": ({"evidence-0-behaviour_id": "987654"}, "that behaviour does not exist"),
-    "unknown department": ({"department_id": "987654"}, "Choose the department"),
-    "unknown initiative": ({"initiative_id": "987654"}, "initiative does not exist"),
-    "unknown kind": ({"kind": "sabbatical"}, "Choose what kind of decision"),
-    "unreadable date": ({"effective_date": "31/12/2026"}, "Not a valid date"),
+    "unknown user account": ({"user_id": "987654"}, "user_id", "No user account matches"),
+    "user account id beyond any key": ({"user_id": str(2**40)}, "user_id",
+                                       "No user account matches"),
+    "user account that is not a number": ({"user_id": "abc"}, "user_id", "Invalid Choice"),
+    "unknown behaviour": ({"evidence-0-behaviour_id": "987654"}, "evidence-0-behaviour_id",
+                          "that behaviour does not exist"),
+    "unknown department": ({"department_id": "987654"}, "department_id", "Choose the department"),
+    "unknown initiative": ({"initiative_id": "987654"}, "initiative_id",
+                           "initiative does not exist"),
+    "unknown kind": ({"kind": "sabbatical"}, "kind", "Choose what kind of decision"),
+    "no kind": ({"kind": ""}, "kind", "Choose what kind of decision"),
+    "unreadable date": ({"effective_date": "31/12/2026"}, "effective_date", "Not a valid date"),
     "evidence in the future": ({"effective_date": (REAL_TODAY + timedelta(days=30)).isoformat(),
                                 "evidence-0-observed_on": (REAL_TODAY + timedelta(days=3)).isoformat()},
-                               "is in the future"),
-    "evidence with no where": ({"evidence-0-where": ""}, "say where it is recorded"),
-    "missing name": ({"person_name": ""}, "Give the person&#39;s name"),
-    "NUL in a name": ({"person_name": "Ai\x00sha"}, "NUL"),
-    "overlong rationale": ({"rationale": "x" * 5001}, "at most 5,000 characters"),
+                               "evidence-0-observed_on", "is in the future"),
+    "evidence with no where": ({"evidence-0-where": ""}, "evidence-0-where",
+                               "say where it is recorded"),
+    "missing name": ({"person_name": ""}, "person_name", "Give the person's name"),
+    "NUL in a name": ({"person_name": "Ai\x00sha"}, "person_name", "NUL"),
+    "overlong rationale": ({"rationale": "x" * 5001}, "rationale", "at most 5,000 characters"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_POSTS), ids=list(BAD_POSTS))
-def test_bad_input_gets_a_clear_message_and_stores_nothing(app, client, login_as, seeded, case):
-    overrides, message = BAD_POSTS[case]
+def test_bad_input_is_shown_beside_its_field_and_stores_nothing(app, client, login_as, seeded,
+                                                                 case):
+    overrides, field, message = BAD_POSTS[case]
     overrides = {k: seeded["punish"] if v == "punish" else v for k, v in overrides.items()}
     login_as("hr")
     response = client.post("/people/new", data=form_data(seeded, **overrides))
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in field_error(response, field)
+    assert banner(response) == "Nothing was saved: fix what is marked below."
     assert decision_count(app) == 1 and evidence_count(app) == 1
+
+
+def test_every_problem_of_a_refused_decision_is_shown_at_once_beside_its_field(
+        app, client, login_as, seeded):
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(
+        seeded, kind="promotion", role_to="", department_id="987654",
+        **{"evidence-0-behaviour_id": seeded["punish"], "evidence-0-where": ""}))
+    assert "names the role they take" in field_error(response, "role_to")
+    assert "Choose the department" in field_error(response, "department_id")
+    assert "is a no-no" in field_error(response, "evidence-0-behaviour_id")
+    assert "say where it is recorded" in field_error(response, "evidence-0-where")
+    assert field_error(response, "person_name") == ""
+    assert banner(response) == "Nothing was saved: fix what is marked below."
+    assert decision_count(app) == 1
+
+
+def test_a_missing_kind_is_shown_with_the_other_missing_fields(app, client, login_as, seeded):
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(seeded, kind="", person_name="",
+                                                         rationale=""))
+    assert "Choose what kind of decision" in field_error(response, "kind")
+    assert "Give the person's name" in field_error(response, "person_name")
+    assert "Give the rationale" in field_error(response, "rationale")
+    assert decision_count(app) == 1
 
 
 def test_a_bad_edit_changes_nothing(app, client, login_as, seeded):

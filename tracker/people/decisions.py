@@ -32,6 +32,7 @@ from tracker.people.models import (
     PeopleDecision,
 )
 from tracker.people.queries import same_person
+from tracker.validation import FieldError
 
 MAX_NAME = 120
 MAX_REF = 40
@@ -72,14 +73,9 @@ ROLES_NEEDED = {
 ROLE_WORDS = {"role_from": "the role they leave", "role_to": "the role they take"}
 
 
-class PeopleError(Exception):
-    """A people-decision rule was broken; the message is fit to show HR.
-    `row` is the 1-based evidence row to blame, when there is one."""
-
-    def __init__(self, message: str, row: int | None = None):
-        super().__init__(message)
-        self.row = row
-
+class PeopleError(FieldError):
+    """A people-decision rule was broken; the message is fit to show HR and
+    `field` names the input at fault ("kind", "evidence-0-what")."""
 
 @dataclass
 class EvidenceInput:
@@ -111,16 +107,17 @@ class DecisionInput:
     evidence: Sequence[EvidenceInput] = ()
 
 
-def _text(value: str | None, label: str, limit: int, *, required: str | None = None,
-          row: int | None = None) -> str:
+def _text(value: str | None, field: str, label: str, limit: int, problems: list[PeopleError], *,
+          required: str | None = None, row: int | None = None) -> str:
+    """`value` stripped; a problem with it goes to `problems`."""
     text = (value or "").strip()
     prefix = f"Evidence {row}: " if row else ""
     if required and not text:
-        raise PeopleError(prefix + required, row)
-    if "\x00" in text:
-        raise PeopleError(f"{prefix}{label} contains a NUL character; remove it.", row)
-    if len(text) > limit:
-        raise PeopleError(f"{prefix}{label} is at most {limit:,} characters.", row)
+        problems.append(PeopleError(prefix + required, field))
+    elif "\x00" in text:
+        problems.append(PeopleError(f"{prefix}{label} contains a NUL character; remove it.", field))
+    elif len(text) > limit:
+        problems.append(PeopleError(f"{prefix}{label} is at most {limit:,} characters.", field))
     return text
 
 
@@ -140,95 +137,118 @@ def _get(model, value):
 
 
 def _validate(data: DecisionInput, today: date) -> tuple[dict, list[dict]]:
-    """Check everything before anything is stored. Raises PeopleError."""
+    """Check everything before anything is stored. Raises one PeopleError
+    carrying every problem found, each naming its field."""
+    problems: list[PeopleError] = []
+
+    def refuse(message: str, field: str) -> None:
+        problems.append(PeopleError(message, field))
+
     values = {
-        "person_name": _text(data.person_name, "The name", MAX_NAME,
+        "person_name": _text(data.person_name, "person_name", "The name", MAX_NAME, problems,
                              required="Give the person's name."),
-        "employee_ref": _text(data.employee_ref, "The employee reference", MAX_REF,
+        "employee_ref": _text(data.employee_ref, "employee_ref", "The employee reference",
+                              MAX_REF, problems,
                               required="Give the employee reference: it ties this person's "
                                        "decisions together."),
     }
-    kind = data.kind
-    if kind not in DECISION_KINDS:
-        raise PeopleError("Choose what kind of decision this is.")
+    kind = data.kind if data.kind in DECISION_KINDS else None
+    if kind is None:
+        refuse("Choose what kind of decision this is.", "kind")
     values["kind"] = kind
-    effective = data.effective_date
-    if not isinstance(effective, date):
-        raise PeopleError("Give the date the decision takes effect.")
-    if effective > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise PeopleError(f"The effective date {effective.isoformat()} is more than a year ahead: "
-                          "record a decision once it is made.")
-    if effective < today - timedelta(days=MAX_DAYS_BACK):
-        raise PeopleError(f"The effective date {effective.isoformat()} is more than ten years ago.")
+    effective = data.effective_date if isinstance(data.effective_date, date) else None
+    if effective is None:
+        refuse("Give the date the decision takes effect.", "effective_date")
+    elif effective > today + timedelta(days=MAX_DAYS_AHEAD):
+        refuse(f"The effective date {effective.isoformat()} is more than a year ahead: "
+               "record a decision once it is made.", "effective_date")
+    elif effective < today - timedelta(days=MAX_DAYS_BACK):
+        refuse(f"The effective date {effective.isoformat()} is more than ten years ago.",
+               "effective_date")
     values["effective_date"] = effective
     for name in ("role_from", "role_to"):
         label = "The role they leave" if name == "role_from" else "The role they take"
-        values[name] = _text(getattr(data, name), label, MAX_ROLE)
-    missing = [ROLE_WORDS[name] for name in ROLES_NEEDED[kind] if not values[name]]
-    if missing:
-        raise PeopleError(f"A {DECISION_KINDS[kind].lower()} names {' and '.join(missing)}.")
+        values[name] = _text(getattr(data, name), name, label, MAX_ROLE, problems)
+    if kind is not None:
+        for name in ROLES_NEEDED[kind]:
+            if not values[name]:
+                refuse(f"A {DECISION_KINDS[kind].lower()} names {ROLE_WORDS[name]}.", name)
     department = _get(Department, data.department_id)
     if department is None:
-        raise PeopleError("Choose the department.")
-    values["department_id"] = department.id
+        refuse("Choose the department.", "department_id")
+    values["department_id"] = department.id if department else None
     values["user_id"] = None
     if data.user_id:
         user = _get(User, data.user_id)
         if user is None:
-            raise PeopleError("No user account matches the one chosen for this person: choose "
-                              "their account from the list, or leave it empty.")
-        values["user_id"] = user.id
-    values["decided_by"] = _text(data.decided_by, "Who decided", MAX_NAME,
+            refuse("No user account matches the one chosen for this person: choose "
+                   "their account from the list, or leave it empty.", "user_id")
+        else:
+            values["user_id"] = user.id
+    values["decided_by"] = _text(data.decided_by, "decided_by", "Who decided", MAX_NAME, problems,
                                  required="Say who made the decision.")
-    values["rationale"] = _text(data.rationale, "The rationale", MAX_TEXT,
+    values["rationale"] = _text(data.rationale, "rationale", "The rationale", MAX_TEXT, problems,
                                 required="Give the rationale, in HR's words.")
     values["initiative_id"] = None
     if data.initiative_id:
         initiative = _get(Initiative, data.initiative_id)
         if initiative is None:
-            raise PeopleError("The linked initiative does not exist; choose one from the list.")
-        values["initiative_id"] = initiative.id
-    return values, _validate_evidence(data.evidence, kind, effective, today)
+            refuse("The linked initiative does not exist; choose one from the list.",
+                   "initiative_id")
+        else:
+            values["initiative_id"] = initiative.id
+    # Evidence is compared with the effective date only when that date stands.
+    date_stands = not any(p.field == "effective_date" for p in problems)
+    evidence = _validate_evidence(data.evidence, kind, effective if date_stands else None,
+                                  today, problems)
+    if problems:
+        raise PeopleError.collect(problems)
+    return values, evidence
 
 
-def _validate_evidence(rows: Sequence[EvidenceInput], kind: str, effective: date,
-                       today: date) -> list[dict]:
+def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effective: date | None,
+                       today: date, problems: list[PeopleError]) -> list[dict]:
+    """The filled rows, checked against the kind and date (when those are
+    valid); problems go to `problems`, each naming the row's field."""
     filled = [(n, row) for n, row in enumerate(rows, start=1) if not row.is_blank]
     if len(filled) > MAX_EVIDENCE:
-        raise PeopleError(f"At most {MAX_EVIDENCE} pieces of evidence per decision.")
+        problems.append(PeopleError(f"At most {MAX_EVIDENCE} pieces of evidence per decision."))
+        return []
     wanted = [_get_id(row.behaviour_id) for _, row in filled]
     known = {b.id: b for b in db.session.scalars(
         select(Behaviour).where(Behaviour.id.in_([i for i in wanted if i])))} if any(wanted) else {}
-    label = DECISION_KINDS[kind].lower()
+    label = DECISION_KINDS[kind].lower() if kind else ""
     out = []
     for (n, row), behaviour_id in zip(filled, wanted, strict=True):
-        if not row.behaviour_id:
-            raise PeopleError(f"Evidence {n}: choose the behaviour it shows.", n)
+        def refuse(message: str, name: str, n: int = n) -> None:
+            problems.append(PeopleError(f"Evidence {n}: {message}", f"evidence-{n - 1}-{name}"))
+
         behaviour = known.get(behaviour_id)
-        if behaviour is None:
-            raise PeopleError(f"Evidence {n}: that behaviour does not exist; choose one from "
-                              "the list.", n)
-        if kind in REWARDING_KINDS and behaviour.is_no_no:
-            raise PeopleError(
-                f"Evidence {n}: “{behaviour.name}” is a no-no, not a target behaviour; it cannot "
-                f"be a reason for a {label}. A no-no is evidence for a demotion or an exit.", n)
-        if kind in REMOVING_KINDS and not behaviour.is_no_no:
-            raise PeopleError(
-                f"Evidence {n}: “{behaviour.name}” is a target behaviour; a {label} is aligned "
-                "when it removes a no-no. Give the no-no it removes.", n)
-        what = _text(row.what, "What the person did", MAX_WHAT, row=n,
-                     required="say what the person did.")
-        observed_on = row.observed_on
-        if not isinstance(observed_on, date):
-            raise PeopleError(f"Evidence {n}: say when it happened.", n)
-        if observed_on > today:
-            raise PeopleError(f"Evidence {n}: {observed_on.isoformat()} is in the future; evidence "
-                              "is something the person already did.", n)
-        if observed_on > effective:
-            raise PeopleError(f"Evidence {n}: {observed_on.isoformat()} is after the decision takes "
-                              f"effect ({effective.isoformat()}); a decision rests on what came "
-                              "before it.", n)
-        where = _text(row.where, "Where it is recorded", MAX_WHERE, row=n,
+        if not row.behaviour_id:
+            refuse("choose the behaviour it shows.", "behaviour_id")
+        elif behaviour is None:
+            refuse("that behaviour does not exist; choose one from the list.", "behaviour_id")
+        elif kind in REWARDING_KINDS and behaviour.is_no_no:
+            refuse(f"“{behaviour.name}” is a no-no, not a target behaviour; it cannot be a "
+                   f"reason for a {label}. A no-no is evidence for a demotion or an exit.",
+                   "behaviour_id")
+        elif kind in REMOVING_KINDS and not behaviour.is_no_no:
+            refuse(f"“{behaviour.name}” is a target behaviour; a {label} is aligned when it "
+                   "removes a no-no. Give the no-no it removes.", "behaviour_id")
+        what = _text(row.what, f"evidence-{n - 1}-what", "What the person did", MAX_WHAT,
+                     problems, row=n, required="say what the person did.")
+        observed_on = row.observed_on if isinstance(row.observed_on, date) else None
+        if observed_on is None:
+            refuse("say when it happened.", "observed_on")
+        elif observed_on > today:
+            refuse(f"{observed_on.isoformat()} is in the future; evidence is something the "
+                   "person already did.", "observed_on")
+        elif effective is not None and observed_on > effective:
+            refuse(f"{observed_on.isoformat()} is after the decision takes effect "
+                   f"({effective.isoformat()}); a decision rests on what came before it.",
+                   "observed_on")
+        where = _text(row.where, f"evidence-{n - 1}-where", "Where it is recorded", MAX_WHERE,
+                      problems, row=n,
                       required="say where it is recorded (a case number, a file, a link).")
         out.append({"behaviour": behaviour, "what": what, "observed_on": observed_on,
                     "where_recorded": where})

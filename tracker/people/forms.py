@@ -68,7 +68,8 @@ class DecisionForm(FlaskForm):
         description="Ties this person's decisions together, so a promotion sees an earlier no-no.")
     user_id = SelectField("User account", coerce=int, validate_choice=False,
                           description="Only if the person has an account here. Optional.")
-    kind = SelectField("Kind of decision", validate_choice=False, choices=[
+    kind = SelectField("Kind of decision", validate_choice=False, validators=[
+        InputRequired(message="Choose what kind of decision this is.")], choices=[
         SelectChoice("", "— choose —"), *(SelectChoice(k, v) for k, v in DECISION_KINDS.items())])
     effective_date = DateField("Effective date", validators=[
         InputRequired(message="Give the date the decision takes effect.")])

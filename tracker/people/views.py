@@ -22,6 +22,7 @@ from tracker.people.forms import (
 )
 from tracker.people.models import DECISION_KINDS, PeopleDecision
 from tracker.people.report import PeopleReport, build_report
+from tracker.validation import populate_errors
 
 PER_PAGE = 50
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
@@ -73,17 +74,16 @@ def _posted_form() -> DecisionForm:
     return _with_choices(form)
 
 
-def _render_form(form: DecisionForm, decision: PeopleDecision | None, row_errors: dict | None = None):
+def _render_form(form: DecisionForm, decision: PeopleDecision | None):
     return render_template(
-        "people/form.html", form=form, decision=decision, row_errors=row_errors or {},
+        "people/form.html", form=form, decision=decision,
         today=_today(), can_add_row=len(form.evidence) < decisions.MAX_EVIDENCE,
     )
 
 
 def _save(form: DecisionForm, decision: PeopleDecision | None):
     """Validate and store the posted form; a redirect on success, else the
-    form again with what went wrong (nothing stored)."""
-    row_errors = {}
+    form again with each problem beside its field (nothing stored)."""
     if "add_row" in request.form:
         return _render_form(form, decision)
     if form.validate_on_submit():
@@ -97,9 +97,9 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
                                           today=actor.local_date(now), now=now)
         except decisions.PeopleError as e:
             transaction.rollback()
-            form.form_errors.append(f"Nothing was saved. {e}")
-            if e.row is not None:
-                row_errors[e.row - 1] = str(e)
+            populate_errors(form, e)
+            if not form.form_errors:
+                form.form_errors.append("Nothing was saved: fix what is marked below.")
             decision = queries.decision_for_page(decision.id) if decision and decision.id else None
         else:
             transaction.commit()
@@ -110,7 +110,7 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
             return redirect(url_for("people.detail", decision_id=decision.id))
     else:
         form.form_errors.append("Nothing was saved: fix what is marked below.")
-    return _render_form(form, decision, row_errors)
+    return _render_form(form, decision)
 
 
 @bp.route("/new", methods=["GET", "POST"])
