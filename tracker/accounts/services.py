@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from tracker.accounts import passwords
 from tracker.accounts.models import Department, Role, User
 from tracker.extensions import db
+from tracker.validation import FieldError
 
 ROLE_VALUES = tuple(role.value for role in Role)
 
 
-class AccountError(Exception):
-    """An account rule was broken; the message is fit to show the user."""
+class AccountError(FieldError):
+    """An account rule was broken; the message is fit to show the user and
+    `field` names the input at fault."""
 
 
 def normalise_email(raw: str) -> str:
@@ -27,7 +29,7 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email((raw or "").strip(), check_deliverability=False)
     except EmailNotValidError as e:
-        raise AccountError(f"That is not a valid email address: {e}") from None
+        raise AccountError(f"That is not a valid email address: {e}", "email") from None
     return result.normalized.lower()
 
 
@@ -43,7 +45,7 @@ def check_password_rules(password: str, *, email: str, display_name: str) -> Non
     try:
         passwords.check_password_rules(password, about=about)
     except passwords.WeakPassword as e:
-        raise AccountError(str(e)) from None
+        raise AccountError(str(e), "password") from None
 
 
 def generate_one_time_password() -> str:
@@ -61,7 +63,7 @@ def get_department(department_id: int | None) -> Department | None:
         return None
     department = db.session.get(Department, int(department_id))
     if department is None:
-        raise AccountError("Unknown department.")
+        raise AccountError("Unknown department.", "department_id")
     return department
 
 
@@ -74,24 +76,41 @@ def create_user(
     department_id: int | None = None,
     timezone: str = "UTC",
 ) -> User:
-    """Add a user. Raises AccountError for a duplicate or malformed email,
-    an unknown role, department or timezone, or a short password."""
-    email = normalise_email(email)
+    """Add a user. Raises one AccountError carrying every problem found (a
+    duplicate or malformed email, an unknown role, department or timezone, a
+    weak password), each naming its field."""
+    problems: list[AccountError] = []
+    department = None
+    try:
+        email = normalise_email(email)
+    except AccountError as e:
+        problems.append(e)
+    else:
+        if find_user_by_email(email) is not None:
+            problems.append(AccountError("A user with that email already exists.", "email"))
     if role not in ROLE_VALUES:
-        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLE_VALUES)}.")
+        problems.append(AccountError(
+            f"Unknown role {role!r}; choose one of {', '.join(ROLE_VALUES)}.", "role"))
     display_name = (display_name or "").strip()
     if not display_name:
-        raise AccountError("A display name is required.")
+        problems.append(AccountError("A display name is required.", "display_name"))
     if timezone not in valid_timezones():
-        raise AccountError(f"Unknown timezone {timezone!r}.")
-    check_password_rules(password, email=email, display_name=display_name)
-    if find_user_by_email(email) is not None:
-        raise AccountError("A user with that email already exists.")
+        problems.append(AccountError(f"Unknown timezone {timezone!r}.", "timezone"))
+    try:
+        check_password_rules(password, email=email, display_name=display_name)
+    except AccountError as e:
+        problems.append(e)
+    try:
+        department = get_department(department_id)
+    except AccountError as e:
+        problems.append(e)
+    if problems:
+        raise AccountError.collect(problems)
     user = User(
         email=email,
         display_name=display_name,
         role=role,
-        department=get_department(department_id),
+        department=department,
         timezone=timezone,
         password_hash=passwords.hash_password(password),
         active=True,
@@ -131,12 +150,19 @@ def _guard_last_admin(user: User) -> None:
 
 def update_user(user: User, *, role: str, department_id: int | None, display_name: str) -> None:
     """Change role, department and name. The last active admin keeps the admin role."""
+    problems: list[AccountError] = []
+    department = None
     if role not in ROLE_VALUES:
-        raise AccountError(f"Unknown role {role!r}.")
+        problems.append(AccountError(f"Unknown role {role!r}.", "role"))
     display_name = (display_name or "").strip()
     if not display_name:
-        raise AccountError("A display name is required.")
-    department = get_department(department_id)
+        problems.append(AccountError("A display name is required.", "display_name"))
+    try:
+        department = get_department(department_id)
+    except AccountError as e:
+        problems.append(e)
+    if problems:
+        raise AccountError.collect(problems)
     if role != Role.ADMIN:
         _guard_last_admin(user)
     user.role = role
@@ -161,13 +187,16 @@ def set_password(user: User, password: str) -> None:
 
 def change_own_password(user: User, *, current_password: str, new_password: str) -> None:
     if not passwords.verify_password(user.password_hash, current_password or ""):
-        raise AccountError("Your current password is not correct.")
-    set_password(user, new_password)
+        raise AccountError("Your current password is not correct.", "current_password")
+    try:
+        set_password(user, new_password)
+    except AccountError as e:
+        raise AccountError(e.message, "new_password") from None
 
 
 def set_timezone(user: User, timezone: str) -> None:
     if timezone not in valid_timezones():
-        raise AccountError(f"Unknown timezone {timezone!r}.")
+        raise AccountError(f"Unknown timezone {timezone!r}.", "timezone")
     user.timezone = timezone
     db.session.flush()
 
@@ -175,12 +204,12 @@ def set_timezone(user: User, timezone: str) -> None:
 def create_department(name: str) -> Department:
     name = (name or "").strip()
     if not name:
-        raise AccountError("A department needs a name.")
+        raise AccountError("A department needs a name.", "name")
     exists = db.session.scalar(
         select(Department).where(func.lower(Department.name) == name.lower())
     )
     if exists is not None:
-        raise AccountError(f"A department called {name!r} already exists.")
+        raise AccountError(f"A department called {name!r} already exists.", "name")
     department = Department(name=name)
     db.session.add(department)
     db.session.flush()

@@ -17,6 +17,7 @@ from tracker.accounts.forms import (
 from tracker.accounts.models import User
 from tracker.auth.policy import permission_required
 from tracker.extensions import db
+from tracker.validation import populate_errors
 
 
 @bp.get("/admin/users")
@@ -44,7 +45,7 @@ def user_create():
                 password=password,
             )
         except services.AccountError as e:
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             # Rendered, not flashed: the session cookie is signed, not secret.
@@ -74,7 +75,7 @@ def user_edit(user_id: int):
             )
         except services.AccountError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Saved {user.display_name}.", "success")
@@ -108,7 +109,7 @@ def departments():
         try:
             department = services.create_department(form.name.data)
         except services.AccountError as e:
-            form.name.errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Added {department.name}.", "success")
@@ -148,7 +149,7 @@ def change_password():
                 new_password=password_form.new_password.data,
             )
         except services.AccountError as e:
-            password_form.form_errors.append(str(e))
+            populate_errors(password_form, e)
         else:
             transaction.commit()
             flash("Your password is changed.", "success")
@@ -165,7 +166,7 @@ def change_timezone():
         try:
             services.set_timezone(current_user, timezone_form.timezone.data.strip())
         except services.AccountError as e:
-            timezone_form.timezone.errors.append(str(e))
+            populate_errors(timezone_form, e)
         else:
             transaction.commit()
             flash("Your timezone is saved.", "success")

@@ -8,6 +8,7 @@ from tracker.auth.policy import may
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
 from tracker.extensions import db
 from tracker.history import services as history
+from tracker.validation import FieldError
 
 MAX_TEXT = 5000
 HISTORY_FIELDS = ("name", "kind", "from_behaviour", "to_behaviour")
@@ -18,26 +19,38 @@ history.describe(
 )
 
 
-class BehaviourError(Exception):
-    """A behaviour rule was broken; the message is fit to show the user."""
+class BehaviourError(FieldError):
+    """A behaviour rule was broken; the message is fit to show the user and
+    `field` names the input at fault."""
 
 
-def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str) -> dict:
+def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str,
+           exclude_id: int | None = None) -> dict:
+    """The values to store. Raises one BehaviourError carrying every problem
+    found, each naming its field."""
+    problems: list[BehaviourError] = []
     name = (name or "").strip()
     if not name:
-        raise BehaviourError("A behaviour needs a name.")
-    if len(name) > 200:
-        raise BehaviourError("Names are at most 200 characters.")
+        problems.append(BehaviourError("A behaviour needs a name.", "name"))
+    elif len(name) > 200:
+        problems.append(BehaviourError("Names are at most 200 characters.", "name"))
+    elif _name_taken(name, exclude_id):
+        problems.append(BehaviourError(f"A behaviour called {name!r} already exists.", "name"))
     if kind not in BEHAVIOUR_KINDS:
-        raise BehaviourError("Choose whether this is a target behaviour or a no-no.")
-    for label, text in (("The old behaviour", from_behaviour), ("The wanted behaviour", to_behaviour)):
+        problems.append(BehaviourError("Choose whether this is a target behaviour or a no-no.",
+                                       "kind"))
+    for label, text, field_name in (("The old behaviour", from_behaviour, "from_behaviour"),
+                                    ("The wanted behaviour", to_behaviour, "to_behaviour")):
         if len(text or "") > MAX_TEXT:
-            raise BehaviourError(f"{label} is at most {MAX_TEXT} characters.")
+            problems.append(BehaviourError(f"{label} is at most {MAX_TEXT} characters.",
+                                           field_name))
+    if problems:
+        raise BehaviourError.collect(problems)
     return {"name": name, "kind": kind, "from_behaviour": (from_behaviour or "").strip(),
             "to_behaviour": (to_behaviour or "").strip()}
 
 
-def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
+def _name_taken(name: str, exclude_id: int | None) -> bool:
     # The exact match as well: SQL lower() and Python's disagree outside ASCII
     # ('İ'), and the unique constraint must never be what catches a duplicate.
     query = select(Behaviour.id).where(
@@ -45,8 +58,7 @@ def _ensure_unique_name(name: str, exclude_id: int | None = None) -> None:
     )
     if exclude_id is not None:
         query = query.where(Behaviour.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise BehaviourError(f"A behaviour called {name!r} already exists.")
+    return db.session.scalar(query) is not None
 
 
 def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str = "",
@@ -55,7 +67,6 @@ def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str =
     if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
     values = _clean(name, kind, from_behaviour, to_behaviour)
-    _ensure_unique_name(values["name"])
     behaviour = Behaviour(created_by_id=actor.id, **values)
     db.session.add(behaviour)
     db.session.flush()
@@ -68,8 +79,7 @@ def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
                      from_behaviour: str = "", to_behaviour: str = "") -> None:
     if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
-    values = _clean(name, kind, from_behaviour, to_behaviour)
-    _ensure_unique_name(values["name"], exclude_id=behaviour.id)
+    values = _clean(name, kind, from_behaviour, to_behaviour, exclude_id=behaviour.id)
     before = history.snapshot(behaviour, HISTORY_FIELDS)
     for key, value in values.items():
         setattr(behaviour, key, value)

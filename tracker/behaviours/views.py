@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.models import Initiative, initiative_behaviour
 from tracker.metrics.models import Metric, metric_behaviour
+from tracker.validation import populate_errors
 
 
 @bp.get("/")
@@ -83,7 +84,7 @@ def create():
                 actor=current_user._get_current_object(), **form.data_for_service()
             )
         except services.BehaviourError as e:
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Added {behaviour.kind_label.lower()} “{behaviour.name}”.", "success")
@@ -103,7 +104,7 @@ def edit(behaviour_id: int):
             )
         except services.BehaviourError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Saved “{behaviour.name}”.", "success")

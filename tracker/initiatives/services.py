@@ -22,6 +22,7 @@ from tracker.initiatives.models import (
     InitiativeMetric,
 )
 from tracker.metrics.models import Metric
+from tracker.validation import FieldError
 
 MAX_TEXT = 20_000
 HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
@@ -51,7 +52,7 @@ TRANSITIONS = {
 ACTIVE_STATUSES = ("announced", "in_progress")
 
 
-class InitiativeError(Exception):
+class InitiativeError(FieldError):
     """An initiative rule was broken; the message is fit to show the user."""
 
 
@@ -71,49 +72,68 @@ class InitiativeInput:
     checkin_weekday: int | None = None
 
 
-def _active_user(user_id, label: str) -> User:
+def _active_user(user_id, label: str, field_name: str) -> User:
     user = db.session.get(User, int(user_id)) if user_id else None
     if user is None or not user.active:
-        raise InitiativeError(f"Choose an active {label}.")
+        raise InitiativeError(f"Choose an active {label}.", field_name)
     return user
 
 
 def _validate(data: InitiativeInput, actor: User) -> dict:
+    """The values to store. Raises one InitiativeError carrying every problem
+    found, each naming its field."""
+    problems: list[InitiativeError] = []
+
+    def refuse(message: str, field: str | None) -> None:
+        problems.append(InitiativeError(message, field))
+
     title = (data.title or "").strip()
     if not title:
-        raise InitiativeError("An initiative needs a title.")
-    if len(title) > 200:
-        raise InitiativeError("Titles are at most 200 characters.")
+        refuse("An initiative needs a title.", "title")
+    elif len(title) > 200:
+        refuse("Titles are at most 200 characters.", "title")
     if data.kind not in INITIATIVE_KINDS:
-        raise InitiativeError("Choose what kind of move this is.")
+        refuse("Choose what kind of move this is.", "kind")
     statement = (data.burning_platform or "").strip()
     if not statement:
-        raise InitiativeError("Say why now, and what happens if we don't: the burning platform.")
-    for label, text in (("The burning-platform statement", statement),
-                        ("The description", data.description or "")):
+        refuse("Say why now, and what happens if we don't: the burning platform.",
+               "burning_platform")
+    for label, text, field_name in (
+            ("The burning-platform statement", statement, "burning_platform"),
+            ("The description", data.description or "", "description")):
         if len(text) > MAX_TEXT:
-            raise InitiativeError(f"{label} is at most {MAX_TEXT:,} characters.")
-    owner = _active_user(data.owner_id, "owner")
-    if not may(actor, "assign_owners") and owner.id != actor.id:
-        raise InitiativeError("You can only log initiatives that you own.")
-    sponsor = _active_user(data.sponsor_id, "sponsor") if data.sponsor_id else None
-    department = None
+            refuse(f"{label} is at most {MAX_TEXT:,} characters.", field_name)
+    owner = sponsor = department = None
+    try:
+        owner = _active_user(data.owner_id, "owner", "owner_id")
+    except InitiativeError as e:
+        problems.append(e)
+    if owner is not None and not may(actor, "assign_owners") and owner.id != actor.id:
+        refuse("You can only log initiatives that you own.", "owner_id")
+    if data.sponsor_id:
+        try:
+            sponsor = _active_user(data.sponsor_id, "sponsor", "sponsor_id")
+        except InitiativeError as e:
+            problems.append(e)
     if data.department_id:
         department = db.session.get(Department, int(data.department_id))
         if department is None:
-            raise InitiativeError("Unknown department.")
+            refuse("Unknown department.", "department_id")
     if not isinstance(data.start_date, date):
-        raise InitiativeError("An initiative needs a start date.")
-    if data.due_date is not None and data.due_date < data.start_date:
-        raise InitiativeError("The due date is before the start date.")
+        refuse("An initiative needs a start date.", "start_date")
+    elif data.due_date is not None and data.due_date < data.start_date:
+        refuse("The due date is before the start date.", "due_date")
+    behaviours = []
     try:
         behaviours = behaviours_by_ids(data.behaviour_ids)
     except BehaviourError as e:
-        raise InitiativeError(str(e)) from None
+        refuse(e.message, "behaviour_ids")
     if data.checkin_cadence not in (None, *CADENCES):
-        raise InitiativeError("Check-ins are weekly, fortnightly or monthly.")
+        refuse("Check-ins are weekly, fortnightly or monthly.", "checkin_cadence")
     if data.checkin_weekday is not None and data.checkin_weekday not in range(7):
-        raise InitiativeError("Choose a weekday for check-ins.")
+        refuse("Choose a weekday for check-ins.", "checkin_weekday")
+    if problems:
+        raise InitiativeError.collect(problems)
     return {"checkin_cadence": data.checkin_cadence, "checkin_weekday": data.checkin_weekday,
             "title": title, "kind": data.kind, "burning_platform": statement,
             "description": (data.description or "").strip(), "owner": owner, "sponsor": sponsor,
@@ -159,18 +179,17 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only change the status of initiatives you own.")
     if status not in STATUSES:
-        raise InitiativeError("Unknown status.")
+        raise InitiativeError("Unknown status.", "status")
     if status not in TRANSITIONS[initiative.status]:
         raise InitiativeError(
             f"An initiative that is {initiative.status_label.lower()} cannot become "
-            f"{STATUSES[status].lower()}."
-        )
+            f"{STATUSES[status].lower()}.")
     reason = (reason or "").strip()
     if status == "abandoned":
         if not reason:
-            raise InitiativeError("Say why the initiative is abandoned.")
+            raise InitiativeError("Say why the initiative is abandoned.", "reason")
         if len(reason) > MAX_TEXT:
-            raise InitiativeError(f"The reason is at most {MAX_TEXT:,} characters.")
+            raise InitiativeError(f"The reason is at most {MAX_TEXT:,} characters.", "reason")
         initiative.abandon_reason = reason
     old = initiative.status
     initiative.status = status
@@ -189,25 +208,26 @@ def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected
         raise InitiativeError("You can only link metrics to initiatives you own.")
     metric = db.session.get(Metric, int(metric_id)) if metric_id else None
     if metric is None:
-        raise InitiativeError("Choose an existing metric.")
+        raise InitiativeError("Choose an existing metric.", "metric_id")
     if any(link.metric_id == metric.id for link in initiative.metric_links):
         raise InitiativeError(f"{metric.name!r} is already linked to this initiative.")
     if expected_direction not in EXPECTED_DIRECTIONS:
-        raise InitiativeError("Say whether the metric should increase or decrease.")
+        raise InitiativeError("Say whether the metric should increase or decrease.",
+                              "expected_direction")
     good = "increase" if metric.direction == "higher" else "decrease"
     if expected_direction != good:
         raise InitiativeError(
             f"{metric.name!r} is better when {metric.direction}; expecting it to "
-            f"{expected_direction} would move it away from its target."
-        )
+            f"{expected_direction} would move it away from its target.", "expected_direction")
     try:
         amount = float(expected_amount)
     except (TypeError, ValueError):
-        raise InitiativeError("The expected change must be a number.") from None
+        raise InitiativeError("The expected change must be a number.",
+                              "expected_amount") from None
     if not amount > 0 or amount == float("inf"):
-        raise InitiativeError("The expected change must be a positive number.")
+        raise InitiativeError("The expected change must be a positive number.", "expected_amount")
     if not isinstance(expected_by, date):
-        raise InitiativeError("Say by when the change is expected.")
+        raise InitiativeError("Say by when the change is expected.", "expected_by")
     link = InitiativeMetric(metric=metric, expected_direction=expected_direction,
                             expected_amount=amount, expected_by=expected_by)
     initiative.metric_links.append(link)

@@ -38,6 +38,7 @@ from tracker.metrics.services import reading_points, readings_for
 from tracker.paging import page_from_args
 from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
+from tracker.validation import populate_errors
 
 PER_PAGE = 50
 TIMELINE_LIMIT = 40
@@ -112,7 +113,7 @@ def create():
             initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input())
         except initiatives.InitiativeError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Logged {initiative.title}. Link a metric: until then it is still talk.",
@@ -137,7 +138,7 @@ def edit(initiative_id: int):
             initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input())
         except initiatives.InitiativeError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash("Saved.", "success")
@@ -349,7 +350,7 @@ def change_status(initiative_id: int):
                                       today=current_user.local_date(utcnow()))
         except initiatives.InitiativeError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"The initiative is now {STATUSES[new_status].lower()}.", "success")
@@ -390,7 +391,7 @@ def link_metric(initiative_id: int):
             )
         except initiatives.InitiativeError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Linked {link.metric.name}.", "success")

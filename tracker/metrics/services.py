@@ -16,6 +16,7 @@ from tracker.history import services as history
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading
 from tracker.metrics.readings_csv import ParseResult, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
+from tracker.validation import FieldError
 
 MAX_NOTE = 2000
 MAX_STANDARD = 1000
@@ -33,8 +34,9 @@ history.describe(
 )
 
 
-class MetricError(Exception):
-    """A metric or reading rule was broken; the message is fit to show the user."""
+class MetricError(FieldError):
+    """A metric or reading rule was broken; the message is fit to show the user and
+    `field` names the input at fault."""
 
 
 def standard_findings(metric: Metric) -> list[VagueStandard]:
@@ -57,62 +59,87 @@ class MetricInput:
     behaviour_ids: tuple[int, ...] = ()
 
 
-def _finite(value, label: str) -> float:
+def _finite(value, label: str, field_name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise MetricError(f"{label} must be a number.") from None
+        raise MetricError(f"{label} must be a number.", field_name) from None
     if not math.isfinite(number):
-        raise MetricError(f"{label} must be a finite number.")
+        raise MetricError(f"{label} must be a finite number.", field_name)
     return number
 
 
 def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> dict:
+    """The values to store. Raises one MetricError carrying every problem
+    found, each naming its field."""
+    problems: list[MetricError] = []
+
+    def refuse(message: str, field_name: str) -> None:
+        problems.append(MetricError(message, field_name))
+
     name = (data.name or "").strip()
     if not name:
-        raise MetricError("A metric needs a name.")
-    if len(name) > 200:
-        raise MetricError("Names are at most 200 characters.")
-    # The exact match as well: SQL lower() and Python's disagree outside ASCII
-    # ('İ'), and the unique constraint must never be what catches a duplicate.
-    query = select(Metric.id).where(or_(Metric.name == name, func.lower(Metric.name) == name.lower()))
-    if exclude_id is not None:
-        query = query.where(Metric.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise MetricError(f"A metric called {name!r} already exists.")
+        refuse("A metric needs a name.", "name")
+    elif len(name) > 200:
+        refuse("Names are at most 200 characters.", "name")
+    else:
+        # The exact match as well: SQL lower() and Python's disagree outside ASCII
+        # ('İ'), and the unique constraint must never be what catches a duplicate.
+        query = select(Metric.id).where(
+            or_(Metric.name == name, func.lower(Metric.name) == name.lower()))
+        if exclude_id is not None:
+            query = query.where(Metric.id != exclude_id)
+        if db.session.scalar(query) is not None:
+            refuse(f"A metric called {name!r} already exists.", "name")
     if data.direction not in DIRECTIONS:
-        raise MetricError("Say whether higher or lower is better.")
+        refuse("Say whether higher or lower is better.", "direction")
     if data.cadence not in CADENCES:
-        raise MetricError("Choose how often the metric is read.")
+        refuse("Choose how often the metric is read.", "cadence")
     if data.source not in SOURCES:
-        raise MetricError("Say where the numbers come from: customers, internal systems or self-assessment.")
-    baseline = _finite(data.baseline, "The baseline")
-    target = _finite(data.target, "The target")
-    if baseline == target:
-        raise MetricError("The target equals the baseline: there is nothing to move.")
-    if data.direction == "higher" and target < baseline:
-        raise MetricError("Higher is better, so the target must be above the baseline.")
-    if data.direction == "lower" and target > baseline:
-        raise MetricError("Lower is better, so the target must be below the baseline.")
+        refuse("Say where the numbers come from: customers, internal systems or self-assessment.",
+               "source")
+    baseline = target = None
+    for label, value, field_name in (("The baseline", data.baseline, "baseline"),
+                                     ("The target", data.target, "target")):
+        try:
+            number = _finite(value, label, field_name)
+        except MetricError as e:
+            problems.append(e)
+        else:
+            if field_name == "baseline":
+                baseline = number
+            else:
+                target = number
+    if baseline is not None and target is not None:
+        if baseline == target:
+            refuse("The target equals the baseline: there is nothing to move.", "target")
+        elif data.direction == "higher" and target < baseline:
+            refuse("Higher is better, so the target must be above the baseline.", "target")
+        elif data.direction == "lower" and target > baseline:
+            refuse("Lower is better, so the target must be below the baseline.", "target")
     if not isinstance(data.target_date, date):
-        raise MetricError("A metric needs a target date.")
+        refuse("A metric needs a target date.", "target_date")
     standard = (data.standard or "").strip()
     if len(standard) > MAX_STANDARD:
-        raise MetricError(f"The performance standard is one sentence: at most {MAX_STANDARD} characters.")
+        refuse(f"The performance standard is one sentence: at most {MAX_STANDARD} characters.",
+               "standard")
     owner = db.session.get(User, int(data.owner_id)) if data.owner_id else None
     if owner is None or not owner.active:
-        raise MetricError("Choose an active owner.")
-    if not may(actor, "assign_owners") and owner.id != actor.id:
-        raise MetricError("You can only create metrics that you own.")
+        refuse("Choose an active owner.", "owner_id")
+    elif not may(actor, "assign_owners") and owner.id != actor.id:
+        refuse("You can only create metrics that you own.", "owner_id")
     department = None
     if data.department_id:
         department = db.session.get(Department, int(data.department_id))
         if department is None:
-            raise MetricError("Unknown department.")
+            refuse("Unknown department.", "department_id")
+    behaviours = []
     try:
         behaviours = behaviours_by_ids(data.behaviour_ids)
     except BehaviourError as e:
-        raise MetricError(str(e)) from None
+        refuse(e.message, "behaviour_ids")
+    if problems:
+        raise MetricError.collect(problems)
     return {"name": name, "unit": (data.unit or "").strip()[:40], "direction": data.direction,
             "baseline": baseline, "target": target, "target_date": data.target_date,
             "cadence": data.cadence, "source": data.source, "standard": standard,
@@ -155,19 +182,20 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date, value, not
     not a number, a note that is too long, or a second reading on one date."""
     if not may(actor, "record_reading", metric):
         raise MetricError("Only the metric's owner, executives and admins record readings.")
-    number = _finite(value, "The value")
+    number = _finite(value, "The value", "value")
     if not isinstance(observed_on, date):
-        raise MetricError("A reading needs the date it was observed.")
+        raise MetricError("A reading needs the date it was observed.", "observed_on")
     if observed_on > today:
-        raise MetricError("A reading cannot be observed in the future.")
+        raise MetricError("A reading cannot be observed in the future.", "observed_on")
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise MetricError(f"Notes are at most {MAX_NOTE} characters.")
+        raise MetricError(f"Notes are at most {MAX_NOTE} characters.", "note")
     duplicate = db.session.scalar(
         select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on)
     )
     if duplicate is not None:
-        raise MetricError(f"There is already a reading for {observed_on.isoformat()}.")
+        raise MetricError(f"There is already a reading for {observed_on.isoformat()}.",
+                          "observed_on")
     reading = Reading(metric=metric, observed_on=observed_on, value=number, note=note,
                       recorded_by_id=actor.id)
     db.session.add(reading)

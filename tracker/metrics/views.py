@@ -22,6 +22,7 @@ from tracker.metrics.models import SOURCES, Metric
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
 from tracker.paging import page_from_args
+from tracker.validation import populate_errors
 
 SPARKLINE_READINGS = 12
 # The metric page's table lists the newest readings; all of them are a link away.
@@ -172,7 +173,7 @@ def record_reading(metric_id: int):
             )
         except services.MetricError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash(f"Recorded {format_number(reading.value)} for {reading.observed_on.isoformat()}.",
@@ -228,7 +229,7 @@ def create():
             metric = services.create_metric(actor=actor, data=form.data_for_service())
         except services.MetricError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             _flash_saved(metric, "Created")
@@ -252,7 +253,7 @@ def edit(metric_id: int):
             services.update_metric(metric, actor=actor, data=form.data_for_service())
         except services.MetricError as e:
             transaction.rollback()
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             _flash_saved(metric, "Saved")

@@ -11,13 +11,15 @@ from tracker.calendar import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.organisation.models import OrgSettings
+from tracker.validation import FieldError
 
 FIELDS = ("timezone", "default_cadence", "default_weekday", "grace_days", "reminder_hour",
           "digest_weekday", "digest_hour")
 
 
-class SettingsError(Exception):
-    """A setting is out of range; the message is fit to show the user."""
+class SettingsError(FieldError):
+    """A setting is out of range; the message is fit to show the user and `field`
+    names the setting."""
 
 
 def get_settings() -> OrgSettings:
@@ -47,17 +49,21 @@ class SettingsInput:
 def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
     if not may(actor, "manage_settings"):
         raise SettingsError("Only admins change organisation settings.")
+    problems: list[SettingsError] = []
     if data.timezone not in valid_timezones():
-        raise SettingsError(f"Unknown timezone {data.timezone!r}.")
+        problems.append(SettingsError(f"Unknown timezone {data.timezone!r}.", "timezone"))
     if data.default_cadence not in CADENCES:
-        raise SettingsError("Choose weekly, fortnightly or monthly.")
-    for label, value, low, high in (("Due weekday", data.default_weekday, 0, 6),
-                                    ("Digest weekday", data.digest_weekday, 0, 6),
-                                    ("Grace period", data.grace_days, 0, 14),
-                                    ("Reminder hour", data.reminder_hour, 0, 23),
-                                    ("Digest hour", data.digest_hour, 0, 23)):
+        problems.append(SettingsError("Choose weekly, fortnightly or monthly.", "default_cadence"))
+    for label, name, low, high in (("Due weekday", "default_weekday", 0, 6),
+                                   ("Digest weekday", "digest_weekday", 0, 6),
+                                   ("Grace period", "grace_days", 0, 14),
+                                   ("Reminder hour", "reminder_hour", 0, 23),
+                                   ("Digest hour", "digest_hour", 0, 23)):
+        value = getattr(data, name)
         if not isinstance(value, int) or not low <= value <= high:
-            raise SettingsError(f"{label} must be between {low} and {high}.")
+            problems.append(SettingsError(f"{label} must be between {low} and {high}.", name))
+    if problems:
+        raise SettingsError.collect(problems)
     settings = db.session.get(OrgSettings, 1)
     if settings is None:
         settings = get_settings()

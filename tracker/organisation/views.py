@@ -10,6 +10,7 @@ from tracker.extensions import db
 from tracker.organisation import bp, services
 from tracker.organisation.forms import SettingsForm
 from tracker.organisation.models import JobRecord
+from tracker.validation import populate_errors
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -23,7 +24,7 @@ def settings():
                                      data=services.SettingsInput(**{
                                          name: getattr(form, name).data for name in services.FIELDS}))
         except services.SettingsError as e:
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             flash("Organisation settings saved.", "success")
