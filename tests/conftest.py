@@ -131,13 +131,22 @@ def login_as(app, client):
             else:
                 user = role_or_user
             user_id = user.id
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        sign_in_session(client, user_id)
         with app.app_context():
             return db.session.get(type(user), user_id)
 
     return _login
+
+
+def sign_in_session(client, user_id: int) -> None:
+    """Give `client` the session cookie of a browser signed in as that user."""
+    from tracker.accounts.models import User
+
+    with client.application.app_context():
+        session_id = db.session.get(User, user_id).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
 
 
 @contextmanager

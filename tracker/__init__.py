@@ -3,6 +3,7 @@
 import os
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -56,9 +57,20 @@ def register_config(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     # A mistyped hash method fails here, at start-up, not at the first sign-in.
     hasher_for(app.config["PASSWORD_HASH_METHOD"])
+    app.config["REMEMBER_COOKIE_DURATION"] = _remember_duration(app.config["REMEMBER_DAYS"])
     if app.config.get("SECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _remember_duration(days) -> timedelta:
+    try:
+        duration = timedelta(days=float(days))
+    except (TypeError, ValueError, OverflowError):
+        duration = timedelta(0)
+    if duration <= timedelta(0):
+        raise ValueError(f"REMEMBER_DAYS must be a positive number of days, not {days!r}")
+    return duration
 
 
 def normalise_database_url(url: str) -> str:

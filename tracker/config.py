@@ -13,7 +13,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+# "Keep me signed in" lasts this many days in the browser (the factory turns
+# it into REMEMBER_COOKIE_DURATION). Signing out, a new password, "Sign out
+# everywhere", deactivation and a role change end it sooner.
+REMEMBER_DAYS = 14
 
 # Strict-Transport-Security: off until the site is served over HTTPS only.
 # Then set TRACKER_HSTS_SECONDS=31536000 (a year): browsers will refuse plain

@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import make_app, sign_in_session
 from tracker.extensions import db
 
 
@@ -39,9 +39,7 @@ def test_every_post_route_refuses_a_missing_or_forged_token(csrf_app):
         db.session.commit()
         admin_id = admin.id
     client = csrf_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(admin_id)
-        session["_fresh"] = True
+    sign_in_session(client, admin_id)
     routes = list(_post_routes(csrf_app))
     assert len(routes) >= 5
     with csrf_app.test_request_context():

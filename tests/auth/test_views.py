@@ -87,7 +87,7 @@ def test_session_is_cleared_on_login(client, member):
     login(client, "sam@example.com")
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(member)
+        assert session["_user_id"].startswith(f"{member}:")
 
 
 def test_logout_is_a_post_and_ends_the_session(client, member):

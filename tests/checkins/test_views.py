@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import count_queries, make_app
+from tests.conftest import count_queries, make_app, sign_in_session
 from tracker.checkins import saydo
 from tracker.checkins import services as checkins
 from tracker.checkins.models import CheckIn, Entry
@@ -54,9 +54,7 @@ def amendment(**values) -> dict:
 
 
 def sign_in(client, user_id: int) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    sign_in_session(client, user_id)
 
 
 def counts(app) -> tuple[int, int, int]:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, sign_in_session
 from tracker.checkins import services as checkins
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -123,8 +123,7 @@ def test_dashboard_costs_the_same_queries_with_3_or_60_initiatives(tmp_path, req
             from tracker.accounts.models import User
 
             user_id = db.session.scalar(select(User.id).where(User.role == "hr"))
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+        sign_in_session(client, user_id)
         with count_queries(app) as cold:
             assert client.get("/").status_code == 200
         with count_queries(app) as warm:

@@ -1,5 +1,6 @@
 """Users and departments."""
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,11 @@ class Role(StrEnum):
 ROLE_LABELS = {Role.ADMIN: "Admin", Role.EXECUTIVE: "Executive", Role.HR: "HR", Role.MEMBER: "Member"}
 
 
+def new_session_token() -> str:
+    """A fresh random session token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class Department(db.Model):
     __tablename__ = "department"
 
@@ -56,9 +62,18 @@ class User(UserMixin, db.Model):
     # The weekly digest email; each person can opt out (and back in).
     digest_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of every session and remember-me cookie (see `get_id`): replacing
+    # it ends every session the person has, on every device.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie:
+        the id and the current session token, so an old cookie stops working
+        the moment the token is replaced."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -3,6 +3,7 @@
 Functions add and flush; the caller commits once.
 """
 
+import hmac
 import secrets
 import zoneinfo
 from functools import cache
@@ -12,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from tracker.accounts import passwords
-from tracker.accounts.models import Department, Role, User
+from tracker.accounts.models import Department, Role, User, new_session_token
 from tracker.extensions import db
 from tracker.validation import FieldError
 
@@ -137,6 +138,28 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def user_for_session(session_id: str) -> User | None:
+    """The active user a session or remember-me cookie names (`User.get_id`),
+    or None when the id is malformed, the user is gone or deactivated, or the
+    token was replaced since the cookie was made. One query."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not (user_id.isdigit() and len(user_id) <= 18 and token):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie made
+    before now carries the old token and is refused from the next request on."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
 def _active_admin_count() -> int:
     return db.session.scalar(
         select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
@@ -165,6 +188,9 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
         raise AccountError.collect(problems)
     if role != Role.ADMIN:
         _guard_last_admin(user)
+    if role != user.role:
+        # Sessions begun under the old role end: whoever holds one signs in again.
+        end_all_sessions(user)
     user.role = role
     user.department = department
     user.display_name = display_name
@@ -172,17 +198,22 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
 
 
 def set_active(user: User, active: bool) -> None:
-    """Deactivate or reactivate. Nothing the user recorded is removed."""
+    """Deactivate or reactivate. Nothing the user recorded is removed. Either
+    way the user's sessions end, so a reactivated account never brings back
+    the cookies it had before."""
     if not active:
         _guard_last_admin(user)
     user.active = active
-    db.session.flush()
+    end_all_sessions(user)
 
 
 def set_password(user: User, password: str) -> None:
+    """Replace the password (AccountError if it breaks a rule) and end every
+    session the user has; the caller signs the current browser in again if
+    it should stay signed in."""
     check_password_rules(password, email=user.email, display_name=user.display_name)
     user.password_hash = passwords.hash_password(password)
-    db.session.flush()
+    end_all_sessions(user)
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str) -> None:

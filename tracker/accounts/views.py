@@ -16,6 +16,7 @@ from tracker.accounts.forms import (
 )
 from tracker.accounts.models import User
 from tracker.auth.policy import permission_required
+from tracker.auth.sessions import end_session, renew_session
 from tracker.extensions import db
 from tracker.validation import populate_errors
 
@@ -133,6 +134,7 @@ def _settings_page(password_form: PasswordChangeForm, timezone_form: TimezoneFor
         password_form=password_form,
         timezone_form=timezone_form,
         timezones=sorted(services.valid_timezones()),
+        button=EmptyForm(),
     )
 
 
@@ -152,7 +154,9 @@ def change_password():
             populate_errors(password_form, e)
         else:
             transaction.commit()
-            flash("Your password is changed.", "success")
+            renew_session(current_user)
+            flash("Your password is changed. Every other device you were signed in on is signed out.",
+                  "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form, timezone_form)
 
@@ -172,3 +176,15 @@ def change_timezone():
             flash("Your timezone is saved.", "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form, timezone_form)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if EmptyForm().validate_on_submit():
+        services.end_all_sessions(current_user)
+        transaction.commit()
+        end_session()
+        flash("You are signed out on every device, this one included.", "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("accounts.settings"))

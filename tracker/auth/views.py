@@ -1,25 +1,14 @@
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from tracker import transaction
 from tracker.accounts import services as accounts
-from tracker.accounts.models import User
 from tracker.auth import bp
 from tracker.auth.forms import LoginForm
 from tracker.auth.redirects import safe_next_url
-from tracker.extensions import db, login_manager
+from tracker.auth.sessions import end_session, start_session
 
 LOGIN_FAILED = "That email and password do not match an active account."
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    # A deactivated user's open sessions end at their next request.
-    return user if user is not None and user.active else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,9 +24,7 @@ def login():
             form.form_errors.append(LOGIN_FAILED)
         else:
             transaction.commit()  # keeps a re-hashed password
-            # A fresh session on sign-in: nothing planted before survives it.
-            session.clear()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(f"Welcome, {user.display_name}.", "success")
             return redirect(safe_next_url(form.next.data) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form)
@@ -47,7 +34,10 @@ def login():
 @login_required
 def logout():
     # CSRFProtect has already checked the token: a forged sign-out gets 400.
-    logout_user()
-    session.clear()
+    # The token is per person, so signing out here ends their other sessions too:
+    # a copied cookie must not outlive the sign-out that was meant to end it.
+    accounts.end_all_sessions(current_user)
+    transaction.commit()
+    end_session()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

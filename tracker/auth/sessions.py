@@ -1,0 +1,43 @@
+"""How a browser stays signed in, and how it stops.
+
+Flask-Login keeps `User.get_id()` — the user's id and session token — in the
+signed session cookie and, with "keep me signed in", in the remember-me
+cookie (which the browser keeps for `REMEMBER_DAYS`). `load_user` accepts a
+cookie only while its token is the user's current one, in the same single
+query that loads the user, so replacing the token
+(`accounts.services.end_all_sessions`) ends every session and remember-me
+cookie that person has, on every device.
+"""
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+
+from tracker.accounts import services as accounts
+from tracker.accounts.models import User
+from tracker.extensions import login_manager
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(session_id)
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """Sign `user` in on this browser with a fresh session: nothing planted
+    in the session before sign-in survives it."""
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def renew_session(user: User) -> None:
+    """Keep this browser signed in after `user`'s token was replaced (a new
+    password): the session, and the remember-me cookie if there is one, get
+    the new token; every other browser stays signed out."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
+
+
+def end_session() -> None:
+    """Sign this browser out: the session is emptied and the remember-me cookie deleted."""
+    logout_user()
+    session.clear()
