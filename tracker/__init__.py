@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import extensions
 from tracker.accounts.passwords import hasher_for
@@ -24,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     register_config(app, test_config)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
@@ -57,20 +59,35 @@ def register_config(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     # A mistyped hash method fails here, at start-up, not at the first sign-in.
     hasher_for(app.config["PASSWORD_HASH_METHOD"])
-    app.config["REMEMBER_COOKIE_DURATION"] = _remember_duration(app.config["REMEMBER_DAYS"])
+    for name in POSITIVE_SETTINGS:
+        _check_positive(app.config, name)
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
     if app.config.get("SECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
-def _remember_duration(days) -> timedelta:
-    try:
-        duration = timedelta(days=float(days))
-    except (TypeError, ValueError, OverflowError):
-        duration = timedelta(0)
-    if duration <= timedelta(0):
-        raise ValueError(f"REMEMBER_DAYS must be a positive number of days, not {days!r}")
-    return duration
+# Settings that must be numbers above zero (a day count, an hour count, a limit).
+POSITIVE_SETTINGS = ("REMEMBER_DAYS", "TEMPORARY_PASSWORD_HOURS", "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
+                     "SIGN_IN_MAX_FAILURES_PER_ADDRESS", "SIGN_IN_WINDOW_MINUTES")
+
+
+def _check_positive(config, name: str) -> None:
+    value = config[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 10**6:
+        raise ValueError(f"{name} must be a positive number, not {value!r}")
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and
+    scheme from the X-Forwarded-For and X-Forwarded-Proto headers they set
+    (sign-in throttling counts per client address). Without a proxy, those
+    headers are anyone's to forge, so they are ignored."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies, not {proxies!r}")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def normalise_database_url(url: str) -> str:

@@ -29,6 +29,20 @@ HSTS_SECONDS = 0
 # successful sign-in.
 PASSWORD_HASH_METHOD = "argon2id:19456:2:1"  # noqa: S105 (a method name, not a secret)
 PASSWORD_MIN_LENGTH = 12
+# A password an admin or the CLI set for someone must be replaced at their
+# first sign-in and stops working this many hours after it was issued.
+TEMPORARY_PASSWORD_HOURS = 72
+
+# How many reverse proxies (each adding to X-Forwarded-For) stand in front of
+# the app. 0 means none: the address the request comes from is the client's.
+TRUSTED_PROXIES = 0
+
+# Sign-in throttling: after this many failed sign-ins within the window for
+# one account (the email typed), or from one client address, further attempts
+# are answered 429 with Retry-After until the window has moved past them.
+SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
+SIGN_IN_WINDOW_MINUTES = 15
 
 # CSRF tokens live as long as the session: a long form must not expire.
 WTF_CSRF_TIME_LIMIT = None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts import services
 from tracker.accounts.models import Department, Role, User
+from tracker.db import utcnow
 from tracker.extensions import db
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -21,7 +22,9 @@ users_cli = AppGroup("users", help="Create and list user accounts.")
 @click.option("--department", default=None, help="Department name (must exist).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email, display_name, role, department, password_stdin):
-    """Create a user. The password is prompted for unless --password-stdin."""
+    """Create a user. The password is prompted for unless --password-stdin.
+    It is a one-time password: the person must replace it at their first
+    sign-in, and it stops working after TEMPORARY_PASSWORD_HOURS."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -40,11 +43,30 @@ def create_user_command(email, display_name, role, department, password_stdin):
             password=password,
             department_id=department_id,
         )
+        expires_at = services.make_password_temporary(user, now=utcnow())
     except services.AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    click.echo(f"The password must be replaced at the first sign-in; it stops working at "
+               f"{expires_at:%Y-%m-%d %H:%M} UTC.")
+
+
+@users_cli.command("issue-password")
+@click.option("--email", required=True)
+def issue_password_command(email):
+    """Replace a user's password with a new one-time password and print it
+    (for a forgotten password, an expired one-time password, or the last
+    admin locked out). Their sessions end."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the email {email!r}.")
+    password = services.issue_temporary_password(user, now=utcnow())
+    db.session.commit()
+    click.echo(f"One-time password for {user.email}: {password}")
+    click.echo(f"It must be replaced at the first sign-in and stops working at "
+               f"{user.password_expires_at:%Y-%m-%d %H:%M} UTC.")
 
 
 @users_cli.command("list")

@@ -1,7 +1,7 @@
 """Account forms: shape only. Rules live in `tracker.accounts.services`."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.accounts.models import Role
@@ -48,3 +48,9 @@ class TimezoneForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button that posts: only the CSRF token."""
+
+
+class LiftPauseForm(FlaskForm):
+    """Let an account whose sign-ins are paused try again."""
+
+    email = HiddenField(validators=[DataRequired(), Length(max=254)])

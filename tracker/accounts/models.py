@@ -65,6 +65,11 @@ class User(UserMixin, db.Model):
     # Part of every session and remember-me cookie (see `get_id`): replacing
     # it ends every session the person has, on every device.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # A password someone else chose (an admin, the CLI) is temporary: the
+    # person must replace it before doing anything else, and it stops
+    # signing in at `password_expires_at`.
+    password_must_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department | None] = relationship()

@@ -6,6 +6,7 @@ Functions add and flush; the caller commits once.
 import hmac
 import secrets
 import zoneinfo
+from datetime import datetime, timedelta
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,6 +24,10 @@ ROLE_VALUES = tuple(role.value for role in Role)
 class AccountError(FieldError):
     """An account rule was broken; the message is fit to show the user and
     `field` names the input at fault."""
+
+
+class TemporaryPasswordExpired(AccountError):
+    """The right temporary password, too late: an admin must issue a new one."""
 
 
 def normalise_email(raw: str) -> str:
@@ -121,10 +126,12 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     """The active user with these credentials, or None whatever went wrong
     (so callers cannot tell an unknown email from a wrong password).
-    Re-hashes the password when the configured parameters changed."""
+    Raises TemporaryPasswordExpired for the right temporary password after it
+    expired: only someone who knows it learns that. Re-hashes the password
+    when the configured parameters changed."""
     user = find_user_by_email(email or "")
     if user is None:
         passwords.spend_a_verification(password or "")
@@ -133,6 +140,11 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.active:
         return None
+    if user.password_expires_at is not None and now >= user.password_expires_at:
+        raise TemporaryPasswordExpired(
+            f"This one-time password expired on {user.password_expires_at:%Y-%m-%d %H:%M} UTC. "
+            "Ask an admin to issue a new one."
+        )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -208,12 +220,33 @@ def set_active(user: User, active: bool) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Replace the password (AccountError if it breaks a rule) and end every
-    session the user has; the caller signs the current browser in again if
-    it should stay signed in."""
+    """Replace the password with one the user chose (AccountError if it breaks
+    a rule) and end every session the user has; the caller signs the current
+    browser in again if it should stay signed in."""
     check_password_rules(password, email=user.email, display_name=user.display_name)
     user.password_hash = passwords.hash_password(password)
+    user.password_must_change = False
+    user.password_expires_at = None
     end_all_sessions(user)
+
+
+def make_password_temporary(user: User, *, now: datetime) -> datetime:
+    """Mark the user's password as chosen by someone else: it must be replaced
+    at the first sign-in and stops working TEMPORARY_PASSWORD_HOURS after
+    `now`. Returns that moment."""
+    user.password_must_change = True
+    user.password_expires_at = now + timedelta(hours=current_app.config["TEMPORARY_PASSWORD_HOURS"])
+    db.session.flush()
+    return user.password_expires_at
+
+
+def issue_temporary_password(user: User, *, now: datetime) -> str:
+    """Give the user a new random one-time password (shown once to whoever
+    issued it) in place of theirs, end their sessions, and return it."""
+    password = generate_one_time_password()
+    set_password(user, password)
+    make_password_temporary(user, now=now)
+    return password
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str) -> None:

@@ -8,6 +8,7 @@ from tracker.accounts import bp, services
 from tracker.accounts.forms import (
     DepartmentForm,
     EmptyForm,
+    LiftPauseForm,
     PasswordChangeForm,
     TimezoneForm,
     UserCreateForm,
@@ -15,8 +16,10 @@ from tracker.accounts.forms import (
     department_choices,
 )
 from tracker.accounts.models import User
+from tracker.auth import throttle
 from tracker.auth.policy import permission_required
 from tracker.auth.sessions import end_session, renew_session
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.validation import populate_errors
 
@@ -27,7 +30,21 @@ def user_list():
     users = db.session.scalars(
         select(User).options(selectinload(User.department)).order_by(User.display_name)
     ).all()
-    return render_template("accounts/user_list.html", users=users, button=EmptyForm())
+    now = utcnow()
+    paused_accounts, paused_addresses = throttle.paused(now)
+    return render_template("accounts/user_list.html", users=users, button=EmptyForm(), now=now,
+                           paused_accounts=paused_accounts, paused_addresses=paused_addresses)
+
+
+@bp.post("/admin/users/sign-in-pause/lift")
+@permission_required("manage_users")
+def lift_sign_in_pause():
+    form = LiftPauseForm()
+    if form.validate_on_submit():
+        throttle.forget_failures(form.email.data)
+        transaction.commit()
+        flash(f"{form.email.data} can try to sign in again.", "success")
+    return redirect(url_for("accounts.user_list"))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -45,6 +62,8 @@ def user_create():
                 department_id=form.department_id.data,
                 password=password,
             )
+            # Whoever the admin is, the password is theirs, not the new user's.
+            expires_at = services.make_password_temporary(user, now=utcnow())
         except services.AccountError as e:
             populate_errors(form, e)
         else:
@@ -54,6 +73,7 @@ def user_create():
                 "accounts/user_created.html",
                 user=user,
                 one_time_password=None if form.password.data else password,
+                expires_at=expires_at,
             )
     return render_template("accounts/user_form.html", form=form, user=None)
 
@@ -82,6 +102,18 @@ def user_edit(user_id: int):
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("accounts.user_list"))
     return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm())
+
+
+@bp.post("/admin/users/<int:user_id>/one-time-password")
+@permission_required("manage_users")
+def user_issue_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.user_edit", user_id=user.id))
+    password = services.issue_temporary_password(user, now=utcnow())
+    transaction.commit()
+    return render_template("accounts/user_created.html", user=user, one_time_password=password,
+                           expires_at=user.password_expires_at, reissued=True)
 
 
 @bp.post("/admin/users/<int:user_id>/active")
@@ -154,11 +186,36 @@ def change_password():
             populate_errors(password_form, e)
         else:
             transaction.commit()
-            renew_session(current_user)
+            renew_session(current_user._get_current_object())
             flash("Your password is changed. Every other device you were signed in on is signed out.",
                   "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(password_form, timezone_form)
+
+
+@bp.route("/account/new-password", methods=["GET", "POST"])
+@login_required
+def new_password():
+    """Where a temporary password is replaced; nothing else opens until it is."""
+    if not current_user.password_must_change:
+        return redirect(url_for("accounts.settings"))
+    form = PasswordChangeForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+        except services.AccountError as e:
+            form.form_errors.append(str(e))
+        else:
+            transaction.commit()
+            user = current_user._get_current_object()  # the user, not the proxy that login_user replaces
+            renew_session(user)
+            flash(f"Welcome, {user.display_name}. Your own password is set.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("accounts/new_password.html", form=form)
 
 
 @bp.post("/account/timezone")

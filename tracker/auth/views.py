@@ -1,12 +1,15 @@
-from flask import flash, redirect, render_template, request, url_for
+import math
+
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import transaction
 from tracker.accounts import services as accounts
-from tracker.auth import bp
+from tracker.auth import bp, throttle
 from tracker.auth.forms import LoginForm
 from tracker.auth.redirects import safe_next_url
 from tracker.auth.sessions import end_session, start_session
+from tracker.db import utcnow
 
 LOGIN_FAILED = "That email and password do not match an active account."
 
@@ -19,15 +22,54 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        now, address = utcnow(), request.remote_addr
+        wait = throttle.seconds_to_wait(email=form.email.data, address=address, now=now)
+        if wait:
+            return _paused(form, wait)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, now=now)
+        except accounts.TemporaryPasswordExpired as e:
+            form.form_errors.append(str(e))
+            return render_template("auth/login.html", form=form)
         if user is None:
+            throttle.record_failure(email=form.email.data, address=address, now=now)
+            transaction.commit()
             form.form_errors.append(LOGIN_FAILED)
         else:
-            transaction.commit()  # keeps a re-hashed password
+            throttle.forget_failures(form.email.data)
+            transaction.commit()  # also keeps a re-hashed password
             start_session(user, remember=form.remember.data)
+            if user.password_must_change:
+                return redirect(url_for("accounts.new_password"))
             flash(f"Welcome, {user.display_name}.", "success")
             return redirect(safe_next_url(form.next.data) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form)
+
+
+# What someone who must replace a temporary password may still reach.
+ALLOWED_BEFORE_NEW_PASSWORD = frozenset({"accounts.new_password", "auth.logout", "static"})
+
+
+@bp.before_app_request
+def hold_until_password_is_replaced():
+    """Send a signed-in user whose password is temporary to choose their own,
+    from every page until they have."""
+    if request.endpoint in ALLOWED_BEFORE_NEW_PASSWORD:
+        return None
+    if current_user.is_authenticated and current_user.password_must_change:
+        return redirect(url_for("accounts.new_password"))
+    return None
+
+
+def _paused(form: LoginForm, wait_seconds: int):
+    minutes = math.ceil(wait_seconds / 60)
+    form.form_errors.append(
+        "Too many failed sign-ins for this account or from this network. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an admin to let you in sooner."
+    )
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait_seconds)
+    return response
 
 
 @bp.post("/logout")
