@@ -97,7 +97,8 @@ def record_failure(*, email: str, address: str | None, now: datetime) -> None:
 
 def forget_failures(email: str) -> None:
     """Clear an account's failures: after the right password, or when an admin
-    lets the person try again. Failures from the address still count."""
+    lets the person try again. Failures for other emails still count against
+    the addresses they came from."""
     db.session.execute(delete(FailedSignIn).where(FailedSignIn.email == account_key(email)))
     db.session.flush()
 
