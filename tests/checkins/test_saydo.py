@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tracker.checkins.saydo import PeriodCounts, moved_away, record_from
+from tracker.checkins.saydo import PeriodCounts, moved_away, record_from, value_at_start
 
 MONDAY = date(2026, 1, 5)
 
@@ -57,6 +57,14 @@ def test_moved_away_respects_metric_direction():
     assert moved_away(60, 55, "higher") and not moved_away(60, 65, "higher")
     assert moved_away(10, 12, "lower") and not moved_away(10, 8, "lower")
     assert not moved_away(None, 5, "higher")
+
+
+def test_value_at_start_is_the_last_reading_by_the_start_else_the_first():
+    series = [(MONDAY - timedelta(days=7), 50.0), (MONDAY, 52.0), (MONDAY + timedelta(days=30), 60.0)]
+    assert value_at_start(series, MONDAY) == 52.0
+    assert value_at_start(series, MONDAY - timedelta(days=1)) == 50.0
+    assert value_at_start(series, MONDAY - timedelta(days=30)) == 50.0  # first read later
+    assert value_at_start([], MONDAY) is None
 
 
 def test_records_for_reads_only_the_latest_window_of_check_ins_from_the_database(app, ctx):

@@ -645,6 +645,37 @@ def test_say_do_overview_ranks_owners_and_departments_with_counts_flags_and_reas
     assert escape(saydo.EXPLANATION) in page
 
 
+def _ranked_names(section: str, names: list[str]) -> list[str]:
+    return sorted((name for name in names if name in section), key=section.index)
+
+
+def test_say_do_page_and_dashboard_rank_the_same_owners_in_the_same_order(app, client, login_as):
+    """One ranking: higher ratio first; on an equal ratio more evidenced actions;
+    then the name ignoring case; nothing reported (only missed) last."""
+    with app.app_context():
+        service = factories.make_department("Service")
+        people = {name: factories.make_user("member", name=name, department=service)
+                  for name in ("Bob Busy", "amy Able", "Cal Calm", "Tom Talker", "Al Absent")}
+        _history(people["Bob Busy"], service, weeks=4, actions=True, title="Bob's move")
+        _history(people["amy Able"], service, weeks=2, actions=True, title="Amy's move")
+        _history(people["Cal Calm"], service, weeks=2, actions=True, title="Cal's move")
+        _history(people["Tom Talker"], service, weeks=2, actions=False, title="Tom's move")
+        absent = factories.make_initiative("Al's move", owner=people["Al Absent"], status="in_progress",
+                                           department=service, start_date=date(2025, 1, 6))
+        monday = today() - timedelta(days=today().weekday())
+        for week in (2, 3):
+            factories.make_checkin(absent, period_start=monday - timedelta(weeks=week), state="missed")
+        db.session.commit()
+    expected = ["Bob Busy", "amy Able", "Cal Calm", "Tom Talker", "Al Absent"]
+    login_as("executive")
+    overview = client.get("/checkins/saydo").data.decode()
+    owners = overview.split('id="owners-heading"')[1].split('id="departments-heading"')[0]
+    dashboard = client.get("/").data.decode()
+    leaders = dashboard.split("Who carries the change")[1].split("Departments")[0]
+    assert _ranked_names(owners, expected) == expected
+    assert _ranked_names(leaders, expected) == expected
+
+
 def test_say_do_owner_and_department_pages_show_each_initiative_and_the_total(app, client, login_as):
     with app.app_context():
         service = factories.make_department("Service")

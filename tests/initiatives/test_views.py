@@ -675,7 +675,7 @@ def test_linked_metric_with_200_readings_is_one_line_and_its_latest_30_in_a_tabl
 
 
 def test_timeline_built_from_the_newest_readings_matches_one_built_from_all(app):
-    from tracker.initiatives.views import TIMELINE_LIMIT, build_timeline
+    from tracker.initiatives.timeline import TIMELINE_LIMIT, build_timeline
     from tracker.metrics.services import readings_for
 
     created = make(app)

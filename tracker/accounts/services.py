@@ -12,6 +12,7 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.accounts import passwords
 from tracker.accounts.models import Department, Role, User, new_session_token
@@ -282,3 +283,15 @@ def create_department(name: str) -> Department:
 
 def list_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def list_users() -> list[User]:
+    """Every account, active or not, by name, with its department."""
+    return list(db.session.scalars(
+        select(User).options(selectinload(User.department)).order_by(User.display_name)))
+
+
+def active_users() -> list[User]:
+    """The accounts that may own or sponsor things, by name ignoring case."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(func.lower(User.display_name), User.id)))

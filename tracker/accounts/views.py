@@ -1,7 +1,5 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from tracker import transaction
 from tracker.accounts import bp, services
@@ -27,13 +25,10 @@ from tracker.validation import populate_errors
 @bp.get("/admin/users")
 @permission_required("manage_users")
 def user_list():
-    users = db.session.scalars(
-        select(User).options(selectinload(User.department)).order_by(User.display_name)
-    ).all()
     now = utcnow()
     paused_accounts, paused_addresses = throttle.paused(now)
-    return render_template("accounts/user_list.html", users=users, button=EmptyForm(), now=now,
-                           paused_accounts=paused_accounts, paused_addresses=paused_addresses)
+    return render_template("accounts/user_list.html", users=services.list_users(), button=EmptyForm(),
+                           now=now, paused_accounts=paused_accounts, paused_addresses=paused_addresses)
 
 
 @bp.post("/admin/users/sign-in-pause/lift")

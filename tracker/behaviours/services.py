@@ -1,6 +1,6 @@
 """Rules for target behaviours. Functions add and flush; the caller commits."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, Table, func, or_, select
 
 from tracker import signals
 from tracker.accounts.models import User
@@ -17,6 +17,17 @@ history.describe(
     labels={"name": "Name", "kind": "Kind", "from_behaviour": "From", "to_behaviour": "To"},
     values={"kind": BEHAVIOUR_KINDS},
 )
+
+
+# Metrics and initiatives sit above behaviours: they link their records to
+# behaviours through a table with a `behaviour_id` column and register it
+# here, so the list counts each use without this domain importing theirs.
+_LINK_TABLES: dict[str, Table] = {}
+
+
+def register_link_table(label: str, table: Table) -> None:
+    """Count the rows of `table` per behaviour in `behaviours_with_counts`, as `label`."""
+    _LINK_TABLES[label] = table
 
 
 class BehaviourError(FieldError):
@@ -104,3 +115,15 @@ def behaviours_by_ids(ids) -> list[Behaviour]:
 
 def list_behaviours() -> list[Behaviour]:
     return list(db.session.scalars(select(Behaviour).order_by(Behaviour.kind.desc(), Behaviour.name)))
+
+
+def behaviours_with_counts() -> list[Row]:
+    """Every behaviour by name ignoring case, as rows of (Behaviour, then one
+    count per registered link table under its label, e.g. `row.metrics`): one query."""
+    counts = [
+        select(func.count()).select_from(table).where(table.c.behaviour_id == Behaviour.id)
+        .scalar_subquery().label(label)
+        for label, table in _LINK_TABLES.items()
+    ]
+    return list(db.session.execute(
+        select(Behaviour, *counts).order_by(func.lower(Behaviour.name), Behaviour.id)))

@@ -2,8 +2,6 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from tracker import transaction
 from tracker.auth.policy import may, permission_required
@@ -12,30 +10,15 @@ from tracker.behaviours.forms import BehaviourForm
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
-from tracker.initiatives.models import Initiative, initiative_behaviour
-from tracker.metrics.models import Metric, metric_behaviour
+from tracker.initiatives.services import initiatives_for_behaviour
+from tracker.metrics.services import metrics_for_behaviour
 from tracker.validation import populate_errors
 
 
 @bp.get("/")
 @login_required
 def index():
-    metric_count = (
-        select(func.count())
-        .select_from(metric_behaviour)
-        .where(metric_behaviour.c.behaviour_id == Behaviour.id)
-        .scalar_subquery()
-    )
-    initiative_count = (
-        select(func.count())
-        .select_from(initiative_behaviour)
-        .where(initiative_behaviour.c.behaviour_id == Behaviour.id)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Behaviour, metric_count.label("metrics"), initiative_count.label("initiatives"))
-        .order_by(func.lower(Behaviour.name), Behaviour.id)
-    ).all()
+    rows = services.behaviours_with_counts()
     return render_template(
         "behaviours/list.html",
         targets=[row for row in rows if not row.Behaviour.is_no_no],
@@ -48,20 +31,8 @@ def index():
 @login_required
 def detail(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)
-    metrics = db.session.scalars(
-        select(Metric)
-        .join(metric_behaviour, metric_behaviour.c.metric_id == Metric.id)
-        .where(metric_behaviour.c.behaviour_id == behaviour.id)
-        .options(selectinload(Metric.owner), selectinload(Metric.department))
-        .order_by(Metric.name)
-    ).all()
-    initiatives = db.session.scalars(
-        select(Initiative)
-        .join(initiative_behaviour, initiative_behaviour.c.initiative_id == Initiative.id)
-        .where(initiative_behaviour.c.behaviour_id == behaviour.id)
-        .options(selectinload(Initiative.owner))
-        .order_by(Initiative.start_date.desc(), Initiative.id.desc())
-    ).all()
+    metrics = metrics_for_behaviour(behaviour.id)
+    initiatives = initiatives_for_behaviour(behaviour.id)
     events = events_for("behaviour", behaviour.id)
     return render_template(
         "behaviours/detail.html",

@@ -2,6 +2,8 @@
 
 `record_from` is the rule, a plain function over plain values; the loaders
 below fetch those values for many initiatives in a fixed number of queries.
+`ranked` is the one order in which owners and departments are compared, on
+the say/do pages and the dashboard alike.
 """
 
 from collections import defaultdict
@@ -10,16 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative, InitiativeMetric
-from tracker.metrics.models import Metric, Reading
+from tracker.initiatives.services import ACTIVE_STATUSES
+from tracker.metrics.models import Metric, Reading, is_better
 
 WINDOW = 8               # periods looked at, by default
 TALK_ONLY_STREAK = 3     # submitted check-ins in a row without an action
 GONE_QUIET_STREAK = 2    # missed check-ins in a row
 UNEVIDENCED_WEIGHT = 0.5  # an action nobody can check counts half
+# Initiatives with a say/do record: those that report, or have reported.
+REPORTING_STATUSES = (*ACTIVE_STATUSES, "done")
+NO_DEPARTMENT = "No department"
 
 FLAG_TEXT = {
     "talk_only": "Talk only",
@@ -124,13 +131,68 @@ def record_from(periods: Iterable[PeriodCounts], *, measured: bool, off_track: b
     return record
 
 
+@dataclass
+class GroupRecord:
+    """One owner's or one department's initiatives, their records summed."""
+    key: int | None  # the owner's or department's id; None for initiatives without a department
+    name: str
+    record: SayDo = field(default_factory=SayDo)
+    initiatives: int = 0
+
+    def add(self, record: SayDo) -> None:
+        self.record.add(record)
+        self.record.flags.extend(record.flags)
+        self.initiatives += 1
+
+
+def ranked(groups: Iterable[GroupRecord]) -> list[GroupRecord]:
+    """Best say/do record first: the higher ratio; on an equal ratio, more
+    evidenced actions (the same share from more checkable work ranks higher);
+    then by name ignoring case, then by id, so equal records always come in
+    the same order. Groups with nothing reported (no ratio) come last."""
+    return sorted(groups, key=lambda g: (g.record.ratio is None, -(g.record.ratio or 0),
+                                         -g.record.evidenced, g.name.lower(), g.key or 0))
+
+
+def grouped(members: Iterable[tuple[int | None, str, int]], records: dict[int, SayDo]) -> list[GroupRecord]:
+    """Sum the records of each group's initiatives and rank the groups.
+    `members` are (group key, group name, initiative id); `records` maps
+    initiative ids to their records."""
+    groups: dict[int | None, GroupRecord] = {}
+    for key, name, initiative_id in members:
+        groups.setdefault(key, GroupRecord(key, name)).add(records[initiative_id])
+    return ranked(groups.values())
+
+
+def shown_flags(records: Iterable[SayDo]) -> list[str]:
+    """The flags any of `records` carries, in FLAG_TEXT's order: the legend a page needs."""
+    present = {flag for record in records for flag in record.flags}
+    return [flag for flag in FLAG_TEXT if flag in present]
+
+
+# --- the off-track rule ------------------------------------------------------
+# An initiative is off track when one of its linked metrics now reads worse
+# (by the metric's direction) than it did at the start: its last reading on
+# or before the initiative's start date or, for a metric first read later,
+# its first reading. `value_at_start` and `moved_away` state the rule over a
+# loaded series (the initiative page); `_value_at_start_sql` makes the same
+# choice in the database for many initiatives at once (the say/do pages, the
+# dashboard, the digest), and test_saydo keeps the two equal.
+
+def value_at_start(series: list[tuple[date, float]], start_date: date) -> float | None:
+    """The metric's value when the initiative started, from its readings as
+    (day, value) oldest first; None without readings."""
+    if not series:
+        return None
+    before = [value for day, value in series if day <= start_date]
+    return before[-1] if before else series[0][1]
+
+
 def moved_away(start_value: float | None, latest_value: float | None, metric_direction: str) -> bool:
     """True when the latest value is worse than the value when the initiative started."""
     if start_value is None or latest_value is None:
         return False
-    if metric_direction == "higher":
-        return latest_value < start_value
-    return latest_value > start_value
+    return is_better(metric_direction, start_value, latest_value)
 
 
 # --- loaders -----------------------------------------------------------------
@@ -159,19 +221,24 @@ def _period_counts(initiative_ids: list[int] | Select, since: date,
     return out
 
 
-def _off_track(ids: list[int] | Select) -> set[int]:
-    """Initiatives with a linked metric now worse than when they started: one
-    query, each value found through the (metric, date) index."""
-    def one_value(*conditions, newest: bool = True):
-        order = Reading.observed_on.desc() if newest else Reading.observed_on
-        return (select(Reading.value).where(Reading.metric_id == InitiativeMetric.metric_id, *conditions)
-                .order_by(order).limit(1).scalar_subquery())
+def _one_value(*conditions, newest: bool = True):
+    """The newest (or oldest) reading of the linked metric meeting `conditions`,
+    found through the (metric, date) index."""
+    order = Reading.observed_on.desc() if newest else Reading.observed_on
+    return (select(Reading.value).where(Reading.metric_id == InitiativeMetric.metric_id, *conditions)
+            .order_by(order).limit(1).scalar_subquery())
 
+
+def _value_at_start_sql():
+    """`value_at_start` for the database: the last reading on or before the
+    initiative's start date, else the first reading."""
+    return func.coalesce(_one_value(Reading.observed_on <= Initiative.start_date), _one_value(newest=False))
+
+
+def _off_track(ids: list[int] | Select) -> set[int]:
+    """Initiatives with a linked metric now worse than when they started: one query."""
     rows = db.session.execute(
-        select(InitiativeMetric.initiative_id, Metric.direction,
-               func.coalesce(one_value(Reading.observed_on <= Initiative.start_date),
-                             one_value(newest=False)),
-               one_value())
+        select(InitiativeMetric.initiative_id, Metric.direction, _value_at_start_sql(), _one_value())
         .join(Metric, Metric.id == InitiativeMetric.metric_id)
         .join(Initiative, Initiative.id == InitiativeMetric.initiative_id)
         .where(InitiativeMetric.initiative_id.in_(ids))
@@ -219,15 +286,61 @@ def record_of(initiative: Initiative, checkins: Iterable[CheckIn],
 
     def off(link: InitiativeMetric) -> bool:
         series = points.get(link.metric_id) or []
-        if not series:
-            return False
-        before = [value for day, value in series if day <= initiative.start_date]
-        start = before[-1] if before else series[0][1]
-        return moved_away(start, series[-1][1], link.metric.direction)
+        latest = series[-1][1] if series else None
+        return moved_away(value_at_start(series, initiative.start_date), latest, link.metric.direction)
 
     links = list(initiative.metric_links)
     return record_from(periods, measured=bool(links), off_track=any(off(link) for link in links),
                        window=window)
+
+
+def tracked_initiatives(*, owner_id: int | None = None,
+                        department_id: int | None = None) -> list[Initiative]:
+    """The initiatives with a say/do record, by title, with owner and
+    department; only one owner's or one department's when asked."""
+    query = (select(Initiative).where(Initiative.status.in_(REPORTING_STATUSES))
+             .options(selectinload(Initiative.owner), selectinload(Initiative.department))
+             .order_by(Initiative.title, Initiative.id))
+    if owner_id is not None:
+        query = query.where(Initiative.owner_id == owner_id)
+    if department_id is not None:
+        query = query.where(Initiative.department_id == department_id)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Overview:
+    """The say/do overview: every owner and every department, ranked."""
+    owners: list[GroupRecord]
+    departments: list[GroupRecord]
+    shown_flags: list[str]
+
+
+def overview(*, today: date) -> Overview:
+    """Owners and departments ranked by the records of their initiatives as of `today`."""
+    initiatives = tracked_initiatives()
+    records = records_for(initiatives, today=today)
+    return Overview(
+        owners=grouped(((i.owner_id, i.owner.display_name, i.id) for i in initiatives), records),
+        departments=grouped(((i.department_id, i.department.name if i.department else NO_DEPARTMENT, i.id)
+                             for i in initiatives), records),
+        shown_flags=shown_flags(records.values()),
+    )
+
+
+@dataclass
+class InitiativeRecords:
+    """Several initiatives' records side by side, with their total."""
+    rows: list[tuple[Initiative, SayDo]]
+    total: SayDo
+    shown_flags: list[str]
+
+
+def initiative_records(initiatives: list[Initiative], *, today: date) -> InitiativeRecords:
+    """Each initiative with its record as of `today`, and the sum of them all."""
+    records = records_for(initiatives, today=today)
+    return InitiativeRecords(rows=[(i, records[i.id]) for i in initiatives],
+                             total=totals(records.values()), shown_flags=shown_flags(records.values()))
 
 
 def totals(records: Iterable[SayDo]) -> SayDo:

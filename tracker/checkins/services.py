@@ -4,7 +4,7 @@ Functions add and flush; the caller commits once.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select, update
@@ -342,3 +342,49 @@ def standing_entries(checkin: CheckIn) -> list[Entry]:
     """The entries that count: amended ones give way to their amendments."""
     superseded = {e.amends_id for e in checkin.entries if e.amends_id}
     return [e for e in checkin.entries if e.id not in superseded]
+
+
+def standing_actions(checkins: list[CheckIn]) -> list[Entry]:
+    """The actions that count in the submitted ones of `checkins`."""
+    return [e for c in checkins if c.state == "submitted" for e in standing_entries(c)
+            if e.effective_kind == "action"]
+
+
+def kind_counts(checkin: CheckIn) -> dict[str, int]:
+    """{"action": n, "talk": m} over the check-in's standing entries."""
+    counts = {"action": 0, "talk": 0}
+    for entry in standing_entries(checkin):
+        counts[entry.effective_kind] += 1
+    return counts
+
+
+@dataclass
+class Thread:
+    """An entry as first reported and the amendments that replaced it, in order."""
+
+    original: Entry
+    amendments: list[Entry] = field(default_factory=list)
+
+    @property
+    def current(self) -> Entry:
+        return self.amendments[-1] if self.amendments else self.original
+
+    @property
+    def added_later(self) -> bool:
+        return self.original.is_amendment
+
+
+def entry_threads(entries: list[Entry]) -> list[Thread]:
+    """Group entries so each amendment sits under the entry it corrects."""
+    replacing = {e.amends_id: e for e in entries if e.amends_id is not None}
+    threads = []
+    for entry in entries:
+        if entry.amends_id is not None:
+            continue
+        thread = Thread(entry)
+        seen = {entry.id}
+        while thread.current.id in replacing and replacing[thread.current.id].id not in seen:
+            thread.amendments.append(replacing[thread.current.id])
+            seen.add(thread.current.id)
+        threads.append(thread)
+    return threads

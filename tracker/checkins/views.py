@@ -1,20 +1,14 @@
 """Check-in pages: my check-ins, one check-in (submit, amend), the review
 queue and the say/do pages. Thin: the rules live in `services` and `saydo`."""
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 from wtforms.fields import SelectChoice
 
 from tracker import transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
-from tracker.behaviours.models import Behaviour
+from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Period
 from tracker.checkins import bp, saydo, services
 from tracker.checkins.classifier import classify
@@ -26,8 +20,6 @@ from tracker.initiatives.models import Initiative
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
 ID = "int(max=2147483647)"
-# Initiatives with a say/do record: those that report, or have reported.
-SAYDO_STATUSES = ("announced", "in_progress", "done")
 MAX_CLASSIFY = 5000
 ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
@@ -43,14 +35,6 @@ def saydo_words() -> dict:
 def checkin_period(checkin) -> str:
     """'02 Mar – 08 Mar 2026', or 'March 2026' for a monthly check-in."""
     return Period(checkin.period_start, checkin.period_end, checkin.due_on).label
-
-
-def initiative_url(initiative_id: int) -> str | None:
-    """The initiative's page, or None while the initiatives pages do not offer one."""
-    try:
-        return url_for("initiatives.detail", initiative_id=initiative_id)
-    except BuildError:
-        return None
 
 
 def _actor() -> User:
@@ -81,42 +65,6 @@ def _checkin_or_404(checkin_id: int):
     return checkin
 
 
-@dataclass
-class Thread:
-    """An entry as first reported and the amendments that replaced it, in order."""
-
-    original: Entry
-    amendments: list[Entry] = field(default_factory=list)
-
-    @property
-    def current(self) -> Entry:
-        return self.amendments[-1] if self.amendments else self.original
-
-    @property
-    def added_later(self) -> bool:
-        return self.original.is_amendment
-
-
-def entry_threads(entries: list[Entry]) -> list[Thread]:
-    """Group entries so each amendment sits under the entry it corrects."""
-    replacing = {e.amends_id: e for e in entries if e.amends_id is not None}
-    threads = []
-    for entry in entries:
-        if entry.amends_id is not None:
-            continue
-        thread = Thread(entry)
-        seen = {entry.id}
-        while thread.current.id in replacing and replacing[thread.current.id].id not in seen:
-            thread.amendments.append(replacing[thread.current.id])
-            seen.add(thread.current.id)
-        threads.append(thread)
-    return threads
-
-
-def _behaviours() -> list[Behaviour]:
-    return list(db.session.scalars(select(Behaviour).order_by(Behaviour.name)))
-
-
 def _metric_rows(checkin, user: User):
     """(metric, recordable) for each metric linked to the initiative."""
     return [(link.metric, may(user, "record_reading", link.metric))
@@ -133,7 +81,7 @@ def _blank_checkin_form(checkin, user: User, rows: int) -> CheckInForm:
     })
 
 
-def _amend_form(checkin, threads: list[Thread], behaviours, *, formdata: bool) -> AmendForm:
+def _amend_form(checkin, threads: list[services.Thread], behaviours, *, formdata: bool) -> AmendForm:
     kwargs = {} if formdata else {"done_by": checkin.initiative.owner.display_name}
     form = AmendForm(**kwargs)
     choices = [SelectChoice(0, "None: add an entry that was left out")]
@@ -154,8 +102,8 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
     can_report = may(user, "report_checkin", checkin)
     if behaviours is None:
         # Only the owner's forms offer behaviours; readers need no query for them.
-        behaviours = _behaviours() if can_report and checkin.state != "missed" else []
-    threads = entry_threads(checkin.entries)
+        behaviours = list_behaviours() if can_report and checkin.state != "missed" else []
+    threads = services.entry_threads(checkin.entries)
     if checkin.state == "open" and can_report and form is None:
         form = _blank_checkin_form(checkin, user, DEFAULT_ROWS)
     if form is not None:
@@ -168,7 +116,6 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
         "checkins/detail.html",
         checkin=checkin,
         initiative=checkin.initiative,
-        initiative_url=initiative_url(checkin.initiative_id),
         threads=threads,
         can_report=can_report,
         form=form if checkin.state == "open" and can_report else None,
@@ -219,7 +166,7 @@ def preview(checkin_id: int):
     ensure(may(_actor(), "report_checkin", checkin))
     if checkin.state != "open":
         return _closed_redirect(checkin)
-    behaviours = _behaviours()
+    behaviours = list_behaviours()
     form = _posted_checkin_form(checkin, behaviours)
     form.validate_on_submit()
     if "add_row" in request.form and len(form.entries) < services.MAX_ENTRIES:
@@ -245,7 +192,7 @@ def submit(checkin_id: int):
     ensure(may(actor, "report_checkin", checkin))
     if checkin.state != "open":
         return _closed_redirect(checkin)
-    behaviours = _behaviours()
+    behaviours = list_behaviours()
     form = _posted_checkin_form(checkin, behaviours)
     row_errors = {}
     if form.validate_on_submit():
@@ -282,8 +229,8 @@ def amend(checkin_id: int):
     if checkin.state != "submitted":
         flash("Only a submitted check-in is amended; an open one is simply submitted.", "error")
         return redirect(url_for("checkins.detail", checkin_id=checkin_id))
-    behaviours = _behaviours()
-    form = _amend_form(checkin, entry_threads(checkin.entries), behaviours, formdata=True)
+    behaviours = list_behaviours()
+    form = _amend_form(checkin, services.entry_threads(checkin.entries), behaviours, formdata=True)
     if form.validate_on_submit():
         now = utcnow()
         try:
@@ -322,8 +269,7 @@ def classify_text():
 @bp.get("/review")
 @permission_required("review_checkins")
 def review():
-    return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm(),
-                           initiative_url=initiative_url)
+    return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm())
 
 
 @bp.post(f"/entries/<{ID}:entry_id>/review")
@@ -348,70 +294,18 @@ def review_entry(entry_id: int):
 
 # --- say/do ------------------------------------------------------------------
 
-@dataclass
-class SayDoRow:
-    """One owner or department on the overview, with the sum of their initiatives."""
-
-    name: str
-    url: str | None
-    record: saydo.SayDo
-    initiatives: int = 0
-
-    @property
-    def flag_counts(self) -> list[tuple[str, int]]:
-        return sorted(Counter(self.record.flags).items(), key=lambda kv: list(saydo.FLAG_TEXT).index(kv[0]))
-
-
-def _tracked_initiatives(*where) -> list[Initiative]:
-    return list(db.session.scalars(
-        select(Initiative).where(Initiative.status.in_(SAYDO_STATUSES), *where)
-        .options(selectinload(Initiative.owner), selectinload(Initiative.department))
-        .order_by(Initiative.title, Initiative.id)
-    ))
-
-
-def _rank(rows: list[SayDoRow]) -> list[SayDoRow]:
-    """Highest say/do ratio first; nothing reported last."""
-    return sorted(rows, key=lambda r: (r.record.ratio is None, -(r.record.ratio or 0), r.name.lower()))
-
-
-def _grouped(initiatives, records, key) -> list[SayDoRow]:
-    groups: dict = {}
-    for initiative in initiatives:
-        name, url = key(initiative)
-        row = groups.setdefault((name, url), SayDoRow(name, url, saydo.SayDo()))
-        row.record.add(records[initiative.id])
-        row.record.flags.extend(records[initiative.id].flags)
-        row.initiatives += 1
-    return _rank(list(groups.values()))
-
-
 @bp.get("/saydo")
 @login_required
 def saydo_overview():
-    initiatives = _tracked_initiatives()
-    records = saydo.records_for(initiatives, today=current_user.local_date(utcnow()))
-    owners = _grouped(initiatives, records, lambda i: (
-        i.owner.display_name, url_for("checkins.saydo_owner", user_id=i.owner_id)))
-    departments = _grouped(initiatives, records, lambda i: (
-        (i.department.name, url_for("checkins.saydo_department", department_id=i.department_id))
-        if i.department else ("No department", None)))
-    return render_template("checkins/saydo.html", owners=owners, departments=departments,
-                           shown_flags=_shown_flags(records.values()))
-
-
-def _shown_flags(records) -> list[str]:
-    present = {flag for record in records for flag in record.flags}
-    return [flag for flag in saydo.FLAG_TEXT if flag in present]
+    overview = saydo.overview(today=current_user.local_date(utcnow()))
+    return render_template("checkins/saydo.html", owners=overview.owners,
+                           departments=overview.departments, shown_flags=overview.shown_flags)
 
 
 def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
-    records = saydo.records_for(initiatives, today=current_user.local_date(utcnow()))
-    return render_template(
-        "checkins/saydo_detail.html", title=title, subtitle=subtitle,
-        rows=[(i, records[i.id]) for i in initiatives], total=saydo.totals(records.values()),
-        shown_flags=_shown_flags(records.values()), initiative_url=initiative_url,
-    )
+    records = saydo.initiative_records(initiatives, today=current_user.local_date(utcnow()))
+    return render_template("checkins/saydo_detail.html", title=title, subtitle=subtitle,
+                           rows=records.rows, total=records.total, shown_flags=records.shown_flags)
 
 
 @bp.get(f"/saydo/owners/<{ID}:user_id>")
@@ -419,7 +313,7 @@ def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
 def saydo_owner(user_id: int):
     owner = db.get_or_404(User, user_id)
     return _saydo_page(owner.display_name, "Initiatives owned",
-                       _tracked_initiatives(Initiative.owner_id == owner.id))
+                       saydo.tracked_initiatives(owner_id=owner.id))
 
 
 @bp.get(f"/saydo/departments/<{ID}:department_id>")
@@ -427,4 +321,4 @@ def saydo_owner(user_id: int):
 def saydo_department(department_id: int):
     department = db.get_or_404(Department, department_id)
     return _saydo_page(department.name, "Initiatives in the department",
-                       _tracked_initiatives(Initiative.department_id == department.id))
+                       saydo.tracked_initiatives(department_id=department.id))

@@ -21,7 +21,7 @@ from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
-from tracker.metrics.models import Metric, metric_behaviour
+from tracker.metrics.models import Metric, metric_behaviour, progress_from
 from tracker.metrics.services import readings_for
 from tracker.people.report import quarter_alignment
 
@@ -31,7 +31,6 @@ MOVERS_SHOWN = 8
 LEADERS_SHOWN = 8
 GAPS_SHOWN = 6
 GAP_METRICS_NAMED = 3
-REPORTING = (*ACTIVE_STATUSES, "done")
 SPARK_POINTS = 12
 
 
@@ -69,7 +68,7 @@ class Mover:
 
     @property
     def toward(self) -> bool:
-        return self.change > 0
+        return self.metric.is_better(self.values[-1], self.values[0])
 
 
 @dataclass
@@ -151,8 +150,8 @@ class _MetricFacts:
     source: str
     department_id: int | None
 
-    def progress(self, value: float) -> float:
-        return (value - self.baseline) / (self.target - self.baseline)
+    def progress(self, value: float) -> float | None:
+        return progress_from(self.baseline, self.target, value)
 
 
 @dataclass
@@ -163,8 +162,8 @@ class Summary:
     bars: list[WeekBar]
     attention: list[tuple[int, saydo.SayDo, list[tuple[str, str]]]]
     attention_total: int
-    leaders: list[tuple[int, saydo.SayDo, int]]
-    departments: list[tuple[int, saydo.SayDo, int]]
+    leaders: list[saydo.GroupRecord]
+    departments: list[saydo.GroupRecord]
     movers: list[tuple[int, list[float], float]]
     gaps: list[tuple[int, list[int], float, list[int], float]]
     gaps_total: int
@@ -178,13 +177,11 @@ def _why(status: str, due_date: date | None, record: saydo.SayDo, today: date) -
     return reasons
 
 
-def _ranked(groups: dict[int, tuple[saydo.SayDo, int]],
-            names: dict[int, str]) -> list[tuple[int, saydo.SayDo, int]]:
-    """Those who reported or missed, best say/do record first, with the counts behind it."""
-    ranked = [(key, record, count) for key, (record, count) in groups.items()
-              if record.entries or record.missed]
-    ranked.sort(key=lambda r: (-(r[1].ratio or 0), -r[1].evidenced, names.get(r[0], "")))
-    return ranked
+def _ranked(members: list[tuple[int | None, str, int]],
+            records: dict[int, saydo.SayDo]) -> list[saydo.GroupRecord]:
+    """Those who reported or missed, in the say/do pages' order, with the counts behind it."""
+    return [group for group in saydo.grouped(members, records)
+            if group.key is not None and (group.record.entries or group.record.missed)]
 
 
 def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
@@ -195,11 +192,11 @@ def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
         metric = metrics[metric_id]
         if department_id is not None and metric.department_id != department_id:
             continue
-        if len(values) < 2 or metric.target == metric.baseline:
+        if len(values) < 2:
             continue
-        change = metric.progress(values[-1]) - metric.progress(values[0])
-        if change:
-            movers.append((metric_id, values, change))
+        first, last = metric.progress(values[0]), metric.progress(values[-1])
+        if first is not None and last is not None and last != first:
+            movers.append((metric_id, values, last - first))
     return sorted(movers, key=lambda m: -abs(m[2]))
 
 
@@ -209,8 +206,8 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
     metric with readings, largest gap between belief and perception first. Each
     side is the mean of its metrics' latest reading as progress from baseline
     (0) to target (1)."""
-    progress = {m: metrics[m].progress(values[-1]) for m, values in series.items()
-                if values and metrics[m].target != metrics[m].baseline}
+    latest = {m: metrics[m].progress(values[-1]) for m, values in series.items() if values}
+    progress = {m: p for m, p in latest.items() if p is not None}
     rows = db.session.execute(
         select(metric_behaviour.c.behaviour_id, metric_behaviour.c.metric_id)
         .join(Behaviour, Behaviour.id == metric_behaviour.c.behaviour_id)
@@ -235,14 +232,15 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
 
 def _reporting_records(today: date) -> dict[int, saydo.SayDo]:
     """Say/do records of every announced, in-progress or done initiative."""
-    return saydo.records_where(Initiative.status.in_(REPORTING), today=today)
+    return saydo.records_where(Initiative.status.in_(saydo.REPORTING_STATUSES), today=today)
 
 
 def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
     """The organisation-wide figures (or one department's) as of `today`."""
     records = cache.per_data_version("saydo_records", today, lambda: _reporting_records(today))
-    query = select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
-                   Initiative.owner_id, Initiative.department_id).where(Initiative.status.in_(REPORTING))
+    query = (select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
+                    Initiative.owner_id, Initiative.department_id)
+             .where(Initiative.status.in_(saydo.REPORTING_STATUSES)))
     if department_id is not None:
         query = query.where(Initiative.department_id == department_id)
     reporting = db.session.execute(query).all()
@@ -255,18 +253,12 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
                 attention.append((i, reasons))
     attention.sort(key=lambda a: (-len(a[1]), records[a[0].id].ratio or 0, a[0].title))
 
-    by_owner: dict[int, tuple[saydo.SayDo, int]] = {}
-    by_department: dict[int, tuple[saydo.SayDo, int]] = {}
-    for i in reporting:
-        for groups, key in ((by_owner, i.owner_id), (by_department, i.department_id)):
-            if key is None:
-                continue
-            record, count = groups.get(key, (saydo.SayDo(), 0))
-            record.add(records[i.id])
-            groups[key] = (record, count + 1)
     owner_names = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(select(Initiative.owner_id)))).all())
     department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    leaders = _ranked([(i.owner_id, owner_names.get(i.owner_id, ""), i.id) for i in reporting], records)
+    departments = _ranked([(i.department_id, department_names.get(i.department_id, ""), i.id)
+                           for i in reporting], records)
 
     metric_rows = db.session.execute(select(Metric.id, Metric.baseline, Metric.target, Metric.source,
                                             Metric.department_id, Metric.name)).all()
@@ -279,8 +271,8 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
         bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),
         attention=[(i.id, records[i.id], reasons) for i, reasons in attention[:ATTENTION_SHOWN]],
         attention_total=len(attention),
-        leaders=_ranked(by_owner, owner_names)[:LEADERS_SHOWN],
-        departments=_ranked(by_department, department_names),
+        leaders=leaders[:LEADERS_SHOWN],
+        departments=departments,
         movers=_movers(metrics, series, department_id)[:MOVERS_SHOWN],
         gaps=gaps[:GAPS_SHOWN], gaps_total=len(gaps),
         records=records,
@@ -301,7 +293,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
     initiatives = {i.id: i for i in db.session.scalars(
         select(Initiative).where(Initiative.id.in_(initiative_ids)).options(joinedload(Initiative.owner)))}
     owner_names = dict(db.session.execute(select(User.id, User.display_name).where(
-        User.id.in_([user_id for user_id, _, _ in summary.leaders]))).all())
+        User.id.in_([group.key for group in summary.leaders]))).all())
     department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
     metric_ids = {m for m, _, _ in summary.movers}
     for _, believed, _, perceived, _ in summary.gaps:
@@ -315,10 +307,11 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         attention=[Attention(initiatives[i], record, reasons) for i, record, reasons in summary.attention
                    if i in initiatives],
         attention_total=summary.attention_total,
-        leaders=[Ranked(owner_names.get(k, ""), ("checkins.saydo_owner", {"user_id": k}), record, count)
-                 for k, record, count in summary.leaders],
-        departments=[Ranked(department_names.get(k, ""), ("checkins.saydo_department", {"department_id": k}),
-                            record, count) for k, record, count in summary.departments],
+        leaders=[Ranked(owner_names.get(g.key, ""), ("checkins.saydo_owner", {"user_id": g.key}),
+                        g.record, g.initiatives) for g in summary.leaders],
+        departments=[Ranked(department_names.get(g.key, ""),
+                            ("checkins.saydo_department", {"department_id": g.key}), g.record, g.initiatives)
+                     for g in summary.departments],
         movers=[Mover(metrics[m], values, change) for m, values, change in summary.movers if m in metrics],
         gaps=[Gap(behaviours[b], [metrics[m] for m in believed[:GAP_METRICS_NAMED] if m in metrics],
                   believed_progress, [metrics[m] for m in perceived[:GAP_METRICS_NAMED] if m in metrics],
@@ -340,3 +333,8 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         select(CheckIn).where(CheckIn.initiative_id.in_(owned_ids), CheckIn.state == "open")
         .order_by(CheckIn.due_on)))
     return dashboard
+
+
+def ping_database() -> None:
+    """One indexed query; raises when the database does not answer."""
+    db.session.execute(select(User.id).order_by(User.id).limit(1))

@@ -36,8 +36,7 @@ class Move:
 
     @property
     def toward(self) -> bool:
-        better_up = self.metric.direction == "higher"
-        return self.latest > self.previous if better_up else self.latest < self.previous
+        return self.metric.is_better(self.latest, self.previous)
 
     @property
     def progress(self) -> float | None:
@@ -91,7 +90,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
     initiatives = {i.id: i for i in db.session.scalars(
         select(Initiative).options(selectinload(Initiative.owner), selectinload(Initiative.metric_links))
     )}
-    reporting = [i for i in initiatives.values() if i.status in ("announced", "in_progress", "done")]
+    reporting = [i for i in initiatives.values() if i.status in saydo.REPORTING_STATUSES]
     records = saydo.records_for(reporting, today=end)
 
     kind = func.coalesce(Entry.reviewed_kind, Entry.kind)

@@ -256,3 +256,14 @@ def deliveries_for(week: str) -> list[DigestDelivery]:
     return list(db.session.scalars(
         select(DigestDelivery).where(DigestDelivery.week == week)
         .options(selectinload(DigestDelivery.user)).order_by(DigestDelivery.state, DigestDelivery.id)))
+
+
+def last_week(now: datetime) -> str:
+    """The ISO week that ended before `now`, in the organisation's timezone."""
+    return week_just_ended(local_now(get_settings(), now).date())
+
+
+def preview_html(user: User, week: str) -> str:
+    """The HTML of `user`'s digest of `week`, as the preview's frame shows it."""
+    digest = digest_for(user, gather_week(week, get_settings().timezone))
+    return render(digest, in_frame=True)[2]

@@ -3,19 +3,15 @@ from flask_login import current_user, login_required
 
 from tracker import transaction
 from tracker.auth.policy import permission_required
-from tracker.calendar import week_bounds, week_just_ended
+from tracker.calendar import week_bounds
 from tracker.db import utcnow
 from tracker.digests import bp, services
-from tracker.digests.content import digest_for, gather_week
 from tracker.extensions import csrf
-from tracker.organisation.services import get_settings, local_now
 from tracker.security import as_mail_document
 
 
 def _week_from_query() -> str:
-    settings = get_settings()
-    default = week_just_ended(local_now(settings, utcnow()).date())
-    week = (request.args.get("week") or default).strip().upper()
+    week = (request.args.get("week") or services.last_week(utcnow())).strip().upper()
     try:
         week_bounds(week)
     except ValueError:
@@ -38,9 +34,7 @@ def preview_mail():
     """The digest mail's HTML as sent (its links open in the whole tab), under the
     mail document's policy: inline style, no script, framed only by this site."""
     week = _week_from_query()
-    settings = get_settings()
-    digest = digest_for(current_user._get_current_object(), gather_week(week, settings.timezone))
-    _, _, html = services.render(digest, in_frame=True)
+    html = services.preview_html(current_user._get_current_object(), week)
     return as_mail_document(make_response(html))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
-from tracker.behaviours.services import BehaviourError, behaviours_by_ids
+from tracker.behaviours.services import BehaviourError, behaviours_by_ids, register_link_table
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.extensions import db
 from tracker.history import services as history
@@ -20,6 +20,7 @@ from tracker.initiatives.models import (
     STATUSES,
     Initiative,
     InitiativeMetric,
+    initiative_behaviour,
 )
 from tracker.metrics.models import Metric
 from tracker.validation import FieldError
@@ -50,6 +51,8 @@ TRANSITIONS = {
     "abandoned": (),
 }
 ACTIVE_STATUSES = ("announced", "in_progress")
+
+register_link_table("initiatives", initiative_behaviour)
 
 
 class InitiativeError(FieldError):
@@ -384,6 +387,28 @@ def metrics_to_link(initiative: Initiative) -> list:
         select(Metric.id, Metric.name, Metric.direction)
         .where(Metric.id.not_in(linked)).order_by(Metric.name)
     ).all()
+
+
+def initiatives_for_behaviour(behaviour_id: int) -> list[Initiative]:
+    """The initiatives that name a behaviour, newest start first, with their owners."""
+    return list(db.session.scalars(
+        select(Initiative)
+        .join(initiative_behaviour, initiative_behaviour.c.initiative_id == Initiative.id)
+        .where(initiative_behaviour.c.behaviour_id == behaviour_id)
+        .options(selectinload(Initiative.owner))
+        .order_by(Initiative.start_date.desc(), Initiative.id.desc())
+    ))
+
+
+def links_to_metric(metric_id: int) -> list[InitiativeMetric]:
+    """The links of every initiative that watches the metric, oldest link first,
+    with their initiatives."""
+    return list(db.session.scalars(
+        select(InitiativeMetric)
+        .where(InitiativeMetric.metric_id == metric_id)
+        .options(selectinload(InitiativeMetric.initiative))
+        .order_by(InitiativeMetric.id)
+    ))
 
 
 def get_initiative_for_page(initiative_id: int) -> Initiative | None:

@@ -19,6 +19,26 @@ SOURCES = {
     "self": "Self-assessed",
 }
 
+
+
+def is_better(direction: str, value: float, than: float) -> bool:
+    """Whether `value` is better than `than` for a metric whose `direction`
+    ("higher" or "lower") says which way is better; an equal value is not.
+    The one statement of "did it move the right way": `Metric.is_better` and
+    `Metric.movement` apply it, and so does the say/do off-track check, which
+    reads only the direction from the database."""
+    return value > than if direction == "higher" else value < than
+
+
+def progress_from(baseline: float, target: float, value: float | None) -> float | None:
+    """How far `value` has come from baseline to target: 0 at baseline, 1 at
+    target, negative when it moved the wrong way; None without a value or
+    when target and baseline are equal."""
+    if value is None or target == baseline:
+        return None
+    return (value - baseline) / (target - baseline)
+
+
 metric_behaviour = Table(
     "metric_behaviour",
     db.Model.metadata,
@@ -60,11 +80,19 @@ class Metric(db.Model):
         return DIRECTIONS.get(self.direction, self.direction)
 
     def progress(self, value: float | None) -> float | None:
-        """How far `value` has come from baseline to target: 0 at baseline,
-        1 at target, negative when it moved the wrong way."""
-        if value is None or self.target == self.baseline:
-            return None
-        return (value - self.baseline) / (self.target - self.baseline)
+        """How far `value` has come from baseline to target (see `progress_from`)."""
+        return progress_from(self.baseline, self.target, value)
+
+    def is_better(self, value: float, than: float) -> bool:
+        """Whether `value` is better than `than` by this metric's direction."""
+        return is_better(self.direction, value, than)
+
+    def movement(self, before: float | None, after: float | None) -> str:
+        """Which way a change from `before` to `after` went: "toward" the
+        target, "away" from it, or "" when either is missing or nothing changed."""
+        if before is None or after is None or before == after:
+            return ""
+        return "toward" if self.is_better(after, before) else "away"
 
 
 class Reading(db.Model):

@@ -10,10 +10,10 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
-from tracker.behaviours.services import BehaviourError, behaviours_by_ids
+from tracker.behaviours.services import BehaviourError, behaviours_by_ids, register_link_table
 from tracker.extensions import db
 from tracker.history import services as history
-from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading
+from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading, metric_behaviour
 from tracker.metrics.readings_csv import ParseResult, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 from tracker.validation import FieldError
@@ -32,6 +32,8 @@ history.describe(
     references={"owner_id": User.display_name, "department_id": Department.name,
                 "behaviour_ids": Behaviour.name},
 )
+
+register_link_table("metrics", metric_behaviour)
 
 
 class MetricError(FieldError):
@@ -344,7 +346,7 @@ def latest_readings(metric: Metric, limit: int) -> list[Reading]:
 
 def all_readings_query(metric: Metric):
     """The select() of every reading of `metric` with its author, newest first,
-    for a page of readings (`db.paginate`) or the latest few."""
+    for a page of readings or the latest few."""
     return (
         select(Reading)
         .where(Reading.metric_id == metric.id)
@@ -354,8 +356,47 @@ def all_readings_query(metric: Metric):
     )
 
 
+def readings_page(metric: Metric, page: int, per_page: int):
+    """One page of the metric's readings, newest first (an empty page past the end)."""
+    return db.paginate(all_readings_query(metric), page=page, per_page=per_page, error_out=False)
+
+
+def list_metrics(*, source: str = "", department_id: int | None = None) -> list[Metric]:
+    """Every metric by name ignoring case, with owner and department, optionally
+    only those of one source or one department."""
+    query = (
+        select(Metric)
+        .options(selectinload(Metric.owner), selectinload(Metric.department))
+        .order_by(func.lower(Metric.name), Metric.id)
+    )
+    if source:
+        query = query.where(Metric.source == source)
+    if department_id:
+        query = query.where(Metric.department_id == department_id)
+    return list(db.session.scalars(query))
+
+
+def recordable_metrics(actor: User) -> list[Metric]:
+    """The metrics `actor` may record readings for, by name ignoring case."""
+    query = select(Metric).order_by(func.lower(Metric.name), Metric.id)
+    if not may(actor, "record_reading"):
+        query = query.where(Metric.owner_id == actor.id)
+    return list(db.session.scalars(query))
+
+
 def get_metric_for_page(metric_id: int) -> Metric | None:
     return db.session.scalar(
         select(Metric).where(Metric.id == metric_id).options(
             selectinload(Metric.owner), selectinload(Metric.department), selectinload(Metric.behaviours))
     )
+
+
+def metrics_for_behaviour(behaviour_id: int) -> list[Metric]:
+    """The metrics that observe a behaviour, by name, with owner and department."""
+    return list(db.session.scalars(
+        select(Metric)
+        .join(metric_behaviour, metric_behaviour.c.metric_id == Metric.id)
+        .where(metric_behaviour.c.behaviour_id == behaviour_id)
+        .options(selectinload(Metric.owner), selectinload(Metric.department))
+        .order_by(Metric.name)
+    ))

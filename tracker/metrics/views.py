@@ -3,19 +3,16 @@ recording a reading, every reading page by page, and importing readings from CSV
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from tracker import transaction
 from tracker.accounts.models import User
-from tracker.accounts.services import list_departments
+from tracker.accounts.services import active_users, list_departments
 from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
 from tracker.db import utcnow
-from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
-from tracker.initiatives.models import InitiativeMetric
+from tracker.initiatives.services import links_to_metric
 from tracker.metrics import bp, services
 from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImportForm
 from tracker.metrics.models import SOURCES, Metric
@@ -57,16 +54,7 @@ def index():
     source = request.args.get("source", "")
     source = source if source in SOURCES else ""
     department_id = _positive_id(request.args.get("department"))
-    query = (
-        select(Metric)
-        .options(selectinload(Metric.owner), selectinload(Metric.department))
-        .order_by(func.lower(Metric.name), Metric.id)
-    )
-    if source:
-        query = query.where(Metric.source == source)
-    if department_id:
-        query = query.where(Metric.department_id == department_id)
-    metrics = db.session.scalars(query).all()
+    metrics = services.list_metrics(source=source, department_id=department_id)
     recent = services.readings_for([m.id for m in metrics], SPARKLINE_READINGS)
     rows = [
         {
@@ -102,12 +90,7 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
     actor = _actor()
     points = services.reading_points([metric.id])[metric.id]
     readings = services.latest_readings(metric, READINGS_SHOWN)
-    links = db.session.scalars(
-        select(InitiativeMetric)
-        .where(InitiativeMetric.metric_id == metric.id)
-        .options(selectinload(InitiativeMetric.initiative))
-        .order_by(InitiativeMetric.id)
-    ).all()
+    links = links_to_metric(metric.id)
     markers = [(link.initiative.start_date, link.initiative.title) for link in links]
 
     def chart(chart_id: str, width: int, height: int):
@@ -151,9 +134,7 @@ def detail(metric_id: int):
 def all_readings(metric_id: int):
     """Every reading of a metric, newest first, a page at a time."""
     metric = _metric_or_404(metric_id)
-    page = db.paginate(services.all_readings_query(metric),
-                       page=page_from_args(request.args),
-                       per_page=READINGS_PER_PAGE, error_out=False)
+    page = services.readings_page(metric, page_from_args(request.args), READINGS_PER_PAGE)
     return render_template("metrics/readings.html", metric=metric, page=page,
                            args={"metric_id": metric.id})
 
@@ -184,12 +165,7 @@ def record_reading(metric_id: int):
 
 def _fill_choices(form: MetricForm, actor: User, metric: Metric | None) -> None:
     """Leaders may hand a metric to anyone active; everyone else owns their own."""
-    if may(actor, "assign_owners"):
-        owners = db.session.scalars(
-            select(User).where(User.active).order_by(func.lower(User.display_name), User.id)
-        ).all()
-    else:
-        owners = [actor]
+    owners = active_users() if may(actor, "assign_owners") else [actor]
     # {value: label}: WTForms' shorthand for choices.
     choices = {u.id: u.display_name for u in owners}
     if metric is not None and metric.owner_id not in choices:
@@ -261,13 +237,6 @@ def edit(metric_id: int):
     return _form_page(form, metric)
 
 
-def _recordable_metrics(actor: User) -> list[Metric]:
-    query = select(Metric).order_by(func.lower(Metric.name), Metric.id)
-    if not may(actor, "record_reading"):
-        query = query.where(Metric.owner_id == actor.id)
-    return db.session.scalars(query).all()
-
-
 @bp.route("/readings/import", methods=["GET", "POST"])
 @login_required
 def import_readings():
@@ -292,6 +261,6 @@ def import_readings():
         errors_total=len(errors),
         errors_hidden=max(0, len(errors) - IMPORT_ERRORS_SHOWN),
         max_bytes=MAX_UPLOAD_BYTES,
-        metrics=_recordable_metrics(actor),
+        metrics=services.recordable_metrics(actor),
         today=_today(),
     )

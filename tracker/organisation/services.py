@@ -1,8 +1,10 @@
-"""Reading and changing the organisation's settings."""
+"""Reading and changing the organisation's settings; the scheduled jobs' heartbeats."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from tracker.accounts.models import User
 from tracker.accounts.services import valid_timezones
@@ -10,7 +12,7 @@ from tracker.auth.policy import may
 from tracker.calendar import CADENCES
 from tracker.extensions import db
 from tracker.history import services as history
-from tracker.organisation.models import OrgSettings
+from tracker.organisation.models import JobRecord, OrgSettings
 from tracker.validation import FieldError
 
 FIELDS = ("timezone", "default_cadence", "default_weekday", "grace_days", "reminder_hour",
@@ -79,3 +81,22 @@ def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
         history.record("settings", 1, "updated", "Changed organisation settings", actor=actor,
                        changes=changes)
     return settings
+
+
+@dataclass
+class SchedulerHealth:
+    """What the scheduler page tells an admin: each job's last run, and
+    whether the scheduler looks stopped."""
+    records: dict[str, JobRecord]
+    last_seen: datetime | None  # when any job last finished
+    stale: bool
+
+
+def scheduler_health(*, now: datetime, every: timedelta) -> SchedulerHealth:
+    """The jobs' heartbeats as of `now`, for a scheduler that ticks `every`.
+    Stale when no job ever finished or none did for two intervals: one tick
+    may be running right now."""
+    records = {r.name: r for r in db.session.scalars(select(JobRecord))}
+    last_seen = max((r.last_finished_at for r in records.values() if r.last_finished_at),
+                    default=None)
+    return SchedulerHealth(records, last_seen, last_seen is None or now - last_seen > 2 * every)

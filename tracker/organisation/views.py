@@ -1,15 +1,12 @@
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker import transaction
 from tracker.accounts.services import valid_timezones
 from tracker.auth.policy import permission_required
 from tracker.db import utcnow
-from tracker.extensions import db
 from tracker.organisation import bp, services
 from tracker.organisation.forms import SettingsForm
-from tracker.organisation.models import JobRecord
 from tracker.validation import populate_errors
 
 
@@ -38,13 +35,9 @@ def settings():
 def scheduler():
     from tracker.scheduler import JOBS, interval
 
-    records = {r.name: r for r in db.session.scalars(select(JobRecord))}
     now = utcnow()
     every = interval(current_app)
-    last_seen = max((r.last_finished_at for r in records.values() if r.last_finished_at),
-                    default=None)
-    # Late when nothing ran for two intervals: one tick may be running right now.
-    stale = last_seen is None or now - last_seen > 2 * every
-    jobs = [(name, purpose, records.get(name)) for name, (_, purpose) in JOBS.items()]
+    health = services.scheduler_health(now=now, every=every)
+    jobs = [(name, purpose, health.records.get(name)) for name, (_, purpose) in JOBS.items()]
     return render_template("organisation/scheduler.html", jobs=jobs, now=now, every=every,
-                           last_seen=last_seen, stale=stale)
+                           last_seen=health.last_seen, stale=health.stale)

@@ -1,0 +1,42 @@
+"""Views parse the request, call services and render: no view queries the
+database or ends a transaction itself (services query; `tracker.transaction`
+commits)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+TRACKER = Path(__file__).resolve().parent.parent / "tracker"
+VIEWS = sorted(TRACKER.glob("**/views.py"))
+FORBIDDEN_TEXT = ("select(", "db.session", ".query(")
+
+
+def offences(source: str) -> list[str]:
+    """What in a view's source reaches past the services into the database."""
+    found = [f"contains {text!r}" for text in FORBIDDEN_TEXT if text in source]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        else:
+            continue
+        found += [f"imports {m}" for m in modules if m == "sqlalchemy" or m.startswith("sqlalchemy.")]
+    return found
+
+
+def test_the_check_catches_each_way_of_reaching_the_database():
+    assert offences("from tracker.metrics import services\nservices.list_metrics()\n") == []
+    for source in ("rows = db.session.scalars(q)\n", "q = select(User)\n", "User.query(1)\n",
+                   "from sqlalchemy import func\n", "import sqlalchemy.orm\n"):
+        assert offences(source), source
+
+
+def test_views_were_found():
+    assert len(VIEWS) >= 10
+
+
+@pytest.mark.parametrize("path", VIEWS, ids=lambda path: str(path.relative_to(TRACKER)))
+def test_views_do_not_query_the_database(path: Path):
+    assert offences(path.read_text(encoding="utf-8")) == []
