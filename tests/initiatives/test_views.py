@@ -536,6 +536,8 @@ def test_list_filters_and_sorts(app, client, login_as):
     assert titles(f"owner_id={bravo_owner_id}") == ["Bravo"]
     assert titles(f"owner_id={alpha['owner_id']}") == ["Alpha"]
     assert titles("sort=title") == ["Alpha", "Bravo"]
+    chosen = client.get(f"/initiatives/?department_id={sales_id}").data.decode()
+    assert f'<option value="{sales_id}" selected>Sales</option>' in chosen
 
 
 @pytest.mark.parametrize("query", [
