@@ -203,7 +203,7 @@ def new_password():
                 new_password=form.new_password.data,
             )
         except services.AccountError as e:
-            form.form_errors.append(str(e))
+            populate_errors(form, e)
         else:
             transaction.commit()
             user = current_user._get_current_object()  # the user, not the proxy that login_user replaces
