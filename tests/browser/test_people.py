@@ -70,8 +70,9 @@ def test_hr_records_decisions_reads_the_report_and_downloads_it_and_members_see_
                   behaviour="Punishing rule-bending",
                   what="Gave written warnings to two agents for refunding without approval",
                   on=earlier, where="Personnel file W-2209")
-    expect(page.get_by_role("alert").first).to_contain_text(
-        "is a no-no, not a target behaviour; it cannot be a reason for a promotion")
+    # The reason sits beside the behaviour it is about.
+    expect(page.get_by_text("is a no-no, not a target behaviour; it cannot be a reason for a promotion")
+           ).to_be_visible()
     page.get_by_label("Kind of decision").select_option("exit")
     page.get_by_label("Role to").fill("")
     page.get_by_role("button", name="Record decision").click()
