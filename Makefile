@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist); WORKERS=0 runs the suite in one process.
+WORKERS ?= 2
 
 .PHONY: run test lint bench clean
 
@@ -32,7 +34,7 @@ run: $(STAMP)
 
 ## test: install .[dev] and run the whole suite
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,12 +8,25 @@ import os
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from tracker import create_app, normalise_database_url
 from tracker.extensions import db
 
-PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+# Under pytest-xdist each worker gets its own PostgreSQL database, named after
+# the one given (`tracker_ci_gw0`, ...), created at start and dropped at the end.
+BASE_PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    parsed = make_url(normalise_database_url(url))
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_url(BASE_PG_URL)
 
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
@@ -29,6 +42,23 @@ BASE_TEST_CONFIG = {
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
+    if PG_URL and PG_URL != BASE_PG_URL:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{make_url(PG_URL).database}" WITH (FORCE)')
+        _admin_execute(f'CREATE DATABASE "{make_url(PG_URL).database}"')
+
+
+def pytest_unconfigure(config):
+    if PG_URL and PG_URL != BASE_PG_URL:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{make_url(PG_URL).database}" WITH (FORCE)')
+
+
+def _admin_execute(statement: str) -> None:
+    admin = create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 def pytest_collection_modifyitems(config, items):
