@@ -1,10 +1,27 @@
-"""Error pages that say what happened and leak nothing."""
+"""Error pages that say what happened and leak nothing.
 
-from flask import Flask, render_template
+Rendering an error page never queries the database: the page may be the
+answer to the database being away. A signed-in user whose account this
+request already loaded sees the usual menu; otherwise (an unknown URL, a
+500, the database unavailable) the page shows as to a visitor, because
+loading the account would be a query.
+"""
+
+import logging
+
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from tracker import transaction
+from tracker.db import database_unavailable
+from tracker.extensions import login_manager
+
+log = logging.getLogger("tracker.errors")
+
+# How long a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 60
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -16,11 +33,36 @@ MESSAGES = {
 }
 
 
+def _without_loading_the_user(*, forget_loaded: bool = False) -> None:
+    """Make the page's `current_user` the one this request already loaded, or
+    an anonymous visitor: Flask-Login would otherwise query for the account
+    while rendering. After a rollback the loaded account is expired (reading
+    it would query again), so `forget_loaded` drops it too."""
+    if forget_loaded or "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
 def render_error(code: int, detail: str | None = None):
+    _without_loading_the_user()
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
     return render_template(
         "errors/error.html", code=code, title=title, message=detail or message
     ), code
+
+
+def unavailable_response():
+    """The 503 page: plain words, Retry-After, and no query anywhere in it."""
+    _without_loading_the_user(forget_loaded=True)
+    body = render_template("errors/unavailable.html")
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _rollback_quietly() -> None:
+    """Throw the request's work away; with the database gone even that may fail."""
+    try:
+        transaction.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback failed while the database was unavailable")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -37,8 +79,18 @@ def register_error_handlers(app: Flask) -> None:
             return render_error(e.code)
         return e
 
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(e: SQLAlchemyError):
+        if not database_unavailable(e):
+            raise e  # a fault of ours: Flask turns it into the 500 below
+        # One line, no traceback: an outage repeats on every request.
+        log.warning("database unavailable: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
+        _rollback_quietly()
+        return unavailable_response()
+
     @app.errorhandler(500)
     def server_error(e):
         # Whatever the request wrote must not be committed by a later one.
-        transaction.rollback()
+        _rollback_quietly()
+        _without_loading_the_user(forget_loaded=True)
         return render_error(500)

@@ -20,7 +20,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.checkins import jobs as checkin_jobs
-from tracker.db import utcnow
+from tracker.db import database_unavailable, utcnow
 from tracker.digests import services as digest_services
 from tracker.extensions import db
 from tracker.organisation import jobs as organisation_jobs
@@ -46,6 +46,8 @@ def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) ->
 
     A failure is logged with its traceback and recorded; it never propagates,
     so one broken job does not stop the others, and the next run retries it.
+    While the database is unavailable the job is logged in one line and not
+    recorded.
     """
     func, _ = JOBS[name]
     started = time.monotonic()
@@ -54,7 +56,13 @@ def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) ->
         result = func(now)
         db.session.commit()
     except Exception as e:  # noqa: BLE001 - a job must never take the scheduler down
-        db.session.rollback()
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        if database_unavailable(e):
+            # One line, no traceback, nothing recorded (there is nowhere to
+            # record it): the next tick runs the job again.
+            log.warning("%s: database unavailable", name)
+            return False
         log.exception("job %s failed", name)
         _record(name, started_at, started, outcome="error", summary="",
                 error="".join(traceback.format_exception(e))[-4000:], next_run_at=next_run_at)
@@ -83,10 +91,14 @@ def _record(name, started_at, started, *, outcome, summary, error, next_run_at) 
             record.next_run_at = next_run_at
         db.session.add(record)
         db.session.commit()
-    except SQLAlchemyError:
+    except SQLAlchemyError as e:
         # The database itself is away: log it, and the next run tries again.
-        db.session.rollback()
-        log.exception("could not record the run of %s", name)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        if database_unavailable(e):
+            log.warning("%s: database unavailable, the run was not recorded", name)
+        else:
+            log.exception("could not record the run of %s", name)
 
 
 def tick(now: datetime, *, next_run_at: datetime | None = None) -> dict[str, bool]:
@@ -141,9 +153,24 @@ def run_command():
 def tick_command(at: str | None):
     """Run every job once as of now (or --at) and exit."""
     now = parse_moment(at) if at else utcnow()
-    results = tick(now)
+    # This command prints each job's outcome itself; the scheduler's one-line
+    # warnings would say the same twice. Errors still log their tracebacks.
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        results = tick(now)
+    finally:
+        log.setLevel(level)
     for name, ok in results.items():
-        record = db.session.get(JobRecord, name)
+        try:
+            record = db.session.get(JobRecord, name)
+        except SQLAlchemyError as e:
+            if not database_unavailable(e):
+                raise
+            with contextlib.suppress(SQLAlchemyError):
+                db.session.rollback()
+            click.echo(f"{name}: database unavailable")
+            continue
         detail = (record.summary if ok else "failed (see the log)") if record else ""
         click.echo(f"{name}: {'ok' if ok else 'FAILED'} {detail}".rstrip())
     if not all(results.values()):

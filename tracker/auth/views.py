@@ -47,14 +47,19 @@ def login():
 
 
 # What someone who must replace a temporary password may still reach.
-ALLOWED_BEFORE_NEW_PASSWORD = frozenset({"accounts.new_password", "auth.logout", "static"})
+# The health check too: load balancers carry no session, and a browser that
+# does must not make it load an account.
+ALLOWED_BEFORE_NEW_PASSWORD = frozenset({"accounts.new_password", "auth.logout", "static",
+                                         "dashboard.healthz"})
 
 
 @bp.before_app_request
 def hold_until_password_is_replaced():
     """Send a signed-in user whose password is temporary to choose their own,
-    from every page until they have."""
-    if request.endpoint in ALLOWED_BEFORE_NEW_PASSWORD:
+    from every page until they have. An unknown URL (no endpoint) is a 404
+    without loading the account; if the database is away, loading it raises
+    and the error handlers answer 503."""
+    if request.endpoint is None or request.endpoint in ALLOWED_BEFORE_NEW_PASSWORD:
         return None
     if current_user.is_authenticated and current_user.password_must_change:
         return redirect(url_for("accounts.new_password"))

@@ -4,11 +4,13 @@ The answer it gives in ten seconds: are we acting or only talking, is
 behaviour changing, and who is carrying the change.
 """
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from tracker import cache
@@ -18,6 +20,7 @@ from tracker.behaviours.models import Behaviour
 from tracker.calendar import Quarter
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn
+from tracker.db import database_unavailable
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
@@ -335,6 +338,15 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
     return dashboard
 
 
-def ping_database() -> None:
-    """One indexed query; raises when the database does not answer."""
-    db.session.execute(select(User.id).order_by(User.id).limit(1))
+def database_answers() -> bool:
+    """One indexed query: True when the database answers it, False when it is
+    unavailable (down, refusing connections). Other errors propagate."""
+    try:
+        db.session.execute(select(User.id).order_by(User.id).limit(1))
+    except SQLAlchemyError as e:
+        if not database_unavailable(e):
+            raise
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        return False
+    return True

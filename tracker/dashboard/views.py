@@ -6,6 +6,7 @@ from tracker.accounts.services import list_departments
 from tracker.checkins import saydo
 from tracker.dashboard import bp, services
 from tracker.db import utcnow
+from tracker.errors import RETRY_AFTER_SECONDS
 from tracker.organisation.services import get_settings, local_now
 
 
@@ -33,6 +34,10 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers: 200 when the database answers one indexed query."""
-    services.ping_database()
+    """For load balancers: 200 when the database answers one indexed query,
+    503 (JSON, with Retry-After) while it is unavailable."""
+    if not services.database_answers():
+        return ({"status": "unavailable", "database": "unavailable",
+                 "message": "The database is unavailable."},
+                503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return {"status": "ok"}
