@@ -1,14 +1,74 @@
 """The talk/action classifier: accuracy, generalisation, reasons and robustness."""
 
-import csv
 import time
 from pathlib import Path
 
 import pytest
 
 from tracker.checkins.classifier import Classification, classify
+from tracker.checkins.evaluation import agreement_of, read_labelled
 
-DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "talk-action-dev.csv"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+# The project's own labelled statements (tests/data/README.md says how they
+# were written): the tuning part was read while the rules were written, the
+# held-out part only measured.
+OWN_SETS = ("talk-action-tune.csv", "talk-action-holdout.csv")
+# The team's shared development set, beside a checkout when it is there: a
+# second check, never needed.
+DEV_SET = ROOT.parent / "shared" / "data" / "talk-action-dev.csv"
+
+
+def _rows(path: Path) -> list[tuple[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(read_labelled(f))
+
+
+@pytest.mark.parametrize("name", OWN_SETS)
+def test_own_labelled_set_is_at_least_95_percent_right_and_calls_under_2_percent_of_talk_action(name):
+    rows = _rows(DATA / name)
+    agreement = agreement_of((label, classify(text).kind) for label, text in rows)
+    misses = [(label, text) for label, text in rows if classify(text).kind != label]
+    print(f"\n{name}: {agreement.correct}/{agreement.total}", *misses, sep="\n  ")
+
+    assert agreement.accuracy >= 0.95
+    assert agreement.talk_called_action < 0.02
+
+
+def test_own_labelled_set_is_large_and_covers_every_kind_of_wording():
+    rows = [row for name in OWN_SETS for row in _rows(DATA / name)]
+    texts = [text.lower() for _, text in rows]
+
+    assert len(rows) >= 250
+    assert len(set(texts)) == len(texts), "a statement appears twice"
+    talk = sum(label == "talk" for label, _ in rows)
+    assert 0.35 <= talk / len(rows) <= 0.65
+    for words in (
+        ("sales",), ("marketing",), ("finance",), ("ops", "operations"), ("service",), ("hr",),
+        ("haven't", "not", "no one", "nobody", "nothing"), ("told", "said", "announced"),
+        ("drafted", "shortlisted", "survey", "approval"), ("updated", "briefed", "presented"),
+    ):
+        assert any(f" {word} " in f" {text} " for word in words for text in texts), words
+    assert sum(text == text.lower() for _, text in rows) >= 25, "lower-case shorthand"
+
+
+def test_own_labelled_set_is_not_copied_from_the_shared_dev_set():
+    if not DEV_SET.is_file():
+        pytest.skip(f"shared development set not found at {DEV_SET}")
+    dev_texts = {text.strip().lower() for _, text in _rows(DEV_SET)}
+    own = [text for name in OWN_SETS for _, text in _rows(DATA / name)]
+    assert not [text for text in own if text.strip().lower() in dev_texts]
+
+
+def test_shared_dev_set_when_present_meets_the_same_goals():
+    if not DEV_SET.is_file():
+        pytest.skip(f"shared development set not found at {DEV_SET}")
+    rows = _rows(DEV_SET)
+    agreement = agreement_of((label, classify(text).kind) for label, text in rows)
+
+    assert agreement.accuracy >= 0.95
+    assert agreement.talk_called_action < 0.02
+
 
 # Written before any rule was tuned, and never used to tune one: this is the
 # check that the cues generalise beyond the development set. Wording is
@@ -101,19 +161,6 @@ def _report(name: str, correct: int, total: int, misses) -> None:
         print(f"  expected {label}, got {result.kind}: {text!r} {list(result.reasons)}")
 
 
-def test_dev_set_accuracy_is_at_least_90_percent():
-    if not DEV_SET.is_file():
-        pytest.skip(f"development set not found at {DEV_SET}")
-    with DEV_SET.open(newline="", encoding="utf-8") as f:
-        rows = [(row["label"], row["text"]) for row in csv.DictReader(f)]
-    assert rows, "development set is empty"
-
-    correct, misses = _accuracy(rows)
-    _report("dev set", correct, len(rows), misses)
-
-    assert correct / len(rows) >= 0.90
-
-
 def test_held_out_statements_are_classified_with_at_least_85_percent_accuracy():
     assert len(HELD_OUT) >= 40
     assert {label for label, _ in HELD_OUT} == {"talk", "action"}
@@ -127,7 +174,7 @@ def test_held_out_statements_are_classified_with_at_least_85_percent_accuracy():
 def test_held_out_statements_are_not_copied_from_the_dev_set():
     if not DEV_SET.is_file():
         pytest.skip(f"development set not found at {DEV_SET}")
-    dev_texts = DEV_SET.read_text(encoding="utf-8").lower()
+    dev_texts = DEV_SET.read_text(encoding="utf-8").lower()  # the shared set, when present
     assert not [text for _, text in HELD_OUT if text.lower() in dev_texts]
 
 
@@ -275,3 +322,79 @@ def test_classification_is_immutable():
 
     with pytest.raises(AttributeError):
         result.kind = "talk"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We still haven't moved the billing team.",
+        "No one in the call centre was promoted this month.",
+        "Nothing changed on the returns desk, but the conversations were good.",
+        "The courier contract is not terminated yet.",
+        "didnt remove the manager sign-off in the end",
+    ],
+)
+def test_a_negated_act_is_talk_and_the_reason_quotes_the_negation(text):
+    result = classify(text)
+
+    assert result.kind == "talk", result
+    assert any(reason.startswith(("negated", "says it did not happen")) for reason in result.reasons)
+
+
+def test_what_no_longer_happens_is_a_change_in_effect_not_a_negation():
+    assert classify("Since 1 May customers no longer pay a restocking fee.").kind == "action"
+    assert classify("The van lease expired in June and was not renewed.").kind == "action"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CEO told the town hall that we had dropped the supplier.",
+        "Head of sales said in the newsletter we'd scrapped the discount approval on 3 May.",
+        "Marketing posted on the intranet that the agency was fired.",
+    ],
+)
+def test_saying_that_something_happened_is_talk(text):
+    result = classify(text)
+
+    assert result.kind == "talk", result
+    assert any(reason.startswith("reports that it happened") for reason in result.reasons)
+
+
+def test_an_act_with_its_own_date_beside_the_announcement_is_action():
+    result = classify("Terminated the cleaning contract on 4 March and announced it at the town hall.")
+
+    assert result.kind == "action"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Drafted a job description for a complaints lead.",
+        "Shortlisted three carriers to replace the current one.",
+        "Ran a staff survey about what slows down refunds.",
+        "Got approval to start recruiting two weekend agents.",
+        "Hired consultants to write a report on the returns process.",
+    ],
+)
+def test_preparation_is_talk(text):
+    result = classify(text)
+
+    assert result.kind == "talk", result
+    assert any("prepares" in reason or "advice" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Updated the leadership team on progress.",
+        "Briefed the store managers on the new returns rules.",
+        "Kept the regional directors updated on the supplier review.",
+    ],
+)
+def test_informing_people_is_talk(text):
+    assert classify(text).kind == "talk"
+
+
+def test_updating_a_rule_is_still_an_act():
+    assert classify("Updated the refund policy so agents can refund up to £200.").kind == "action"

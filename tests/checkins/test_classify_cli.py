@@ -121,3 +121,53 @@ def test_flask_classify_needs_no_database(tmp_path):
     line = json.loads(result.stdout.strip())
     assert line["kind"] == "action"
     assert not (tmp_path / "tracker.sqlite").exists()
+
+
+def test_evaluate_prints_accuracy_precision_recall_and_the_confusion_matrix(runner, tmp_path):
+    labelled = tmp_path / "set.csv"
+    labelled.write_text(
+        "label,text\n"
+        f"talk,{TALK_TEXT}\n"
+        f'action,"{ACTION_TEXT}"\n'
+        "action,Customers.\n",  # a miss: action suggested as talk
+        encoding="utf-8",
+    )
+
+    result = runner.invoke(classify_command, ["--evaluate", str(labelled)])
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "accuracy: 66.7% (2/3)" in lines
+    assert "talk called action: 0.0%" in lines
+    assert "talk: precision 50.0%, recall 100.0%" in lines
+    assert "action: precision 100.0%, recall 50.0%" in lines
+    assert lines[-2].split() == ["labelled", "talk", "1", "0"]
+    assert lines[-1].split() == ["labelled", "action", "1", "1"]
+
+
+def test_evaluate_refuses_a_csv_without_label_and_text_columns(runner, tmp_path):
+    labelled = tmp_path / "set.csv"
+    labelled.write_text("kind,statement\ntalk,We will\n", encoding="utf-8")
+
+    result = runner.invoke(classify_command, ["--evaluate", str(labelled)])
+
+    assert result.exit_code != 0
+    assert "label and text" in result.output
+
+
+def test_evaluate_names_the_line_of_an_unknown_label(runner, tmp_path):
+    labelled = tmp_path / "set.csv"
+    labelled.write_text("label,text\ntalk,We will\nmaybe,Hired 3\n", encoding="utf-8")
+
+    result = runner.invoke(classify_command, ["--evaluate", str(labelled)])
+
+    assert result.exit_code != 0
+    assert "line 3" in result.output and "maybe" in result.output
+
+
+def test_evaluate_of_a_missing_file_is_an_error_not_a_traceback(runner, tmp_path):
+    result = runner.invoke(classify_command, ["--evaluate", str(tmp_path / "missing.csv")])
+
+    assert result.exit_code != 0
+    assert "missing.csv" in result.output
+    assert "Traceback" not in result.output

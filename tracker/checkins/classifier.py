@@ -15,6 +15,13 @@ How it decides, in plain words:
   its object: an act on a communication (``sent … email``, ``held …
   workshop``) is still talk; an act on something concrete (``terminated …
   contract``) is strong evidence of action.
+* Talk that looks like action is read as talk: a past-tense act under a
+  negation ("haven't moved the team", "no one was promoted"; but "no
+  longer" and "not renewed" are changes), an act inside reported speech
+  ("told the town hall that we had dropped the supplier": its date and
+  count go with it), preparation ("drafted", "shortlisted", "got approval",
+  "hired consultants to write a report", "ran a survey") and informing
+  people ("updated the leadership team on progress").
 * Each kind of cue counts once (three meeting words are not three times the
   talk), each distinct act counts on its own, and once a concrete act has been
   found the meeting or email it was announced in no longer counts against it.
@@ -23,7 +30,8 @@ How it decides, in plain words:
   talk: talk is never counted as progress, so the benefit of the doubt goes
   the other way.
 
-Words are looked up in dictionaries built from the tables; the few regular
+Words are looked up in dictionaries built from the tables; negation and
+reported speech cover a bounded number of words each; the few regular
 expressions (dates, money, references) have no nested repetition. So a 100 KB
 entry is classified in linear time, and no input makes it raise.
 """
@@ -76,6 +84,12 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
         "potentially", "possibly", "perhaps", "maybe", "if", "whether",
         "in discussion", "under discussion", "under review", "tbc", "tbd",
     )),
+    ("not done yet", 3, MARKER, (
+        "on hold", "postponed", "pushed back", "deferred", "put off", "paused",
+        "waiting", "awaiting", "waiting on", "waiting for", "pending", "in design",
+        "in the pipeline", "close to", "nearly", "almost", "expected", "expect",
+        "not yet", "as yet", "so far",
+    )),
     ("set in the future", 3, MARKER, (
         "next week", "next month", "next quarter", "next year", "next spring",
         "next summer", "next autumn", "next fall", "next winter", "next financial year",
@@ -87,7 +101,8 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
     ("names a meeting or event", 2, CONTEXT, (
         "workshop", "offsite", "off site", "away day", "retreat", "strategy session",
         "session", "meeting", "steering committee", "committee", "task force",
-        "taskforce", "working group", "keynote", "all hands", "town hall", "townhall",
+        "taskforce", "working group", "steering group", "working party", "sounding board",
+        "task group", "keynote", "all hands", "town hall", "townhall",
         "huddle", "conference", "kickoff", "kick off", "webinar", "lunch and learn",
         "roadshow", "summit", "forum", "brainstorm", "seminar", "briefing",
         "stand up", "council", "panel", "channel", "sticky notes", "post its",
@@ -115,7 +130,17 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
         "awareness", "focus", "focused on", "reflected on", "role model", "told",
         "said", "says", "wrote to", "written to", "spoke to", "spoke with",
         "talked to", "addressed", "called for", "called on", "asked for",
-        "requested", "applied for", "lobbied", "sought",
+        "requested", "applied for", "lobbied", "sought", "reflected", "aware",
+        "made aware", "realised", "realized", "mentioned", "claimed", "stated",
+        "assured", "informed", "reassured", "let know", "updated on",
+    )),
+    ("prepares rather than changes", 2, CONTEXT, (
+        "recruiting", "recruitment", "hiring process", "tender", "tendering", "shortlist",
+        "shortlisting", "survey", "surveying", "consultation", "interviewing", "interviews",
+        "business case", "job description", "job advert", "job ad", "approval to",
+        "sign off to", "go ahead to", "budget to", "permission to", "green light",
+        "scoping", "options paper", "request for proposals", "rfp", "quotes",
+        "kicked off", "kick started", "kickstarted",
     )),
     ("studies rather than changes", 2, CONTEXT, (
         "mapped", "mapping", "analysed", "analyzed", "analysing", "analyzing",
@@ -162,7 +187,10 @@ STOPPING_ACTS: tuple[str, ...] = (
     "deleted", "retired", "closed", "shut", "shut down", "abolished", "dropped",
     "axed", "ditched", "eliminated", "discontinued", "withdrew", "withdrawn",
     "waived", "binned", "killed", "switched off", "turned off", "exited",
-    "decommissioned", "banned",
+    "decommissioned", "banned", "said goodbye to", "parted ways with",
+    "parted company with", "took away", "took out", "did away with", "got rid of",
+    "phased out", "wound down", "wound up", "pulled out of", "walked away from",
+    "let lapse",
 )
 # These count as action only when their object is concrete: "signed a
 # contract" is an act, "signed the pledge" is talk.
@@ -173,13 +201,13 @@ OBJECT_ACTS: tuple[str, ...] = (
     "launched", "introduced", "implemented", "rolled out", "installed", "deployed",
     "cut", "reduced", "raised", "increased", "lowered", "doubled", "halved",
     "tripled", "extended", "shortened", "simplified", "streamlined", "assigned",
-    "awarded", "rewarded", "thanked", "called", "phoned", "visited", "refunded",
+    "awarded", "rewarded", "called", "phoned", "visited", "refunded",
     "paid", "reimbursed", "compensated", "credited", "invested", "spent", "bought",
     "purchased", "renegotiated", "added", "created", "built", "set up",
     "established", "formed", "held", "ran", "hosted", "organised", "organized",
-    "trained", "tied", "linked", "merged", "split", "restructured", "reorganised",
+    "tied", "linked", "merged", "split", "restructured", "reorganised",
     "reorganized", "outsourced", "transferred", "hung", "fixed", "resolved",
-    "answered", "delivered", "shipped", "upgraded", "migrated", "updated",
+    "answered", "delivered", "shipped", "upgraded", "migrated",
     "revised", "distributed", "issued", "granted", "allocated", "funded", "wrote",
     "printed", "produced", "relaunched", "staffed",
     "expanded", "capped", "allowed", "authorised", "authorized", "approved",
@@ -206,9 +234,134 @@ CONCRETE_OBJECTS: tuple[str, ...] = (
     "payroll", "list", "script", "rating", "warranty", "guarantee", "returns",
     "exchange", "fleet", "van", "route", "stock", "product", "order", "portal",
     "cheque", "money", "cash", "funds", "role", "position", "job", "vacancy",
-    "headcount", "contractor", "consultant", "franchise", "licence", "license",
-    "scheme",
+    "headcount", "contractor", "franchise", "licence", "license", "scheme",
+    "compensation plan", "commission plan", "bonus plan", "incentive plan", "pay plan",
+    "price plan", "pension plan", "tariff", "layer", "level", "stage", "chain", "line",
+    "number", "powers", "authority", "right", "cover", "night shift", "nights", "weekends",
 )
+
+# Verbs that prepare a change without making it: nothing is different for a
+# customer or an employee yet, whatever the object.
+PREPARATION_ACTS: tuple[str, ...] = (
+    "drafted", "redrafted", "shortlisted", "short listed", "surveyed", "polled",
+    "interviewed", "scoped", "costed", "benchmarked", "consulted", "commissioned",
+    "tendered", "modelled", "modeled", "researched", "prepared", "planned",
+    "trained", "coached", "mentored", "upskilled", "workshopped", "brainstormed",
+    "mapped", "advertised", "re advertised", "sketched", "outlined", "designed",
+    "shadowed", "canvassed", "sounded out",
+)
+# Verbs that bring something in: an act when what arrives is concrete ("got
+# a new carrier"), preparation when it is a go-ahead or a document ("got
+# approval", "received the quotes").
+ACQUIRING_ACTS: tuple[str, ...] = (
+    "got", "obtained", "received", "secured", "sought", "requested", "gained",
+    "collected", "gathered", "won",
+)
+# Verbs of hiring that, with an adviser as object, buy advice rather than
+# change who does the work: "hired consultants to write a report".
+ENGAGING_ACTS: tuple[str, ...] = ("engaged", "retained", "brought in", "took on")
+ADVISERS: tuple[str, ...] = (
+    "consultant", "consultancy", "adviser", "advisor", "advisory firm", "recruiter",
+    "headhunter", "recruitment agency", "research agency", "coach", "facilitator",
+    "auditor", "law firm", "lawyer", "expert",
+)
+# Objects that are a step towards a change, not the change.
+PREPARATION_OBJECTS: tuple[str, ...] = (
+    "survey", "pulse survey", "questionnaire", "focus group", "interview", "shortlist",
+    "short list", "job description", "jd", "job ad", "job advert", "job posting",
+    "vacancy", "advert", "tender", "rfp", "request", "request for proposal", "quote",
+    "quotation", "bid", "bidder", "business case", "model", "recommendation",
+    "review", "assessment", "study", "analysis", "audit", "consultation", "plan",
+    "option", "scope", "terms of reference", "candidate", "finding", "minutes",
+    "summary", "update", "progress update", "figures", "results", "numbers",
+    "programme", "program", "project", "initiative", "conversation", "dialogue",
+    "discussion", "search", "brief", "feedback", "idea", "prototype", "mock up",
+    "wireframe", "design", "pilot plan", "recap", "overview", "demo", "demonstration",
+    "walkthrough", "tour", "heads up", "talk", "job spec", "spec", "specification",
+    "person spec", "role profile", "exercise", "listening exercise", "offer letter",
+)
+# What an acquiring verb brings in when it only allows a change to start.
+GO_AHEADS: tuple[str, ...] = (
+    "approval", "sign off", "go ahead", "permission", "green light", "mandate",
+    "funding", "budget approval", "blessing", "buy in",
+)
+# Who is told: "updated the leadership team on progress" informs people,
+# "updated the refund policy" changes a rule.
+AUDIENCES: tuple[str, ...] = (
+    "team", "leadership team", "exec team", "board", "staff", "all staff", "execs",
+    "executives", "leadership", "leaders", "managers", "directors", "committee",
+    "colleagues", "everyone", "employees", "shareholders", "investors", "union",
+    "stakeholders", "sponsor", "ceo", "cfo", "coo", "md", "chair", "new starters",
+    "partners", "people", "heads", "regions", "business", "organisation",
+    "organization", "company", "department", "managers",
+)
+# Verbs that only inform when their object is an audience.
+INFORMING_ACTS: tuple[str, ...] = (
+    "updated", "briefed", "notified", "kept", "walked", "talked", "thanked", "praised",
+    "congratulated", "celebrated", "applauded",
+)
+# Verbs that put a change off: "delayed the switch to the new CRM".
+POSTPONING_ACTS: tuple[str, ...] = (
+    "delayed", "postponed", "deferred", "paused", "shelved", "parked", "put off",
+    "pushed back", "held off", "rescheduled",
+)
+
+# Words that say an act did not happen. "No longer" and "any more" are not
+# here: they say a change is in effect.
+NEGATIONS: frozenset[str] = frozenset((
+    "not", "never", "no", "none", "nobody", "nothing", "neither", "nor", "cannot",
+    "can't", "won't", "don't", "didn't", "doesn't", "haven't", "hasn't", "hadn't",
+    "isn't", "aren't", "wasn't", "weren't", "couldn't", "wouldn't", "shouldn't",
+    "didnt", "havent", "hasnt", "hadnt", "isnt", "arent", "wasnt", "werent", "dont",
+    "doesnt", "couldnt", "wouldnt", "cant", "wont",
+))
+# "Yet to sign", "failed to switch": negations when "to" follows.
+NEGATIONS_BEFORE_TO: frozenset[str] = frozenset(("yet", "failed", "fail", "unable"))
+# Words after "no"/"not" that undo the negation: "no longer", "no more
+# paper invoices", "not only", "ref no. 4471".
+NOT_NEGATED_BY: frozenset[str] = frozenset(("longer", "more", "only", "just", "later"))
+# Words that say the negated state is the change: "customers don't need a
+# receipt any more".
+IN_EFFECT_AFTER_NEGATION: frozenset[str] = frozenset(("anymore", "more", "longer"))
+# Negated, these end something: "the contract was not renewed".
+LAPSING_ACTS: frozenset[str] = frozenset(("renewed", "extended", "rehired", "reappointed"))
+# A negation covers the verbs after it up to a break, a contrast or this many words.
+NEGATION_SCOPE_WORDS = 10
+CONTRASTS: frozenset[str] = frozenset((
+    "but", "however", "although", "though", "instead", "whereas", "while", "except",
+    "meanwhile",
+))
+
+# Reported speech. After one of these verbs, an act in a "that" clause (or a
+# clause with its own subject: "told staff we had cut the fee") was said,
+# not done here.
+SPEECH_VERBS: frozenset[str] = frozenset((
+    "told", "tell", "tells", "telling", "said", "say", "says", "saying", "announced",
+    "announce", "announces", "claimed", "claims", "claim", "stated", "states",
+    "informed", "informs", "mentioned", "mentions", "assured", "assures", "explained",
+    "explains", "boasted", "declared", "insisted", "bragged", "tweeted", "reassured",
+    "reminded", "promised", "suggested", "argued", "reiterated", "stressed",
+    "emphasised", "emphasized", "highlighted", "indicated", "implied", "hinted",
+    "believe", "believes", "think", "thinks", "know", "knows", "aware", "heard",
+    "hear", "hears", "felt", "feel", "feels", "thought",
+))
+# These report only with an explicit "that": "posted that we fired...".
+THAT_SPEECH_VERBS: frozenset[str] = frozenset((
+    "reported", "reports", "confirmed", "confirms", "wrote", "writes", "posted",
+    "shared", "noted", "notes", "updated", "published", "emailed", "messaged",
+    "presented", "showed", "shows", "acknowledged", "admitted", "agreed", "accepted",
+    "recorded", "read",
+))
+# What opens the reported clause after a plain speech verb.
+REPORTED_CLAUSE_OPENERS: frozenset[str] = frozenset((
+    "that", "we", "we'd", "we've", "they", "they'd", "they've", "it", "it's", "it'd",
+    "he", "she", "he'd", "she'd", "i", "i'd", "i've", "had", "has", "have", "was",
+    "were", "been", "is", "are", "how",
+))
+REPORTED_FRAME_WORDS = 8
+# A reported clause ends at a sentence break or where a new clause is joined.
+REPORT_ENDS_AT: frozenset[str] = frozenset(("but", "however", "then", "meanwhile"))
+CLAUSE_JOINERS: frozenset[str] = frozenset(("and", "but", "so", "then", "which"))
 
 # A verb right after one of these is not a past act: "to cut", "will be
 # replaced", "never refunded", "the outsourced contract" (an adjective).
@@ -218,6 +371,8 @@ NOT_AN_ACT_AFTER: frozenset[str] = frozenset((
     "being", "whether", "the", "a", "an", "our", "their", "its", "this", "that",
     "these", "those", "every", "each", "all", "any", "his", "her", "my", "your",
     "some", "no",
+    # After a preposition a participle describes a noun: "on cancelled contracts".
+    "on", "of", "for", "about", "from", "against", "into", "with", "without",
 ))
 # Words that end the object of a verb: "gave the discount | to 8000 accounts".
 OBJECT_ENDS_AT: frozenset[str] = frozenset((
@@ -237,7 +392,8 @@ NOT_ACTS: frozenset[str] = frozenset((
     "interested", "concerned", "needed", "wanted", "hoped", "tried", "proposed",
     "scheduled", "planned", "aligned", "united", "inspired", "motivated",
     "energised", "energized", "engaged", "involved", "required", "expected",
-    "intended", "supposed", "used",
+    "intended", "supposed", "used", "walked", "talked", "reflected", "realised",
+    "realized", "asked",
 ))
 SUBJECT_WORDS: frozenset[str] = frozenset(("we", "i", "they", "he", "she", "team", "hr"))
 
@@ -253,6 +409,10 @@ WEIGHT_COMMUNICATION_ACT = 3
 WEIGHT_BARE_ACT = 2
 WEIGHT_UNLISTED_CONCRETE_ACT = 3
 WEIGHT_UNLISTED_BARE_ACT = 1
+WEIGHT_PREPARATION_ACT = 3
+WEIGHT_NEGATION = 3
+WEIGHT_NEGATED_ACT = 4
+WEIGHT_REPORTED = 4
 
 MAX_REASONS = 8
 MAX_QUOTE_CHARS = 60
@@ -303,6 +463,8 @@ _TOKEN_PATTERN = re.compile(
 )
 # Characters that end a clause: an object never runs across them.
 _CLAUSE_BREAKS = frozenset(".;:!?,()[]{}\"\n\r\t|<>/")
+# Characters that end a sentence: reported speech never runs across them.
+_SENTENCE_BREAKS = frozenset(".;!?()[]\n\r|")
 
 TALK_REASON_NOTHING_FOUND = "no concrete past act found"
 TALK_REASON_EMPTY = "empty statement: nothing was reported"
@@ -333,12 +495,16 @@ def classify(text: str) -> Classification:
     # Same length, so positions found in `text` quote the original.
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     tokens = _tokenize(text)
+    negated = _negation_scopes(tokens)
+    reported, frames = _reported_scopes(tokens)
     cues = [
         *_phrase_cues(text, tokens),
-        *_act_cues(text, tokens),
+        *_act_cues(text, tokens, negated, reported),
         *_pattern_cues(text, tokens),
+        *_negation_cues(text, tokens, negated),
+        *_reported_cues(text, tokens, frames),
     ]
-    return _decide(cues)
+    return _decide(_outside_reports(cues, text, tokens, reported))
 
 
 # ---------------------------------------------------------------------------
@@ -354,6 +520,7 @@ class _Token(NamedTuple):
     end: int
     starts_clause: bool
     is_number: bool
+    starts_sentence: bool
 
 
 class _Cue(NamedTuple):
@@ -415,22 +582,37 @@ _COMMUNICATION_LABELS = ("names a meeting or event", "names a communication")
 
 # Plural spellings of verbs ("announceds") are harmless: they never occur.
 _CUE_INDEX = _build_index(_cue_entries(), plurals=True)
-_COMMUNICATION_INDEX = _build_index(
-    (
-        (phrase, label)
-        for label, _, _, phrases in TALK_PHRASES
-        if label in _COMMUNICATION_LABELS
-        for phrase in phrases
-    ),
+_PREPARATION_OBJECT = "preparation"
+# Objects that keep an act talk: communications, events and preparation.
+_TALK_OBJECT_INDEX = _build_index(
+    [
+        *(
+            (phrase, label)
+            for label, _, _, phrases in TALK_PHRASES
+            if label in _COMMUNICATION_LABELS
+            for phrase in phrases
+        ),
+        *((noun, _PREPARATION_OBJECT) for noun in PREPARATION_OBJECTS),
+    ],
     plurals=True,
 )
 _CONCRETE_INDEX = _build_index(((noun, None) for noun in CONCRETE_OBJECTS), plurals=True)
+_GO_AHEAD_INDEX = _build_index(((noun, None) for noun in GO_AHEADS), plurals=True)
+_ADVISER_INDEX = _build_index(((noun, None) for noun in ADVISERS), plurals=True)
+_AUDIENCE_INDEX = _build_index(((noun, None) for noun in AUDIENCES), plurals=True)
 _PEOPLE, _STOPPING, _ON_OBJECT, _UNLISTED = "people", "stopping", "on object", "unlisted"
+_PREPARING, _ACQUIRING, _ENGAGING, _INFORMING = "preparing", "acquiring", "engaging", "informing"
+_POSTPONING = "postponing"
 _VERB_INDEX = _build_index(
     [
         *((verb, _PEOPLE) for verb in PEOPLE_DECISIONS),
         *((verb, _STOPPING) for verb in STOPPING_ACTS),
         *((verb, _ON_OBJECT) for verb in OBJECT_ACTS),
+        *((verb, _PREPARING) for verb in PREPARATION_ACTS),
+        *((verb, _ACQUIRING) for verb in ACQUIRING_ACTS),
+        *((verb, _ENGAGING) for verb in ENGAGING_ACTS),
+        *((verb, _INFORMING) for verb in INFORMING_ACTS),
+        *((verb, _POSTPONING) for verb in POSTPONING_ACTS),
     ]
 )
 # Words with a meaning of their own in the tables are never guessed as acts.
@@ -455,8 +637,9 @@ def _tokenize(text: str) -> list[_Token]:
         # Gaps never overlap, so scanning them keeps the pass linear.
         gap = text[previous_end:start]
         starts_clause = not tokens or any(char in _CLAUSE_BREAKS for char in gap)
+        starts_sentence = not tokens or any(char in _SENTENCE_BREAKS for char in gap)
         is_number = match.group("number") is not None
-        tokens.append(_Token(word, start, end, starts_clause, is_number))
+        tokens.append(_Token(word, start, end, starts_clause, is_number, starts_sentence))
         previous_end = end
     return tokens
 
@@ -518,8 +701,10 @@ def _object_end(tokens: list[_Token], first: int) -> int:
     return stop
 
 
-def _head_noun(tokens: list[_Token], start: int, stop: int, index: PhraseIndex) -> tuple[int, int] | None:
-    """Return (first, last) token of the last phrase of ``index`` in ``tokens[start:stop]``.
+def _head_noun(
+    tokens: list[_Token], start: int, stop: int, index: PhraseIndex
+) -> tuple[int, int, Any] | None:
+    """Return (first, last, payload) of the last phrase of ``index`` in ``tokens[start:stop]``.
 
     The last one, because an English noun phrase ends with its head: "the
     back-office staff" are staff, "the customer service charter" is a charter.
@@ -531,7 +716,7 @@ def _head_noun(tokens: list[_Token], start: int, stop: int, index: PhraseIndex) 
         if found is None:
             i += 1
         else:
-            found_span = (i, i + found[0] - 1)
+            found_span = (i, i + found[0] - 1, found[1])
             i += found[0]
     return found_span
 
@@ -559,43 +744,227 @@ def _verb_at(tokens: list[_Token], i: int) -> tuple[int, str] | None:
     return (1, _UNLISTED) if _is_unlisted_act(tokens, i) else None
 
 
+_Span = tuple[int, int, Any] | None
+
+
+def _later(first: _Span, second: _Span) -> bool:
+    """True when noun ``first`` heads the object rather than ``second``.
+
+    The head is the noun that ends last; of two ending on the same word, the
+    longer ("compensation plan" over "plan"), and ``first`` on a tie.
+    """
+    if first is None:
+        return False
+    return second is None or first[1] > second[1] or (first[1] == second[1] and first[0] <= second[0])
+
+
 def _judge_act(
-    verb_class: str, communication: tuple[int, int] | None, concrete: tuple[int, int] | None
-) -> tuple[str, str, int, tuple[int, int] | None]:
-    """Return (side, reason label, weight, object to quote) for a past-tense verb."""
+    verb_class: str, objects: dict[str, _Span]
+) -> tuple[str, str, int, _Span]:
+    """Return (side, reason label, weight, object to quote) for a past-tense verb.
+
+    ``objects`` holds the last talk object (communication, event or
+    preparation), concrete object, adviser and audience in the verb's object.
+    """
+    talk_noun, concrete = objects["talk"], objects["concrete"]
     listed = verb_class != _UNLISTED
+    if verb_class == _POSTPONING:
+        return TALK, "put off, so not done", WEIGHT_NEGATED_ACT, talk_noun or concrete
+    if verb_class == _ACQUIRING and _later(objects["go ahead"], concrete):
+        return TALK, "prepares rather than changes", WEIGHT_PREPARATION_ACT, objects["go ahead"]
+    if verb_class == _PREPARING:
+        return TALK, "prepares rather than changes", WEIGHT_PREPARATION_ACT, talk_noun or concrete
+    if verb_class in (_PEOPLE, _ENGAGING) and objects["adviser"] is not None:
+        return TALK, "buys advice rather than changes", WEIGHT_PREPARATION_ACT, objects["adviser"]
     if verb_class == _PEOPLE:
         return ACTION, "people decision", WEIGHT_CONCRETE_ACT, concrete
     if verb_class == _STOPPING:
         # Ending something is an act whatever it was: cancelling a campaign
         # changes what happens next, launching one does not yet.
-        return ACTION, "stopped or removed something", WEIGHT_CONCRETE_ACT, concrete or communication
-    if communication is not None:
-        return TALK, "communicating is still talk", WEIGHT_COMMUNICATION_ACT, communication
+        return ACTION, "stopped or removed something", WEIGHT_CONCRETE_ACT, concrete or talk_noun
+    if verb_class == _INFORMING and _later(objects["audience"], concrete):
+        return TALK, "communicating is still talk", WEIGHT_COMMUNICATION_ACT, objects["audience"]
+    if verb_class in (_ENGAGING, _INFORMING) and concrete is None:
+        return TALK, "", 0, None  # no act, and nothing worth a reason
+    if _later(talk_noun, concrete):
+        assert talk_noun is not None
+        if talk_noun[2] == _PREPARATION_OBJECT:
+            return TALK, "prepares rather than changes", WEIGHT_PREPARATION_ACT, talk_noun
+        return TALK, "communicating is still talk", WEIGHT_COMMUNICATION_ACT, talk_noun
+    if verb_class == _ACQUIRING and concrete is None:
+        return TALK, "", 0, None
     if concrete is not None:
         weight = WEIGHT_CONCRETE_ACT if listed else WEIGHT_UNLISTED_CONCRETE_ACT
         return ACTION, "past-tense act on a concrete object", weight, concrete
     return ACTION, "past-tense act", WEIGHT_BARE_ACT if listed else WEIGHT_UNLISTED_BARE_ACT, None
 
 
-def _act_cues(text: str, tokens: list[_Token]) -> Iterator[_Cue]:
-    """Past-tense acts, each judged together with its object."""
+def _is_negation(tokens: list[_Token], i: int) -> bool:
+    """True when token ``i`` says something did not happen."""
+    word = tokens[i].word
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    if word in NEGATIONS_BEFORE_TO:
+        return following is not None and following.word == "to" and not following.starts_clause
+    if word not in NEGATIONS:
+        return False
+    if word == "not" and i > 0 and tokens[i].starts_clause:
+        return False  # "paid on renewals, not sign-ups": a contrast, not a denial
+    if following is None or following.starts_clause:
+        return word != "no"  # "ref no. 4471", a bare "No." heading
+    return following.word not in NOT_NEGATED_BY and not (word == "no" and following.is_number)
+
+
+def _negation_scopes(tokens: list[_Token]) -> list[int]:
+    """For each token, the index of the negation that covers it, or -1.
+
+    A negation covers the words after it up to a clause break, a contrast
+    ("but", "instead") or ``NEGATION_SCOPE_WORDS`` words; one whose clause
+    ends in "any more" says what no longer happens, a change in effect, and
+    covers nothing. Each token is looked at a bounded number of times, so
+    the pass is linear.
+    """
+    covered = [-1] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        if not _is_negation(tokens, i):
+            i += 1
+            continue
+        stop = i + 1
+        while (
+            stop < len(tokens)
+            and stop - i <= NEGATION_SCOPE_WORDS
+            and not tokens[stop].starts_clause
+            and tokens[stop].word not in CONTRASTS
+        ):
+            stop += 1
+        in_effect = any(
+            tokens[k].word in IN_EFFECT_AFTER_NEGATION and tokens[k - 1].word in ("any", "no")
+            or tokens[k].word == "anymore"
+            for k in range(i + 1, stop)
+        )
+        if not in_effect:
+            covered[i] = i
+            for k in range(i + 1, stop):
+                covered[k] = i
+        i = stop if stop > i + 1 else i + 1
+    return covered
+
+
+def _reported_scopes(tokens: list[_Token]) -> tuple[list[int], list[tuple[int, int]]]:
+    """Find reported speech: "told the town hall that we had dropped X".
+
+    Returns, for each token, the index of the speech verb whose reported
+    clause holds it (or -1), and the (speech verb, clause opener) pairs for
+    quoting. A reported clause opens at "that", or after a plain speech verb
+    at a subject or auxiliary ("told staff we had cut"), within
+    ``REPORTED_FRAME_WORDS`` words, and runs to the end of the sentence or
+    to a new joined clause (", and it ended that day"). Linear: a clause
+    resumes scanning where it ended.
+    """
+    covered = [-1] * len(tokens)
+    frames: list[tuple[int, int]] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        word = tokens[i].word
+        plain = word in SPEECH_VERBS
+        if not plain and word not in THAT_SPEECH_VERBS:
+            i += 1
+            continue
+        opener = None
+        for k in range(i + 1, min(n, i + 1 + REPORTED_FRAME_WORDS)):
+            if tokens[k].starts_sentence:
+                break
+            if tokens[k].word == "that" or (plain and tokens[k].word in REPORTED_CLAUSE_OPENERS):
+                opener = k
+                break
+        if opener is None:
+            i += 1
+            continue
+        stop = opener + 1
+        while stop < n and not (
+            tokens[stop].starts_sentence
+            or tokens[stop].word in REPORT_ENDS_AT
+            or (tokens[stop].starts_clause and tokens[stop].word in CLAUSE_JOINERS)
+        ):
+            stop += 1
+        frames.append((i, opener))
+        for k in range(opener, stop):
+            covered[k] = i
+        i = stop
+    return covered, frames
+
+
+def _act_cues(
+    text: str, tokens: list[_Token], negated: list[int], reported: list[int]
+) -> Iterator[_Cue]:
+    """Past-tense acts, each judged together with its object.
+
+    An act under a negation is no act ("haven't moved the team"), except
+    that not renewing something ends it; an act inside reported speech is
+    left to the cue for the report itself.
+    """
     for i, token in enumerate(tokens):
+        if reported[i] >= 0:
+            continue
+        if negated[i] >= 0 and token.word in LAPSING_ACTS:
+            first = tokens[negated[i]]
+            quote = _quote(text, first.start, token.end)
+            yield _Cue(ACTION, "let it lapse", WEIGHT_CONCRETE_ACT, _ACT, quote, first.start)
+            continue
         found = _verb_at(tokens, i)
         if found is None:
             continue
         n, verb_class = found
         object_start = i + n
         object_stop = _object_end(tokens, object_start)
-        communication = _head_noun(tokens, object_start, object_stop, _COMMUNICATION_INDEX)
-        concrete = _head_noun(tokens, object_start, object_stop, _CONCRETE_INDEX)
-        side, label, weight, noun = _judge_act(verb_class, communication, concrete)
+        if negated[i] >= 0:
+            first = tokens[negated[i]]
+            joiner = " " if negated[i] + 1 == i else " … "
+            quote = _quote(text, first.start, first.end) + joiner + _quote(text, token.start, token.end)
+            yield _Cue(TALK, "negated, so not done", WEIGHT_NEGATED_ACT, MARKER, quote, first.start)
+            continue
+        objects = {
+            "talk": _head_noun(tokens, object_start, object_stop, _TALK_OBJECT_INDEX),
+            "concrete": _head_noun(tokens, object_start, object_stop, _CONCRETE_INDEX),
+            "adviser": _head_noun(tokens, object_start, object_stop, _ADVISER_INDEX),
+            "audience": _head_noun(tokens, object_start, object_stop, _AUDIENCE_INDEX),
+            "go ahead": _head_noun(tokens, object_start, object_stop, _GO_AHEAD_INDEX),
+        }
+        # "kept the teams updated on the review": informing with no object.
+        if (
+            verb_class == _INFORMING
+            and object_start == object_stop < len(tokens)
+            and tokens[object_stop].word in ("on", "about")
+            and not tokens[object_stop].starts_clause
+        ):
+            objects["audience"] = (object_stop, object_stop, None)
+        side, label, weight, noun = _judge_act(verb_class, objects)
+        if not weight:
+            continue
 
         quote = _quote(text, token.start, tokens[object_start - 1].end)
-        if noun is not None:
+        if noun is not None and noun[0] >= object_start:
             joiner = " " if noun[0] == object_start else " … "
             quote += joiner + _quote(text, tokens[noun[0]].start, tokens[noun[1]].end)
         yield _Cue(side, label, weight, _ACT, quote, token.start)
+
+
+def _negation_cues(text: str, tokens: list[_Token], negated: list[int]) -> Iterator[_Cue]:
+    """Each negation, as a reason on its own: "no one", "nothing changed"."""
+    for i, token in enumerate(tokens):
+        if negated[i] == i:
+            quote = _quote(text, token.start, token.end)
+            yield _Cue(TALK, "says it did not happen", WEIGHT_NEGATION, MARKER, quote, token.start)
+
+
+def _reported_cues(text: str, tokens: list[_Token], frames: list[tuple[int, int]]) -> Iterator[_Cue]:
+    """Each reported-speech frame: saying that something happened is talk."""
+    for verb, opener in frames:
+        first, last = tokens[verb], tokens[opener]
+        joiner = " " if opener == verb + 1 else " … "
+        quote = _quote(text, first.start, first.end) + joiner + _quote(text, last.start, last.end)
+        yield _Cue(TALK, "reports that it happened", WEIGHT_REPORTED, MARKER, quote, first.start)
 
 
 def _pattern_cues(text: str, tokens: list[_Token]) -> Iterator[_Cue]:
@@ -623,6 +992,15 @@ def _pattern_cues(text: str, tokens: list[_Token]) -> Iterator[_Cue]:
         if not taken[token.start] and (token.is_number or token.word in NUMBER_WORDS):
             quote = _quote(text, token.start, token.end)
             yield _Cue(ACTION, "gives a count", 1, EVIDENCE, quote, token.start)
+
+
+def _outside_reports(cues: list[_Cue], text: str, tokens: list[_Token], reported: list[int]) -> list[_Cue]:
+    """Drop the evidence of an act that was only reported: its date, count or amount."""
+    inside = bytearray(len(text))
+    for token, verb in zip(tokens, reported, strict=True):
+        if verb >= 0:
+            inside[token.start : token.end] = b"\x01" * (token.end - token.start)
+    return [cue for cue in cues if cue.side == TALK or not inside[cue.position]]
 
 
 def _score(cues: list[_Cue], side: str, ignore_context: bool) -> int:

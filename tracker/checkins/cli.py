@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 import click
 
 from tracker.checkins.classifier import classify
+from tracker.checkins.evaluation import LabelledSetError, agreement_of, read_labelled, report_lines
 
 
 def _printable(text: str) -> str:
@@ -41,20 +42,45 @@ def _as_json_line(statement: str) -> str:
     )
 
 
+def _evaluate(path: str) -> None:
+    """Print how the suggestions compare with the labels of a `label,text` CSV."""
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as stream:
+            pairs = [(label, classify(text).kind) for label, text in read_labelled(stream)]
+    except (OSError, LabelledSetError) as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    for line in report_lines(agreement_of(pairs)):
+        click.echo(line)
+
+
 @click.command("classify")
+@click.option(
+    "--evaluate", "evaluate_path", metavar="FILE.csv",
+    help="Compare the suggestions with a labelled CSV (columns label,text) instead.",
+)
 @click.argument("texts", nargs=-1)
-def classify_command(texts: tuple[str, ...]) -> None:
+def classify_command(texts: tuple[str, ...], evaluate_path: str | None) -> None:
     """Suggest whether each statement is talk or action.
 
     Prints one JSON object per statement, one per line: {"text": ...,
     "kind": "talk" | "action", "reasons": [...]}. With no TEXTS, reads one
     statement per line from standard input and skips blank lines.
 
+    With --evaluate FILE.csv, classifies every `label,text` row instead and
+    prints the accuracy, the share of talk called action, precision and
+    recall per kind and the confusion matrix.
+
     \b
     Examples:
       flask classify "Terminated the Acme contract on 3 March."
       flask classify < checkin-entries.txt
+      flask classify --evaluate tests/data/talk-action-holdout.csv
     """
+    if evaluate_path is not None:
+        if texts:
+            raise click.UsageError("give either TEXTS or --evaluate, not both")
+        _evaluate(evaluate_path)
+        return
     statements: Iterable[str]
     if texts:
         statements = texts
