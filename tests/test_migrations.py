@@ -94,3 +94,45 @@ def test_existing_users_get_a_session_token_each_and_old_cookies_stop_working(en
             db.session.remove()
             db.engine.dispose()
     assert len(tokens) == 2 and len(set(tokens)) == 2 and all(len(t) >= 40 for t in tokens)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def test_several_amendments_of_one_entry_are_chained_and_tallies_recounted(engine, tmp_path):
+    """Before amendments were unique per entry, a race could store several of
+    one entry (and short tallies). The upgrade chains them oldest first, so
+    the latest stands, and recounts."""
+    with _scratch_database(engine, tmp_path) as url:
+        app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="e5b8c2d94f13")
+            run = db.session.execute
+            run(text("INSERT INTO user_account (email, display_name, role, active, timezone, digest_opt_in,"
+                     " password_hash, created_at, session_token, password_must_change) VALUES"
+                     " ('o@example.com', 'O', 'member', true, 'UTC', true, 'x', CURRENT_TIMESTAMP, 't',"
+                     " false)"))
+            run(text("INSERT INTO initiative (title, kind, description, burning_platform, status,"
+                     " abandon_reason, owner_id, start_date, created_at, updated_at) VALUES ('I',"
+                     " 'other', '', 'B', 'in_progress', '', 1, '2026-01-05', CURRENT_TIMESTAMP,"
+                     " CURRENT_TIMESTAMP)"))
+            run(text("INSERT INTO checkin (initiative_id, period_start, period_end, due_on, state,"
+                     " created_at, evidenced_count, unevidenced_count, talk_count) VALUES (1,"
+                     " '2026-03-02', '2026-03-08', '2026-03-06', 'submitted', CURRENT_TIMESTAMP, 1, 0, 1)"))
+            entry = ("INSERT INTO checkin_entry (id, checkin_id, kind, text, done_by, evidence,"
+                     " suggested_kind, reasons, review_state, amends_id, amendment_note, is_amendment,"
+                     " created_at) VALUES (:id, 1, :kind, 'x', '', :evidence, :kind, '[]', 'none',"
+                     " :amends, '', :amendment, CURRENT_TIMESTAMP)")
+            rows = [(1, "action", "PO-1", None), (2, "talk", "", None),
+                    # three amendments of entry 1, stored by a race, and one of one of them
+                    (3, "talk", "", 1), (4, "talk", "", 1), (5, "talk", "", 1), (6, "action", "", 3)]
+            for entry_id, kind, evidence, amends in rows:
+                run(text(entry), {"id": entry_id, "kind": kind, "evidence": evidence, "amends": amends,
+                                  "amendment": amends is not None})
+            db.session.commit()
+            upgrade()
+            amends = dict(run(text("SELECT id, amends_id FROM checkin_entry")).all())
+            tallies = run(text("SELECT evidenced_count, unevidenced_count, talk_count FROM checkin")).one()
+            db.session.remove()
+            db.engine.dispose()
+    assert amends == {1: None, 2: None, 3: 1, 4: 3, 5: 4, 6: 5}
+    # Standing: entry 2 (talk) and entry 6 (an action without evidence).
+    assert tuple(tallies) == (0, 1, 1)

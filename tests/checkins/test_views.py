@@ -10,6 +10,7 @@ import pytest
 from flask import render_template_string
 from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tests.conftest import count_queries, make_app, sign_in_session
@@ -473,6 +474,84 @@ def test_amending_an_entry_twice_points_to_the_amendment(app, client, world):
     again = client.post(f"/checkins/{world.checkin_id}/amend", data=values)
     assert "already amended; amend the amendment instead" in again.data.decode()
     assert counts(app)[0] == 2
+
+
+def _amend_at_once(app, world, monkeypatch, bodies: list[dict]) -> list:
+    """Post every body to the amend page from its own thread and client; all
+    reach the service together (a barrier), so they race for real."""
+    all_ready = threading.Barrier(len(bodies), timeout=20)
+    amend = checkins.amend
+
+    def amend_when_all_are_ready(*args, **kwargs):
+        all_ready.wait()
+        return amend(*args, **kwargs)
+
+    monkeypatch.setattr(checkins, "amend", amend_when_all_are_ready)
+    responses = [None] * len(bodies)
+
+    def post(i: int) -> None:
+        client = app.test_client()
+        sign_in(client, world.owner_id)
+        responses[i] = client.post(f"/checkins/{world.checkin_id}/amend", data=bodies[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
+
+
+def _tallies_and_recount(app, checkin_id: int) -> tuple[tuple, tuple]:
+    with app.app_context():
+        checkin = db.session.get(CheckIn, checkin_id)
+        stored = (checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count)
+        standing = checkins.standing_entries(checkin)
+        recount = (sum(e.effective_kind == "action" and bool(e.evidence) for e in standing),
+                   sum(e.effective_kind == "action" and not e.evidence for e in standing),
+                   sum(e.effective_kind == "talk" for e in standing))
+        return stored, recount
+
+
+def test_ten_parallel_amendments_of_one_entry_store_one(app, world, monkeypatch):
+    submit_directly(app, world, [factories.action()])
+    [original_id] = entry_ids(app, world.checkin_id)
+    bodies = [amendment(amends_id=str(original_id), text=f"Only discussed it ({n})", note="correction")
+              for n in range(10)]
+    responses = _amend_at_once(app, world, monkeypatch, bodies)
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [302]
+    refused = [r for r in responses if r.status_code == 200]
+    assert all("already amended; amend the amendment instead" in r.data.decode() for r in refused)
+    with app.app_context():
+        stored = db.session.scalars(select(Entry).where(Entry.amends_id == original_id)).all()
+        assert len(stored) == 1
+    assert counts(app) == (2, 0, 2)  # the original and one amendment; two history events
+    stored_tallies, recount = _tallies_and_recount(app, world.checkin_id)
+    assert stored_tallies == recount == (0, 0, 1)
+
+
+def test_ten_parallel_additions_are_all_counted_in_the_tallies(app, world, monkeypatch):
+    submit_directly(app, world, [factories.action()])
+    bodies = [amendment(text=f"We discussed the contract again ({n})", note="left out")
+              for n in range(10)]
+    responses = _amend_at_once(app, world, monkeypatch, bodies)
+    assert [r.status_code for r in responses] == [302] * 10
+    assert counts(app)[0] == 11
+    stored_tallies, recount = _tallies_and_recount(app, world.checkin_id)
+    assert stored_tallies == recount == (1, 0, 10)
+
+
+def test_an_entry_is_amended_once_whatever_the_check_before_says(app, world):
+    """The unique index holds even when the service's own check is passed."""
+    submit_directly(app, world, [factories.action()])
+    [original_id] = entry_ids(app, world.checkin_id)
+    with app.app_context():
+        for n in range(2):
+            db.session.add(Entry(checkin_id=world.checkin_id, kind="talk", text=f"Talk {n}",
+                                 suggested_kind="talk", amends_id=original_id, is_amendment=True))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
 
 
 def test_an_open_checkin_is_submitted_not_amended(app, client, world):

@@ -38,8 +38,9 @@ class CheckIn(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # What its standing entries count as, kept up to date by the services that
-    # add entries or verdicts, so say/do pages never aggregate every entry.
+    # What its standing entries count as, recounted by the services that add
+    # entries or verdicts (`services.retally`, under a lock on this row), so
+    # say/do pages never aggregate every entry.
     evidenced_count: Mapped[int] = mapped_column(default=0, server_default="0")
     unevidenced_count: Mapped[int] = mapped_column(default=0, server_default="0")
     talk_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -76,7 +77,10 @@ class Entry(db.Model):
     reviewed_kind: Mapped[str | None] = mapped_column(String(10))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    amends_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_entry.id"), index=True)
+    # Unique: an entry is amended once; a later correction amends the amendment.
+    # Two amendments sent at the same moment cannot both be stored.
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_entry.id"), index=True,
+                                                  unique=True)
     amendment_note: Mapped[str] = mapped_column(Text, default="")
     is_amendment: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

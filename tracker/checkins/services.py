@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.accounts.models import User
 from tracker.auth.policy import may
@@ -45,6 +45,9 @@ class CheckInError(Exception):
     def __init__(self, message: str, *, entry: int | None = None) -> None:
         super().__init__(message)
         self.entry = entry
+
+
+ALREADY_AMENDED = "That entry was already amended; amend the amendment instead."
 
 
 class AlreadySubmitted(CheckInError):
@@ -227,7 +230,10 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
 def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_id: int | None,
           now: datetime, today: date) -> Entry:
     """Add a correction to a submitted check-in. The original stays as it was;
-    the amendment is shown beside it and counts instead of it."""
+    the amendment is shown beside it and counts instead of it. An entry is
+    amended once (a unique index holds it against concurrent requests);
+    CheckInError otherwise. After an IntegrityError the caller must roll back,
+    as after any refusal."""
     if not may(actor, "report_checkin", checkin):
         raise CheckInError("Only the initiative's owner amends its check-ins.")
     if checkin.state != "submitted":
@@ -237,17 +243,25 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
         raise CheckInError("Say why you are amending it.")
     if len(note) > 2000:
         raise CheckInError("The note is at most 2,000 characters.")
+    # Amendments of one check-in are made one at a time: the check if the entry
+    # was amended already then sees an amendment committed a moment ago.
+    _lock_tallies(checkin)
     original = None
     if amends_id:
         original = db.session.get(Entry, int(amends_id))
         if original is None or original.checkin_id != checkin.id:
             raise CheckInError("That entry is not part of this check-in.")
         if db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
-            raise CheckInError("That entry was already amended; amend the amendment instead.")
+            raise CheckInError(ALREADY_AMENDED)
     values = _clean_entry(data, checkin.initiative, today=today, number=None)
     entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
                   amends_id=original.id if original else None, amendment_note=note, **values)
     db.session.add(entry)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The unique index on amends_id: another amendment of it won the race.
+        raise CheckInError(ALREADY_AMENDED) from None
     retally(checkin)
     history.record("initiative", checkin.initiative_id, "amendment",
                    f"Amended the check-in for {checkin.period_start:%d %b %Y}", actor=actor, now=now,
@@ -260,6 +274,8 @@ def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> N
     """An executive confirms the owner's choice or reclassifies a flagged entry."""
     if not may(actor, "review_checkins"):
         raise CheckInError("Only executives and admins review entries.")
+    _lock_tallies(entry.checkin)
+    db.session.refresh(entry)
     if entry.review_state != "pending":
         raise CheckInError("This entry is not waiting for review.")
     if verdict == "confirm":
@@ -322,20 +338,34 @@ def recent_checkins(initiative_id: int, limit: int = 26) -> list[CheckIn]:
     ))
 
 
+def _lock_tallies(checkin: CheckIn) -> None:
+    """Hold the check-in's row until the transaction ends, so that changes to
+    its entries are counted one transaction after another (PostgreSQL; SQLite
+    has one writer at a time anyway). FOR NO KEY UPDATE: inserting an entry
+    takes a key-share lock on the row, which this one does not wait for."""
+    db.session.execute(select(CheckIn.id).where(CheckIn.id == checkin.id)
+                       .with_for_update(key_share=True))
+
+
 def retally(checkin: CheckIn) -> None:
-    """Recount the check-in's standing entries into its tally columns."""
+    """Recount the check-in's standing entries into its tally columns, in SQL,
+    under the row's lock: a transaction that added an entry at the same moment
+    either committed before the count (and is in it) or waits for the lock and
+    counts again after this one. The tallies always equal a recount."""
     db.session.flush()
-    db.session.refresh(checkin, ["entries"])
-    evidenced = unevidenced = talk = 0
-    for entry in standing_entries(checkin):
-        if entry.effective_kind == "talk":
-            talk += 1
-        elif entry.evidence:
-            evidenced += 1
-        else:
-            unevidenced += 1
+    _lock_tallies(checkin)
+    superseding = aliased(Entry)
+    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
+    talk, evidenced, unevidenced = db.session.execute(
+        select(func.count().filter(kind == "talk"),
+               func.count().filter(kind == "action", Entry.evidence != ""),
+               func.count().filter(kind == "action", Entry.evidence == ""))
+        .where(Entry.checkin_id == checkin.id,
+               ~select(superseding.id).where(superseding.amends_id == Entry.id).exists())
+    ).one()
     checkin.evidenced_count, checkin.unevidenced_count, checkin.talk_count = evidenced, unevidenced, talk
     db.session.flush()
+    db.session.expire(checkin, ["entries"])
 
 
 def standing_entries(checkin: CheckIn) -> list[Entry]:
