@@ -42,6 +42,8 @@ BASE_TEST_CONFIG = {
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: runs against PostgreSQL")
+    config.addinivalue_line("markers", "fixed_now(moment): the app's clock (tracker.clock.now) "
+                                       "reads this aware UTC moment instead of the time")
     if PG_URL and PG_URL != BASE_PG_URL:
         _admin_execute(f'DROP DATABASE IF EXISTS "{make_url(PG_URL).database}" WITH (FORCE)')
         _admin_execute(f'CREATE DATABASE "{make_url(PG_URL).database}"')
@@ -99,6 +101,10 @@ def make_app(tmp_path, engine: str, request, **overrides):
         url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
+    # Pages read the clock; a test marked fixed_now(moment) knows what "today" is.
+    fixed_now = request.node.get_closest_marker("fixed_now")
+    if fixed_now is not None:
+        overrides = {"FIXED_NOW": fixed_now.args[0], **overrides}
     config = {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}
     os.environ["TRACKER_INSTANCE_PATH"] = str(instance)
     try:

@@ -1,6 +1,7 @@
 """Plain builder functions for tests. They add and flush; the test commits."""
 
 import itertools
+from datetime import UTC, datetime
 
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Department, User
@@ -9,6 +10,9 @@ from tracker.extensions import db
 _counter = itertools.count(1)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+# The moment builders and service tests act at, instead of the clock: a
+# Wednesday in the week of the default check-in period (2 to 8 March 2026).
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
 def make_department(name: str | None = None) -> Department:
@@ -45,7 +49,7 @@ def make_behaviour(name: str | None = None, *, kind: str = "target", actor: User
     return behaviours.create_behaviour(
         actor=actor, name=name or f"Behaviour {next(_counter)}", kind=kind,
         from_behaviour="Agents read the rule book to customers",
-        to_behaviour="Agents bend the rule when it serves the customer",
+        to_behaviour="Agents bend the rule when it serves the customer", now=NOW,
     )
 
 
@@ -75,6 +79,7 @@ def make_metric(
             department_id=department.id if department else None,
             behaviour_ids=tuple(b.id for b in behaviours),
         ),
+        now=NOW,
     )
 
 
@@ -104,12 +109,14 @@ def make_initiative(
             department_id=department.id if department else None,
             behaviour_ids=tuple(b.id for b in behaviours),
         ),
+        now=NOW,
     )
     path = {"proposed": [], "announced": ["announced"], "in_progress": ["in_progress"],
             "done": ["in_progress", "done"], "abandoned": ["abandoned"]}[status]
     for step in path:
         initiatives.change_status(initiative, actor=actor, status=step,
-                                  reason="No longer needed" if step == "abandoned" else "")
+                                  reason="No longer needed" if step == "abandoned" else "",
+                                  now=NOW, today=NOW.date())
     return initiative
 
 

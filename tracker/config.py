@@ -68,5 +68,9 @@ MAIL_OUTBOX = None  # defaults to instance/outbox
 # Where people reach the app: links in emails are built from it.
 PUBLIC_URL = "http://127.0.0.1:5000"
 
+# Tests only: an aware UTC datetime that `tracker.clock.now()` returns instead
+# of reading the clock, so a page test knows what "today" is.
+FIXED_NOW = None
+
 # How often the scheduler runs its jobs, in minutes.
 SCHEDULER_INTERVAL_MINUTES = 5

@@ -19,8 +19,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import clock
 from tracker.checkins import jobs as checkin_jobs
-from tracker.db import database_unavailable, utcnow
+from tracker.db import database_unavailable
 from tracker.digests import services as digest_services
 from tracker.extensions import db
 from tracker.organisation import jobs as organisation_jobs
@@ -51,7 +52,7 @@ def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) ->
     """
     func, _ = JOBS[name]
     started = time.monotonic()
-    started_at = utcnow()
+    started_at = clock.now()
     try:
         result = func(now)
         db.session.commit()
@@ -78,7 +79,7 @@ def _record(name, started_at, started, *, outcome, summary, error, next_run_at) 
     try:
         record = db.session.get(JobRecord, name) or JobRecord(name=name, runs=0, failures=0)
         record.last_started_at = started_at
-        record.last_finished_at = utcnow()
+        record.last_finished_at = clock.now()
         record.duration_ms = int((time.monotonic() - started) * 1000)
         record.outcome = outcome
         record.summary = summary
@@ -120,14 +121,14 @@ def build_scheduler(app: Flask):
 
     def scheduled_tick():
         with app.app_context():
-            now = utcnow()
+            now = clock.now()
             try:
                 tick(now, next_run_at=now + every)
             finally:
                 db.session.remove()
 
     scheduler.add_job(scheduled_tick, "interval", seconds=every.total_seconds(), id="tick",
-                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                      next_run_time=clock.now(), coalesce=True, max_instances=1,
                       misfire_grace_time=3600)
     return scheduler
 
@@ -152,7 +153,7 @@ def run_command():
 @with_appcontext
 def tick_command(at: str | None):
     """Run every job once as of now (or --at) and exit."""
-    now = parse_moment(at) if at else utcnow()
+    now = parse_moment(at) if at else clock.now()
     # This command prints each job's outcome itself; the scheduler's one-line
     # warnings would say the same twice. Errors still log their tracebacks.
     level = log.level

@@ -8,7 +8,7 @@ _signals = Namespace()
 
 behaviour_kind_changed = _signals.signal("behaviour-kind-changed", doc="""
 Sent by `behaviours.services.update_behaviour` after a behaviour turned from
-target to no-no or back, with the behaviour as sender and `actor` (the user
-who changed it). People decisions listen: evidence for it now counts the
+target to no-no or back, with the behaviour as sender, `actor` (the user
+who changed it) and `now` (when). People decisions listen: evidence for it now counts the
 other way.
 """)

@@ -118,11 +118,12 @@ def test_signing_out_is_possible_before_choosing(app, client):
     assert client.get("/account/new-password").headers["Location"].startswith("/login")
 
 
+@pytest.mark.fixed_now(NOW)
 def test_an_expired_one_time_password_says_so_and_signs_nobody_in(app, client):
     password = create_through_admin_page(app)
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email == "new@example.com"))
-        user.password_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+        user.password_expires_at = NOW - timedelta(minutes=1)
         db.session.commit()
     response = login(client, password)
     assert response.status_code == 200

@@ -159,6 +159,7 @@ def test_remember_cookie_lasts_the_configured_days(tmp_path, engine_name, reques
                                            "password": factories.DEFAULT_PASSWORD, "remember": "y"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie)[1])
+    # Flask-Login dates the cookie from the real clock, not from tracker.clock.
     assert abs(expires - (utcnow() + timedelta(days=30))) < timedelta(minutes=5)
     with app.app_context():
         db.session.remove()

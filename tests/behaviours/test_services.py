@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.factories import NOW
 from tracker.auth.policy import may
 from tracker.behaviours import services
 from tracker.behaviours.models import Behaviour
@@ -14,7 +15,7 @@ from tracker.history.models import HistoryEvent
 def create(actor, **changes) -> Behaviour:
     values = {"name": "Frontline refunds up to $200", "kind": "target",
               "from_behaviour": "Agents ask a supervisor", "to_behaviour": "Agents decide", **changes}
-    return services.create_behaviour(actor=actor, **values)
+    return services.create_behaviour(actor=actor, **values, now=NOW)
 
 
 def behaviour_count() -> int:
@@ -44,7 +45,7 @@ def test_members_cannot_define_or_edit_behaviours(ctx):
         create(member)
     behaviour = factories.make_behaviour("Kept as is")
     with pytest.raises(services.BehaviourError, match="Only executives, HR and admins"):
-        services.update_behaviour(behaviour, actor=member, name="Changed", kind="target")
+        services.update_behaviour(behaviour, actor=member, name="Changed", kind="target", now=NOW)
     assert behaviour.name == "Kept as is"
     assert behaviour_count() == 1
 
@@ -75,7 +76,7 @@ def test_duplicate_behaviour_name_is_refused_whatever_the_case(ctx):
         create(actor, name="CALL CENTRE IN-SOURCED")
     other = create(actor, name="Service heroes recognised")
     with pytest.raises(services.BehaviourError, match="already exists"):
-        services.update_behaviour(other, actor=actor, name="call centre in-sourced", kind="target")
+        services.update_behaviour(other, actor=actor, name="call centre in-sourced", kind="target", now=NOW)
 
 
 def test_duplicate_name_with_non_ascii_capitals_is_a_rule_error_not_a_crash(ctx):
@@ -88,7 +89,7 @@ def test_duplicate_name_with_non_ascii_capitals_is_a_rule_error_not_a_crash(ctx)
 def test_renaming_a_behaviour_to_its_own_name_in_another_case_is_allowed(ctx):
     actor = factories.make_user("executive")
     behaviour = create(actor, name="loyal customers thanked")
-    services.update_behaviour(behaviour, actor=actor, name="Loyal customers thanked", kind="target")
+    services.update_behaviour(behaviour, actor=actor, name="Loyal customers thanked", kind="target", now=NOW)
     assert behaviour.name == "Loyal customers thanked"
 
 
@@ -96,7 +97,7 @@ def test_creating_and_editing_write_history_with_what_changed(ctx):
     actor = factories.make_user("hr")
     behaviour = create(actor)
     services.update_behaviour(behaviour, actor=actor, name=behaviour.name, kind="no_no",
-                              from_behaviour="Agents ask a supervisor", to_behaviour="Nobody asks")
+                              from_behaviour="Agents ask a supervisor", to_behaviour="Nobody asks", now=NOW)
     created, updated = history(behaviour.id)
     assert created.action == "created" and created.summary == "Created target behaviour"
     assert created.changes["name"] == "Frontline refunds up to $200"
@@ -109,7 +110,7 @@ def test_saving_an_unchanged_behaviour_writes_no_history(ctx):
     behaviour = create(actor)
     services.update_behaviour(behaviour, actor=actor, name=behaviour.name, kind=behaviour.kind,
                               from_behaviour=behaviour.from_behaviour,
-                              to_behaviour=behaviour.to_behaviour)
+                              to_behaviour=behaviour.to_behaviour, now=NOW)
     assert [e.action for e in history(behaviour.id)] == ["created"]
 
 

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import factories
@@ -16,6 +17,8 @@ from tracker.extensions import db
 
 HR_EMAIL = "hannah.hr@example.com"
 MEMBER_EMAIL = "max.member@example.com"
+# The pages read the clock; the test fixes it (the organisation's time zone is UTC).
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def fill_decision(page, *, name, ref, kind, role_from, role_to, behaviour, what, on, where):
@@ -35,6 +38,7 @@ def fill_decision(page, *, name, ref, kind, role_from, role_to, behaviour, what,
     page.get_by_role("button", name="Record decision").click()
 
 
+@pytest.mark.fixed_now(NOW)
 def test_hr_records_decisions_reads_the_report_and_downloads_it_and_members_see_nothing(
         live_app, page):
     with live_app.app_context():
@@ -44,7 +48,7 @@ def test_hr_records_decisions_reads_the_report_and_downloads_it_and_members_see_
         factories.make_behaviour("Frontline bends the rules for the customer")
         factories.make_behaviour("Punishing rule-bending", kind="no_no")
         db.session.commit()
-    today = datetime.now(UTC).date()  # the test users live in UTC
+    today = NOW.date()
     earlier = (today - timedelta(days=10)).isoformat()
     quarter = Quarter.containing(today)
 

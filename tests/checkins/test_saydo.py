@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.factories import NOW
 from tracker.checkins.saydo import PeriodCounts, moved_away, record_from, value_at_start
 
 MONDAY = date(2026, 1, 5)
@@ -116,7 +117,7 @@ def test_the_initiative_page_record_equals_the_loaded_one(app, ctx, late_value):
     unmeasured = factories.make_initiative(owner=owner, status="in_progress", start_date=MONDAY)
     metric = factories.make_metric("Calls answered", owner=owner, direction="higher")
     initiatives.link_metric(initiative, actor=factories.make_user("executive"), metric_id=metric.id,
-                            expected_direction="increase", expected_amount=5, expected_by=today)
+                            expected_direction="increase", expected_amount=5, expected_by=today, now=NOW)
     for days, value in ((-7, 50.0), (0, 52.0), (30, 60.0), (70, late_value)):
         db.session.add(Reading(metric_id=metric.id, observed_on=MONDAY + timedelta(days=days), value=value))
     for i in range(12):

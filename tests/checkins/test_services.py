@@ -167,7 +167,7 @@ def test_readings_in_a_checkin_are_recorded_for_linked_metrics_only(setup):
     from tracker.initiatives import services as initiatives
 
     initiatives.link_metric(initiative, actor=owner, metric_id=linked.id, expected_direction="increase",
-                            expected_amount=5, expected_by=date(2026, 12, 1))
+                            expected_amount=5, expected_by=date(2026, 12, 1), now=NOW)
     db.session.commit()
     with pytest.raises(checkins.CheckInError, match="own metrics"):
         submit(checkin, owner, [factories.action()],
@@ -192,7 +192,7 @@ def test_say_do_flags_talk_only_gone_quiet_and_off_track(ctx):
     from tracker.initiatives import services as initiatives
 
     initiatives.link_metric(quiet, actor=owner, metric_id=metric.id, expected_direction="increase",
-                            expected_amount=5, expected_by=date(2026, 12, 1))
+                            expected_amount=5, expected_by=date(2026, 12, 1), now=NOW)
     for day, value in [(date(2026, 1, 1), 30), (date(2026, 3, 1), 20)]:
         db.session.add(Reading(metric_id=metric.id, observed_on=day, value=value))
     db.session.commit()

@@ -24,10 +24,12 @@ from tracker.metrics.models import Reading
 
 DAY = date(2026, 3, 3)  # inside the default check-in period, after the initiatives start
 NOW = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.fixed_now(NOW)
+LATER = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # the check-in due on Friday 6 March is overdue
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return NOW.date()  # the organisation's date: its time zone is UTC unless set
 
 
 ACTION = {"kind": "action", "text": "Terminated the Acme call-centre contract",
@@ -86,7 +88,7 @@ def world(app):
         metric = factories.make_metric("First-contact resolution", owner=owner)
         initiatives.link_metric(initiative, actor=owner, metric_id=metric.id,
                                 expected_direction="increase", expected_amount=5,
-                                expected_by=date(2026, 12, 1))
+                                expected_by=date(2026, 12, 1), now=NOW)
         checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
         db.session.commit()
         return SimpleNamespace(owner_id=owner.id, initiative_id=initiative.id, checkin_id=checkin.id,
@@ -168,11 +170,12 @@ def test_unknown_ids_are_404_not_500(client, login_as, world):
 
 # --- my check-ins ----------------------------------------------------------------
 
+@pytest.mark.fixed_now(LATER)
 def test_my_checkins_lists_open_ones_first_with_due_dates_and_marks_overdue(app, client, world):
     with app.app_context():
         initiative = db.session.get(initiatives.Initiative, world.initiative_id)
         factories.make_checkin(initiative, period_start=date(2026, 2, 23), state="missed")
-        upcoming = factories.make_checkin(initiative, period_start=today() + timedelta(days=7))
+        upcoming = factories.make_checkin(initiative, period_start=LATER.date() + timedelta(days=7))
         someone_else = factories.make_initiative("Somebody else's move", status="in_progress")
         factories.make_checkin(someone_else, period_start=date(2026, 3, 2))
         db.session.commit()
@@ -316,7 +319,7 @@ def _too_long() -> dict:
 @pytest.mark.parametrize(
     ("rows", "message", "typed"),
     [
-        pytest.param([{**ACTION, "happened_on": (date.today() + timedelta(days=3)).isoformat()}],
+        pytest.param([{**ACTION, "happened_on": (today() + timedelta(days=3)).isoformat()}],
                      "Entry 1: an action cannot be dated in the future", ACTION["text"], id="future"),
         pytest.param([TALK, {**ACTION, "evidence": "trust me"}],
                      "Entry 2: evidence must be a link", "trust me", id="evidence"),
@@ -692,7 +695,7 @@ def _history(owner, department, *, weeks: int, actions: bool, title: str, metric
     if metric is not None:
         initiatives.link_metric(initiative, actor=owner, metric_id=metric.id,
                                 expected_direction="increase", expected_amount=5,
-                                expected_by=date(2026, 12, 1))
+                                expected_by=date(2026, 12, 1), now=NOW)
     # Recent weeks: the say/do record looks back from today.
     this_monday = today() - timedelta(days=today().weekday())
     first = this_monday - timedelta(weeks=weeks)

@@ -1,23 +1,26 @@
 """The landing page: who acts, who talks, is behaviour changing."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests import factories
 from tests.conftest import count_queries, sign_in_session
 from tracker.checkins import services as checkins
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.initiatives import services as initiatives
 from tracker.metrics.models import Reading
 from tracker.people import decisions
 
+# The dashboard looks back from the organisation's today (UTC unless set).
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.fixed_now(NOW)
+
 
 def seed(app, n_initiatives: int = 3):
     """Initiatives with a week of check-ins each, a gap metric pair, one people decision."""
     with app.app_context():
-        today = utcnow().date()
+        today = NOW.date()
         monday = today - timedelta(days=today.weekday() + 7)
         hr = factories.make_user("hr")
         sales = factories.make_department("Sales")
@@ -40,7 +43,7 @@ def seed(app, n_initiatives: int = 3):
             if who is owner:
                 initiatives.link_metric(initiative, actor=owner, metric_id=perceived.id,
                                         expected_direction="increase", expected_amount=5,
-                                        expected_by=today + timedelta(days=90))
+                                        expected_by=today + timedelta(days=90), now=NOW)
             checkin = factories.make_checkin(initiative, period_start=monday)
             entries = ([factories.action(on=monday)] if who is owner
                        else [factories.talk(), factories.talk("Held a strategy offsite")])
@@ -50,7 +53,7 @@ def seed(app, n_initiatives: int = 3):
         decisions.create_decision(actor=hr, today=today, data=decisions.DecisionInput(
             person_name="Pam Promoted", employee_ref="P-1", kind="promotion",
             effective_date=today, department_id=sales.id, decided_by="Board",
-            rationale="Top seller", role_from="Rep", role_to="Lead"))
+            rationale="Top seller", role_from="Rep", role_to="Lead"), now=NOW)
         db.session.commit()
 
 
@@ -154,7 +157,7 @@ def test_cached_dashboard_follows_every_change(app, ctx):
     from tracker.checkins import jobs
     from tracker.dashboard import services as dashboard
 
-    today = utcnow().date()
+    today = NOW.date()
     owner = factories.make_user("member")
     initiative = factories.make_initiative(owner=owner, status="in_progress",
                                            start_date=today - timedelta(days=60))
@@ -170,12 +173,12 @@ def test_cached_dashboard_follows_every_change(app, ctx):
     assert record().entries == 0
     checkins.submit_checkin(checkin, actor=owner, entries=[checkins.EntryInput(
         kind="action", text="We will cancel the contract", happened_on=monday, done_by="Me")],
-        now=utcnow(), today=today)
+        now=NOW, today=today)
     db.session.commit()
     assert record().actions == 1
     assert dashboard.build(owner, today=today).actions == 1
     checkins.review_entry(checkin.entries[0], actor=factories.make_user("executive"), verdict="talk",
-                          now=utcnow())
+                          now=NOW)
     db.session.commit()
     assert (record().actions, record().talk) == (0, 1)
     older = factories.make_checkin(initiative, period_start=monday - timedelta(days=7))
@@ -183,7 +186,7 @@ def test_cached_dashboard_follows_every_change(app, ctx):
     assert record().missed == 0
     older.state = "open"
     db.session.commit()
-    jobs.mark_missed(utcnow())
+    jobs.mark_missed(NOW)
     db.session.commit()
     assert record().missed == 1
     assert dashboard.build(owner, today=today).movers == []
@@ -217,7 +220,7 @@ def test_names_on_the_dashboard_are_never_stale(app, login_as, client):
 
 def test_perception_gap_names_a_few_metrics_and_counts_the_rest(app, login_as, client):
     with app.app_context():
-        today = utcnow().date()
+        today = NOW.date()
         owner = factories.make_user("member")
         behaviour = factories.make_behaviour("Customers first", actor=factories.make_user("hr"))
         metrics = [factories.make_metric(f"Self view {i}", owner=owner, source="self", baseline=0,

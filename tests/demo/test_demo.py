@@ -1,10 +1,17 @@
 """The demo organisation tells a believable story."""
 
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, Reading
+
+# `demo load` builds the organisation as of the clock; the tests fix it.
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.fixed_now(NOW)
 
 
 def test_demo_has_initiatives_of_many_kinds_and_states_some_unmeasured(app, runner):
@@ -41,17 +48,16 @@ def test_demo_metrics_have_a_year_of_readings_moving_both_ways(app, runner):
 
 
 def test_demo_checkin_history_shows_who_acts_and_who_only_talks(app, runner):
-    from datetime import date
-
     from tracker.checkins import saydo
     from tracker.checkins.models import CheckIn
+    from tracker.organisation.services import today
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         initiatives = db.session.scalars(select(Initiative)).all()
         states = set(db.session.scalars(select(CheckIn.state)))
         assert states == {"open", "submitted", "missed"}
-        records = saydo.records_for(initiatives, today=date.today())
+        records = saydo.records_for(initiatives, today=today(NOW))
         by_owner: dict[str, saydo.SayDo] = {}
         for initiative in initiatives:
             by_owner.setdefault(initiative.owner.email, saydo.SayDo()).add(records[initiative.id])
@@ -64,10 +70,9 @@ def test_demo_checkin_history_shows_who_acts_and_who_only_talks(app, runner):
 
 def test_scheduler_tick_right_after_demo_load_invents_no_missed_history(app, runner):
     from tracker.checkins.jobs import open_due_checkins
-    from tracker.db import utcnow
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
-        result = open_due_checkins(utcnow())
+        result = open_due_checkins(NOW)
         db.session.rollback()
     assert result["created_missed"] == 0

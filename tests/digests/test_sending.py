@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import count_queries
+from tests.factories import NOW
 from tracker.checkins import services as checkins
 from tracker.digests import services as digests
 from tracker.digests.models import DigestDelivery
@@ -171,7 +172,7 @@ def test_building_digests_costs_the_same_queries_for_10_or_500_initiatives(app):
 
                 initiatives.link_metric(initiative, actor=owners[i % 5], metric_id=metric.id,
                                         expected_direction="increase", expected_amount=5,
-                                        expected_by=date(2026, 12, 1))
+                                        expected_by=date(2026, 12, 1), now=NOW)
             db.session.commit()
             week = f"W{extra}"
             with count_queries(app) as n:
@@ -198,7 +199,7 @@ def test_people_decisions_reach_hr_and_executives_never_members(org, smtp_server
                 role_from="Agent", role_to="Lead", rationale="Leads by example",
                 evidence=[decisions.EvidenceInput(behaviour_id=target.id, what="Thanked 40 customers",
                                                observed_on=date(2026, 2, 20), where="CRM-77")]
-                if evidence else []))
+                if evidence else []), now=NOW)
         db.session.commit()
         digests.send_digests(AFTER_WEEK, week=WEEK)
     mails = by_recipient(smtp_server)

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from tests import factories
+from tests.factories import NOW
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.history.models import HistoryEvent, HistoryIsAppendOnly
@@ -12,7 +13,7 @@ from tracker.history.models import HistoryEvent, HistoryIsAppendOnly
 
 def test_orm_refuses_to_change_or_delete_history(ctx):
     user = factories.make_user("admin")
-    event = history.record("initiative", 1, "created", "Logged", actor=user)
+    event = history.record("initiative", 1, "created", "Logged", actor=user, now=NOW)
     db.session.commit()
     event.summary = "Rewritten"
     with pytest.raises(HistoryIsAppendOnly):
@@ -27,7 +28,7 @@ def test_orm_refuses_to_change_or_delete_history(ctx):
 
 def test_database_refuses_raw_update_and_delete_of_history(ctx):
     user = factories.make_user("admin")
-    history.record("initiative", 1, "created", "Logged", actor=user)
+    history.record("initiative", 1, "created", "Logged", actor=user, now=NOW)
     db.session.commit()
     for statement in ("UPDATE history_event SET summary = 'x'", "DELETE FROM history_event"):
         with pytest.raises(DatabaseError, match="append-only"):
@@ -51,7 +52,7 @@ def test_demo_force_reload_is_the_one_way_to_erase_history(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         # The append-only guard is back in place afterwards.
-        history.record("initiative", 1, "created", "Logged", actor=None)
+        history.record("initiative", 1, "created", "Logged", actor=None, now=NOW)
         db.session.commit()
         with pytest.raises(DatabaseError, match="append-only"):
             db.session.execute(text("DELETE FROM history_event"))
@@ -67,11 +68,11 @@ def test_edits_read_as_words_and_names_not_codes_and_ids(app, ctx):
     edits = [
         history.record("initiative", 1, "updated", "Edited", actor=after, changes={
             "owner_id": [before.id, after.id], "department_id": [None, sales.id],
-            "kind": ["office_move", "policy_change"], "checkin_weekday": [0, 4]}),
+            "kind": ["office_move", "policy_change"], "checkin_weekday": [0, 4]}, now=NOW),
         history.record("metric", 1, "updated", "Edited metric", actor=after, changes={
             "behaviour_ids": [[], [quality.id, 987654]], "direction": ["higher", "lower"],
-            "baseline": [40, 45.5]}),
-        history.record("initiative", 1, "status", "Status Proposed → Announced", actor=after),
+            "baseline": [40, 45.5]}, now=NOW),
+        history.record("initiative", 1, "status", "Status Proposed → Announced", actor=after, now=NOW),
     ]
     db.session.flush()
     with count_queries(app) as queries:
@@ -95,9 +96,9 @@ def test_each_domain_describes_its_own_fields_and_names_are_read_in_one_query_pe
         history.record("people_decision", 1, "updated", "Edited", actor=hr, changes={
             "kind": ["hire", "promotion"], "user_id": [None, hr.id], "department_id": [sales.id, 99999],
             "initiative_id": [initiative.id, None], "effective_date": ["2026-01-05", "2026-02-01"],
-            "aligned": [False, True]}),
+            "aligned": [False, True]}, now=NOW),
         history.record("behaviour", 1, "updated", "Edited", actor=hr, changes={
-            "kind": ["target", "no_no"], "from_behaviour": ["", "Scripts"]}),
+            "kind": ["target", "no_no"], "from_behaviour": ["", "Scripts"]}, now=NOW),
     ]
     db.session.flush()
     with count_queries(app) as queries:
@@ -113,7 +114,7 @@ def test_each_domain_describes_its_own_fields_and_names_are_read_in_one_query_pe
 
 def test_a_subject_nobody_described_reads_its_field_names_and_plain_values(ctx):
     event = history.record("unknown_thing", 1, "updated", "Edited", actor=None, changes={
-        "due_date": [None, "2026-01-01"], "is_open": [False, True], "owner_id": [1, 2]})
+        "due_date": [None, "2026-01-01"], "is_open": [False, True], "owner_id": [1, 2]}, now=NOW)
     db.session.flush()
     assert [(c.label, c.old, c.new) for c in history.readable_changes([event])[event.id]] == [
         ("Due date", "—", "2026-01-01"), ("Is open", "no", "yes"), ("Owner id", "1", "2")]

@@ -20,7 +20,7 @@ def build(app):
         metric = factories.make_metric(owner=owner)
         initiatives.link_metric(initiative, actor=owner, metric_id=metric.id,
                                 expected_direction="increase", expected_amount=5,
-                                expected_by=date(2026, 12, 1))
+                                expected_by=date(2026, 12, 1), now=NOW)
         from tracker.metrics.models import Reading
 
         db.session.add_all([Reading(metric_id=metric.id, observed_on=date(2026, 2, 1), value=20),
@@ -37,7 +37,7 @@ def build(app):
             effective_date=date(2026, 3, 1), department_id=department.id, decided_by="Olive",
             rationale="Loves customers", role_to="Agent", initiative_id=initiative.id,
             evidence=[decisions.EvidenceInput(behaviour_id=behaviour.id, what="Took 40 calls",
-                                           observed_on=date(2026, 2, 20), where="HR-1")]))
+                                           observed_on=date(2026, 2, 20), where="HR-1")]), now=NOW)
         db.session.commit()
         return initiative.id, owner.id
 

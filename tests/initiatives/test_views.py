@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import count_queries
+from tests.factories import NOW
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.initiatives import services
@@ -52,7 +53,7 @@ def add_linked_metric(app, initiative_id: int, readings: int = 0, **metric_kwarg
         initiative = db.session.get(Initiative, initiative_id)
         created = services.link_metric(initiative, actor=executive, metric_id=metric.id,
                                        expected_direction="increase", expected_amount=5,
-                                       expected_by=date(2026, 12, 31))
+                                       expected_by=date(2026, 12, 31), now=NOW)
         db.session.commit()
         return created.id
 

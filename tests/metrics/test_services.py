@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.factories import NOW
 from tracker.auth.policy import may
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
@@ -63,7 +64,7 @@ def events(subject_id: int, action: str | None = None) -> list[HistoryEvent]:
 def test_bad_metric_is_refused_and_nothing_is_stored(ctx, changes, message):
     owner = factories.make_user("member")
     with pytest.raises(services.MetricError, match=message):
-        services.create_metric(actor=owner, data=metric_input(owner, **changes))
+        services.create_metric(actor=owner, data=metric_input(owner, **changes), now=NOW)
     assert count(Metric) == 0
     assert count(HistoryEvent) == 0
 
@@ -71,15 +72,15 @@ def test_bad_metric_is_refused_and_nothing_is_stored(ctx, changes, message):
 def test_target_on_the_right_side_for_lower_is_better_is_accepted(ctx):
     owner = factories.make_user("member")
     metric = services.create_metric(
-        actor=owner, data=metric_input(owner, direction="lower", baseline=12, target=5))
+        actor=owner, data=metric_input(owner, direction="lower", baseline=12, target=5), now=NOW)
     assert (metric.baseline, metric.target, metric.direction) == (12, 5, "lower")
 
 
 def test_duplicate_metric_name_is_refused_whatever_the_case(ctx):
     owner = factories.make_user("member")
-    services.create_metric(actor=owner, data=metric_input(owner, name="Calls Answered"))
+    services.create_metric(actor=owner, data=metric_input(owner, name="Calls Answered"), now=NOW)
     with pytest.raises(services.MetricError, match="already exists"):
-        services.create_metric(actor=owner, data=metric_input(owner, name=" calls answered "))
+        services.create_metric(actor=owner, data=metric_input(owner, name=" calls answered "), now=NOW)
     assert count(Metric) == 1
 
 
@@ -88,18 +89,18 @@ def test_duplicate_name_with_non_ascii_capitals_is_a_rule_error_not_a_crash(ctx,
     # SQL lower() and Python's lower() disagree on these; the same name twice
     # must still be caught by the rule, not by the unique constraint.
     owner = factories.make_user("member")
-    services.create_metric(actor=owner, data=metric_input(owner, name=name))
+    services.create_metric(actor=owner, data=metric_input(owner, name=name), now=NOW)
     with pytest.raises(services.MetricError, match="already exists"):
-        services.create_metric(actor=owner, data=metric_input(owner, name=name))
+        services.create_metric(actor=owner, data=metric_input(owner, name=name), now=NOW)
 
 
 def test_member_creates_only_metrics_they_own(ctx):
     member = factories.make_user("member")
     colleague = factories.make_user("member")
     with pytest.raises(services.MetricError, match="only create metrics that you own"):
-        services.create_metric(actor=member, data=metric_input(colleague))
+        services.create_metric(actor=member, data=metric_input(colleague), now=NOW)
     executive = factories.make_user("executive")
-    metric = services.create_metric(actor=executive, data=metric_input(colleague))
+    metric = services.create_metric(actor=executive, data=metric_input(colleague), now=NOW)
     assert metric.owner_id == colleague.id
 
 
@@ -108,14 +109,14 @@ def test_unknown_owner_is_refused(ctx, owner_id):
     executive = factories.make_user("executive")
     data = replace(metric_input(executive), owner_id=owner_id)
     with pytest.raises(services.MetricError, match="active owner"):
-        services.create_metric(actor=executive, data=data)
+        services.create_metric(actor=executive, data=data, now=NOW)
 
 
 def test_deactivated_owner_is_refused(ctx):
     executive = factories.make_user("executive")
     gone = factories.make_user("member", active=False)
     with pytest.raises(services.MetricError, match="active owner"):
-        services.create_metric(actor=executive, data=metric_input(gone))
+        services.create_metric(actor=executive, data=metric_input(gone), now=NOW)
 
 
 def test_edit_rights_belong_to_owner_executives_and_admins(ctx):
@@ -138,16 +139,16 @@ def test_other_member_cannot_update_a_metric(ctx):
     intruder = factories.make_user("member")
     with pytest.raises(services.MetricError, match="only edit metrics you own"):
         services.update_metric(metric, actor=intruder,
-                               data=metric_input(metric.owner, name="Hijacked"))
+                               data=metric_input(metric.owner, name="Hijacked"), now=NOW)
     assert metric.name == "Owned elsewhere"
 
 
 def test_creating_and_editing_a_metric_writes_history(ctx):
     owner = factories.make_user("member")
     behaviour = factories.make_behaviour()
-    metric = services.create_metric(actor=owner, data=metric_input(owner))
+    metric = services.create_metric(actor=owner, data=metric_input(owner), now=NOW)
     services.update_metric(metric, actor=owner, data=metric_input(
-        owner, target=75, behaviour_ids=(behaviour.id,)))
+        owner, target=75, behaviour_ids=(behaviour.id,)), now=NOW)
     created, updated = events(metric.id)
     assert created.action == "created" and created.changes["name"] == "Refunds decided on the spot"
     assert updated.action == "updated"
@@ -157,8 +158,8 @@ def test_creating_and_editing_a_metric_writes_history(ctx):
 
 def test_saving_an_unchanged_metric_writes_no_history(ctx):
     owner = factories.make_user("member")
-    metric = services.create_metric(actor=owner, data=metric_input(owner))
-    services.update_metric(metric, actor=owner, data=metric_input(owner))
+    metric = services.create_metric(actor=owner, data=metric_input(owner), now=NOW)
+    services.update_metric(metric, actor=owner, data=metric_input(owner), now=NOW)
     assert [e.action for e in events(metric.id)] == ["created"]
 
 
@@ -175,7 +176,7 @@ def test_vague_standard_is_flagged_with_a_hint(ctx):
 def test_reading_is_stored_with_its_author_and_a_history_row(ctx):
     metric = factories.make_metric()
     reading = services.record_reading(metric, actor=metric.owner, observed_on=date(2026, 11, 1),
-                                      value="42.5", note="  after the new policy ", today=TODAY)
+                                      value="42.5", note="  after the new policy ", today=TODAY, now=NOW)
     assert (reading.value, reading.note, reading.recorded_by_id) == (42.5, "after the new policy",
                                                                      metric.owner_id)
     (event,) = events(metric.id, "reading")
@@ -196,24 +197,24 @@ def test_bad_reading_is_refused(ctx, observed_on, value, note, message):
     metric = factories.make_metric()
     with pytest.raises(services.MetricError, match=message):
         services.record_reading(metric, actor=metric.owner, observed_on=observed_on, value=value,
-                                note=note, today=TODAY)
+                                note=note, today=TODAY, now=NOW)
     assert count(Reading) == 0
     assert events(metric.id, "reading") == []
 
 
 def test_reading_dated_today_is_accepted(ctx):
     metric = factories.make_metric()
-    services.record_reading(metric, actor=metric.owner, observed_on=TODAY, value=1, today=TODAY)
+    services.record_reading(metric, actor=metric.owner, observed_on=TODAY, value=1, today=TODAY, now=NOW)
     assert count(Reading) == 1
 
 
 def test_second_reading_on_the_same_date_is_refused(ctx):
     metric = factories.make_metric()
     services.record_reading(metric, actor=metric.owner, observed_on=date(2026, 11, 1), value=1,
-                            today=TODAY)
+                            today=TODAY, now=NOW)
     with pytest.raises(services.MetricError, match="already a reading for 2026-11-01"):
         services.record_reading(metric, actor=metric.owner, observed_on=date(2026, 11, 1),
-                                value=2, today=TODAY)
+                                value=2, today=TODAY, now=NOW)
     assert count(Reading) == 1
 
 
@@ -221,9 +222,9 @@ def test_member_cannot_record_a_reading_on_someone_elses_metric(ctx):
     metric = factories.make_metric()
     with pytest.raises(services.MetricError, match="Only the metric's owner"):
         services.record_reading(metric, actor=factories.make_user("member"),
-                                observed_on=date(2026, 11, 1), value=1, today=TODAY)
+                                observed_on=date(2026, 11, 1), value=1, today=TODAY, now=NOW)
     services.record_reading(metric, actor=factories.make_user("executive"),
-                            observed_on=date(2026, 11, 1), value=1, today=TODAY)
+                            observed_on=date(2026, 11, 1), value=1, today=TODAY, now=NOW)
     assert count(Reading) == 1
 
 
@@ -235,7 +236,7 @@ def test_import_stores_every_reading_by_id_or_exact_name_and_writes_history(ctx)
     second = factories.make_metric("Refunds on the spot", owner=owner)
     csv = (f"metric,observed_on,value,note\n{first.id},2026-10-01,12,\n"
            f"{first.id},2026-11-01,14.5,better\nRefunds on the spot,2026-11-01,3,\n").encode()
-    result = services.import_readings(csv, actor=owner, today=TODAY)
+    result = services.import_readings(csv, actor=owner, today=TODAY, now=NOW)
     assert result.ok and len(result.readings) == 3
     stored = db.session.execute(
         select(Reading.metric_id, Reading.observed_on, Reading.value, Reading.recorded_by_id)
@@ -253,7 +254,7 @@ def test_import_stores_every_reading_by_id_or_exact_name_and_writes_history(ctx)
 def test_import_with_good_and_bad_rows_stores_nothing_and_lists_every_bad_line(ctx):
     metric = factories.make_metric()
     services.record_reading(metric, actor=metric.owner, observed_on=date(2026, 9, 1), value=1,
-                            today=TODAY)
+                            today=TODAY, now=NOW)
     csv = (
         "metric,observed_on,value,note\n"
         f"{metric.id},2026-10-01,12,good\n"        # line 2: good
@@ -264,7 +265,7 @@ def test_import_with_good_and_bad_rows_stores_nothing_and_lists_every_bad_line(c
         f"{metric.id},2026-09-01,12,\n"            # line 7: already stored
         f"{metric.id},2026-10-01,13,\n"            # line 8: same as line 2
     ).encode()
-    result = services.import_readings(csv, actor=metric.owner, today=TODAY)
+    result = services.import_readings(csv, actor=metric.owner, today=TODAY, now=NOW)
     assert not result.ok and result.readings == []
     assert sorted({e.line for e in result.errors}) == [3, 4, 5, 6, 7, 8]
     assert count(Reading) == 1
@@ -277,7 +278,7 @@ def test_import_rows_for_metrics_the_actor_may_not_record_stop_the_whole_file(ct
     someone_elses = factories.make_metric("Not yours")
     csv = (f"metric,observed_on,value\n{own.id},2026-10-01,1\n"
            f"{someone_elses.id},2026-10-01,2\n").encode()
-    result = services.import_readings(csv, actor=member, today=TODAY)
+    result = services.import_readings(csv, actor=member, today=TODAY, now=NOW)
     assert [(e.line, e.message) for e in result.errors] == [
         (3, "you may not record readings for 'Not yours'")]
     assert result.readings == []
@@ -290,7 +291,7 @@ def test_refused_rows_are_listed_with_every_other_bad_row(ctx):
     someone_elses = factories.make_metric("Not yours")
     csv = (f"metric,observed_on,value\n{own.id},2026-10-01,lots\n"
            f"{someone_elses.id},2026-10-01,2\nNot yours,2026-10-02,3\n").encode()
-    result = services.import_readings(csv, actor=member, today=TODAY)
+    result = services.import_readings(csv, actor=member, today=TODAY, now=NOW)
     assert [(e.line, e.message) for e in result.errors] == [
         (2, "value 'lots' is not a number (use digits, '.' for decimals, no thousands separators)"),
         (3, "you may not record readings for 'Not yours'"),
@@ -310,7 +311,7 @@ def test_refused_rows_are_listed_with_every_other_bad_row(ctx):
 )
 def test_unreadable_import_is_one_clear_file_error(ctx, data, message):
     member = factories.make_user("member")
-    result = services.import_readings(data, actor=member, today=TODAY)
+    result = services.import_readings(data, actor=member, today=TODAY, now=NOW)
     assert len(result.errors) == 1 and result.errors[0].line == 0
     assert message in result.errors[0].message
     assert count(Reading) == 0
@@ -320,7 +321,7 @@ def test_readings_for_returns_each_metrics_readings_oldest_first(ctx):
     first, second = factories.make_metric(), factories.make_metric()
     for day in (3, 1, 2):
         services.record_reading(first, actor=first.owner, observed_on=date(2026, 11, day),
-                                value=day, today=TODAY)
+                                value=day, today=TODAY, now=NOW)
     readings = services.readings_for([first.id, second.id], limit_per_metric=2)
     assert [r.value for r in readings[first.id]] == [2, 3]
     assert readings[second.id] == []

@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries
 from tracker.accounts.models import User
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.metrics.models import Metric, Reading
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
@@ -20,6 +19,9 @@ from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 ROLES = ["admin", "executive", "hr", "member"]
 SCRIPT = "<script>alert('x')</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;"
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.fixed_now(NOW)
 
 
 def build(app, make):
@@ -43,7 +45,7 @@ def count(app, model) -> int:
 
 
 def today() -> date:
-    return utcnow().date()  # users made by the factories live in UTC
+    return NOW.date()  # the organisation's date: its time zone is UTC unless set
 
 
 def form_data(owner_id: int, /, **changes) -> dict:

@@ -1,13 +1,13 @@
 """Organisation settings and the scheduler page."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.organisation.models import JobRecord, OrgSettings
 
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GOOD = {"timezone": "Europe/Berlin", "default_cadence": "fortnightly", "default_weekday": 2,
         "grace_days": 3, "reminder_hour": 8, "digest_weekday": 0, "digest_hour": 7}
 
@@ -52,8 +52,9 @@ def test_scheduler_page_warns_when_nothing_ran(app, login_as, client):
     assert b"The scheduler is not running" in page and b"No job has ever run" in page
 
 
+@pytest.mark.fixed_now(NOW)
 def test_scheduler_page_lists_jobs_with_last_run_and_error(app, login_as, client):
-    now = utcnow()
+    now = NOW - timedelta(minutes=1)
     with app.app_context():
         db.session.add(JobRecord(name="open_checkins", last_started_at=now, last_finished_at=now,
                                  duration_ms=12, outcome="ok", summary="opened 3", runs=4, failures=0,
@@ -69,8 +70,9 @@ def test_scheduler_page_lists_jobs_with_last_run_and_error(app, login_as, client
     assert b"Failed" in page and b"RuntimeError: &lt;boom&gt;" in page
 
 
+@pytest.mark.fixed_now(NOW)
 def test_scheduler_page_warns_when_heartbeat_is_old(app, login_as, client):
-    old = utcnow() - timedelta(hours=2)
+    old = NOW - timedelta(hours=2)
     with app.app_context():
         db.session.add(JobRecord(name="open_checkins", last_started_at=old, last_finished_at=old,
                                  outcome="ok", runs=1, failures=0))

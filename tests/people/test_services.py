@@ -206,7 +206,7 @@ def test_one_bad_evidence_row_among_good_ones_stores_nothing_and_names_the_row(o
     rows = (evidence(org["bend"]), evidence(org["heroes"]), evidence(org["strangers"]))
     with pytest.raises(decisions.PeopleError, match="Evidence 3") as raised:
         decisions.create_decision(actor=org["hr"], data=decision_input(org, evidence=rows),
-                               today=TODAY)
+                               today=TODAY, now=NOW)
     assert [e.field for e in raised.value.errors] == ["evidence-2-behaviour_id"]
     db.session.rollback()
     assert count(PeopleDecision) == count(DecisionEvidence) == 0
@@ -216,16 +216,16 @@ def test_one_bad_evidence_row_among_good_ones_stores_nothing_and_names_the_row(o
 def test_only_hr_and_admins_record_or_edit_decisions(org, role):
     outsider = factories.make_user(role)
     with pytest.raises(decisions.PeopleError, match="Only HR and admins"):
-        decisions.create_decision(actor=outsider, data=decision_input(org), today=TODAY)
+        decisions.create_decision(actor=outsider, data=decision_input(org), today=TODAY, now=NOW)
     decision = record(org)
     with pytest.raises(decisions.PeopleError, match="Only HR and admins"):
         decisions.update_decision(decision, actor=outsider, data=decision_input(org, kind="hire"),
-                               today=TODAY)
+                               today=TODAY, now=NOW)
 
 
 def test_admins_record_decisions_too(org):
     admin = factories.make_user("admin")
-    assert decisions.create_decision(actor=admin, data=decision_input(org), today=TODAY).id
+    assert decisions.create_decision(actor=admin, data=decision_input(org), today=TODAY, now=NOW).id
 
 
 @pytest.mark.parametrize("role, reads, edits", [
@@ -291,9 +291,9 @@ def test_when_a_behaviour_turns_into_a_no_no_the_people_rewarded_for_it_are_reco
 
     decision = record(org)
     # Editing the behaviour's kind recomputes everyone rewarded for it.
-    behaviours.update_behaviour(org["bend"], actor=org["hr"], name=org["bend"].name, kind="no_no")
+    behaviours.update_behaviour(org["bend"], actor=org["hr"], name=org["bend"].name, kind="no_no", now=NOW)
     db.session.commit()
-    assert decisions.refresh_alignment_for_behaviour(org["bend"].id, actor=org["hr"]) == []
+    assert decisions.refresh_alignment_for_behaviour(org["bend"].id, actor=org["hr"], now=NOW) == []
     assert decision.alignment_reasons == [
         "promotion with no behaviour evidence",
         "promoted despite recorded no-no: frontline bends the rules for the customer"]
@@ -321,7 +321,7 @@ def test_every_change_is_kept_with_who_when_and_what(org):
 def test_an_edit_that_removes_the_evidence_records_the_loss_of_alignment(org):
     decision = record(org)
     decisions.update_decision(decision, actor=org["hr"], data=decision_input(org, evidence=()),
-                           today=TODAY)
+                           today=TODAY, now=NOW)
     db.session.commit()
     changes = events(decision.id)[-1].changes
     assert changes["aligned"] == [True, False]
@@ -331,7 +331,7 @@ def test_an_edit_that_removes_the_evidence_records_the_loss_of_alignment(org):
 
 def test_saving_without_a_change_adds_no_history(org):
     decision = record(org)
-    decisions.update_decision(decision, actor=org["hr"], data=decision_input(org), today=TODAY)
+    decisions.update_decision(decision, actor=org["hr"], data=decision_input(org), today=TODAY, now=NOW)
     db.session.commit()
     assert [e.action for e in events(decision.id)] == ["created"]
 
@@ -340,7 +340,7 @@ def test_a_refused_edit_changes_nothing(org):
     decision = record(org)
     with pytest.raises(decisions.PeopleError):
         decisions.update_decision(decision, actor=org["hr"], today=TODAY, data=decision_input(
-            org, person_name="Someone else", evidence=(evidence(org["punish"]),)))
+            org, person_name="Someone else", evidence=(evidence(org["punish"]),)), now=NOW)
     db.session.rollback()
     stored = db.session.get(PeopleDecision, decision.id)
     assert stored.person_name == "Aisha Rahman" and len(stored.evidence) == 1
@@ -353,7 +353,7 @@ def test_moving_a_decision_to_another_person_clears_the_old_persons_record(org):
     promotion = record(org, employee_ref="E-9999")
     assert promotion.aligned
     decisions.update_decision(promotion, actor=org["hr"], today=TODAY,
-                           data=decision_input(org, employee_ref="E-2031"))
+                           data=decision_input(org, employee_ref="E-2031"), now=NOW)
     db.session.commit()
     assert not promotion.aligned
 
@@ -499,7 +499,7 @@ def test_the_demo_year_is_believable(ctx):
     from tracker.demo.services import _behaviours, _people
 
     _, users = _people()
-    behaviours = _behaviours(users["ceo@example.com"])
+    behaviours = _behaviours(users["ceo@example.com"], NOW)
     initiative = factories.make_initiative("Monthly service hero awards",
                                            owner=users["hr@example.com"], kind="recognition")
     load_demo_people(users=users, behaviours=behaviours, initiatives=[initiative], today=TODAY,

@@ -17,9 +17,10 @@ from tracker.history.models import HistoryEvent
 from tracker.people import decisions
 from tracker.people.models import DecisionEvidence, PeopleDecision
 
-TODAY = date(2026, 11, 23)
-# The views read the clock; dates that must lie ahead are counted from it.
-REAL_TODAY = datetime.now(UTC).date()
+# The views read the clock; the tests fix it.
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+pytestmark = pytest.mark.fixed_now(NOW)
 
 READ_PAGES = ["/people/", "/people/{id}", "/people/report", "/people/report?quarter=2026-Q3",
               "/people/report.csv", "/people/decisions.csv"]
@@ -42,7 +43,7 @@ def seeded(app):
             decided_by="Sam Whitfield", rationale="Bends rules for customers.",
             role_from="Service Agent", role_to="Service Team Lead",
             evidence=(decisions.EvidenceInput(behaviour_id=bend.id, what="Refunded $180 on the spot",
-                                           observed_on=date(2026, 9, 1), where="Case CS-48812"),)))
+                                           observed_on=date(2026, 9, 1), where="Case CS-48812"),)), now=NOW)
         db.session.commit()
         return {"id": decision.id, "service": service.id, "sales": sales.id, "bend": bend.id,
                 "punish": punish.id, "hr": hr.id}
@@ -253,8 +254,8 @@ BAD_POSTS = {
     "unknown kind": ({"kind": "sabbatical"}, "kind", "Choose what kind of decision"),
     "no kind": ({"kind": ""}, "kind", "Choose what kind of decision"),
     "unreadable date": ({"effective_date": "31/12/2026"}, "effective_date", "Not a valid date"),
-    "evidence in the future": ({"effective_date": (REAL_TODAY + timedelta(days=30)).isoformat(),
-                                "evidence-0-observed_on": (REAL_TODAY + timedelta(days=3)).isoformat()},
+    "evidence in the future": ({"effective_date": (TODAY + timedelta(days=30)).isoformat(),
+                                "evidence-0-observed_on": (TODAY + timedelta(days=3)).isoformat()},
                                "evidence-0-observed_on", "is in the future"),
     "evidence with no where": ({"evidence-0-where": ""}, "evidence-0-where",
                                "say where it is recorded"),

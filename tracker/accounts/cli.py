@@ -7,9 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import clock
 from tracker.accounts import services
 from tracker.accounts.models import Department, Role, User
-from tracker.db import utcnow
 from tracker.extensions import db
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -43,7 +43,7 @@ def create_user_command(email, display_name, role, department, password_stdin):
             password=password,
             department_id=department_id,
         )
-        expires_at = services.make_password_temporary(user, now=utcnow())
+        expires_at = services.make_password_temporary(user, now=clock.now())
     except services.AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None
@@ -62,7 +62,7 @@ def issue_password_command(email):
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No user with the email {email!r}.")
-    password = services.issue_temporary_password(user, now=utcnow())
+    password = services.issue_temporary_password(user, now=clock.now())
     db.session.commit()
     click.echo(f"One-time password for {user.email}: {password}")
     click.echo(f"It must be replaced at the first sign-in and stops working at "

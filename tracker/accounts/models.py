@@ -1,9 +1,8 @@
 """Users and departments."""
 
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
@@ -83,14 +82,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
-
-    def local_date(self, now: datetime) -> date:
-        """The calendar date at `now` where this user lives."""
-        try:
-            zone = ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        return now.astimezone(zone).date()
 
     @property
     def role_label(self) -> str:

@@ -1,7 +1,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts import bp, services
 from tracker.accounts.forms import (
     DepartmentForm,
@@ -17,7 +17,6 @@ from tracker.accounts.models import User
 from tracker.auth import throttle
 from tracker.auth.policy import permission_required
 from tracker.auth.sessions import end_session, renew_session
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.validation import populate_errors
 
@@ -25,7 +24,7 @@ from tracker.validation import populate_errors
 @bp.get("/admin/users")
 @permission_required("manage_users")
 def user_list():
-    now = utcnow()
+    now = clock.now()
     paused_accounts, paused_addresses = throttle.paused(now)
     return render_template("accounts/user_list.html", users=services.list_users(), button=EmptyForm(),
                            now=now, paused_accounts=paused_accounts, paused_addresses=paused_addresses)
@@ -58,7 +57,7 @@ def user_create():
                 password=password,
             )
             # Whoever the admin is, the password is theirs, not the new user's.
-            expires_at = services.make_password_temporary(user, now=utcnow())
+            expires_at = services.make_password_temporary(user, now=clock.now())
         except services.AccountError as e:
             populate_errors(form, e)
         else:
@@ -105,7 +104,7 @@ def user_issue_password(user_id: int):
     user = db.get_or_404(User, user_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("accounts.user_edit", user_id=user.id))
-    password = services.issue_temporary_password(user, now=utcnow())
+    password = services.issue_temporary_password(user, now=clock.now())
     transaction.commit()
     return render_template("accounts/user_created.html", user=user, one_time_password=password,
                            expires_at=user.password_expires_at, reissued=True)

@@ -3,13 +3,12 @@ import math
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts import services as accounts
 from tracker.auth import bp, throttle
 from tracker.auth.forms import LoginForm
 from tracker.auth.redirects import safe_next_url
 from tracker.auth.sessions import end_session, start_session
-from tracker.db import utcnow
 
 LOGIN_FAILED = "That email and password do not match an active account."
 
@@ -22,7 +21,7 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        now, address = utcnow(), request.remote_addr
+        now, address = clock.now(), request.remote_addr
         wait = throttle.seconds_to_wait(email=form.email.data, address=address, now=now)
         if wait:
             return _paused(form, wait)

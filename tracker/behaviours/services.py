@@ -1,5 +1,7 @@
 """Rules for target behaviours. Functions add and flush; the caller commits."""
 
+from datetime import datetime
+
 from sqlalchemy import Row, Table, func, or_, select
 
 from tracker import signals
@@ -73,21 +75,21 @@ def _name_taken(name: str, exclude_id: int | None) -> bool:
 
 
 def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str = "",
-                     to_behaviour: str = "") -> Behaviour:
+                     to_behaviour: str = "", now: datetime) -> Behaviour:
     """Add a behaviour. Raises BehaviourError for a missing, duplicate or too long field."""
     if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
     values = _clean(name, kind, from_behaviour, to_behaviour)
-    behaviour = Behaviour(created_by_id=actor.id, **values)
+    behaviour = Behaviour(created_by_id=actor.id, created_at=now, **values)
     db.session.add(behaviour)
     db.session.flush()
     history.record("behaviour", behaviour.id, "created", f"Created {behaviour.kind_label.lower()}",
-                   actor=actor, changes=history.snapshot(behaviour, HISTORY_FIELDS))
+                   actor=actor, now=now, changes=history.snapshot(behaviour, HISTORY_FIELDS))
     return behaviour
 
 
 def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
-                     from_behaviour: str = "", to_behaviour: str = "") -> None:
+                     from_behaviour: str = "", to_behaviour: str = "", now: datetime) -> None:
     if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
     values = _clean(name, kind, from_behaviour, to_behaviour, exclude_id=behaviour.id)
@@ -96,10 +98,11 @@ def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
         setattr(behaviour, key, value)
     changes = history.diff(before, history.snapshot(behaviour, HISTORY_FIELDS))
     if changes:
-        history.record("behaviour", behaviour.id, "updated", "Edited", actor=actor, changes=changes)
+        history.record("behaviour", behaviour.id, "updated", "Edited", actor=actor, now=now,
+                       changes=changes)
     db.session.flush()
     if "kind" in changes:
-        signals.behaviour_kind_changed.send(behaviour, actor=actor)
+        signals.behaviour_kind_changed.send(behaviour, actor=actor, now=now)
 
 
 def behaviours_by_ids(ids) -> list[Behaviour]:

@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.auth.policy import may, permission_required
 from tracker.behaviours import bp, services
 from tracker.behaviours.forms import BehaviourForm
@@ -52,7 +52,7 @@ def create():
     if form.validate_on_submit():
         try:
             behaviour = services.create_behaviour(
-                actor=current_user._get_current_object(), **form.data_for_service()
+                actor=current_user._get_current_object(), **form.data_for_service(), now=clock.now()
             )
         except services.BehaviourError as e:
             populate_errors(form, e)
@@ -71,7 +71,8 @@ def edit(behaviour_id: int):
     if form.validate_on_submit():
         try:
             services.update_behaviour(
-                behaviour, actor=current_user._get_current_object(), **form.data_for_service()
+                behaviour, actor=current_user._get_current_object(), **form.data_for_service(),
+                now=clock.now()
             )
         except services.BehaviourError as e:
             transaction.rollback()

@@ -25,6 +25,7 @@ from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.organisation.models import OrgSettings
 from tracker.organisation.services import get_settings, local_now
+from tracker.organisation.services import today as org_today
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def open_due_checkins(now: datetime) -> dict[str, int]:
     created as missed, not opened, so nobody is asked about last month.
     """
     settings = get_settings()
-    today = local_now(settings, now).date()
+    today = org_today(now, settings)
     initiatives = db.session.scalars(
         select(Initiative).where(Initiative.status.in_(ACTIVE_STATUSES))
     ).all()
@@ -89,7 +90,7 @@ def open_due_checkins(now: datetime) -> dict[str, int]:
 def mark_missed(now: datetime) -> dict[str, int]:
     """Open check-ins past their due day plus the grace period become missed."""
     settings = get_settings()
-    today = local_now(settings, now).date()
+    today = org_today(now, settings)
     cutoff = today - timedelta(days=settings.grace_days)
     result = db.session.execute(
         update(CheckIn).where(CheckIn.state == "open", CheckIn.due_on < cutoff)

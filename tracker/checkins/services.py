@@ -215,7 +215,8 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
         metric = db.session.get(Metric, reading.metric_id)
         try:
             metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
-                                           value=reading.value, note=reading.note, today=today)
+                                           value=reading.value, note=reading.note, now=now,
+                                           today=today)
         except metric_services.MetricError as e:
             raise CheckInError(f"{metric.name}: {e}") from None
     retally(checkin)

@@ -5,7 +5,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.services import list_behaviours
@@ -14,9 +14,9 @@ from tracker.checkins import bp, saydo, services
 from tracker.checkins.classifier import classify
 from tracker.checkins.forms import DEFAULT_ROWS, AmendForm, CheckInForm, ReviewForm, behaviour_choices
 from tracker.checkins.models import Entry
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
+from tracker.organisation import services as organisation
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
 ID = "int(max=2147483647)"
@@ -47,7 +47,7 @@ def _actor() -> User:
 @login_required
 def mine():
     checkins = services.checkins_for_owner(_actor())
-    today = current_user.local_date(utcnow())
+    today = organisation.today(clock.now())
     return render_template(
         "checkins/mine.html",
         open_checkins=[c for c in checkins if c.state == "open"],
@@ -72,7 +72,7 @@ def _metric_rows(checkin, user: User):
 
 
 def _blank_checkin_form(checkin, user: User, rows: int) -> CheckInForm:
-    today = user.local_date(utcnow())
+    today = organisation.today(clock.now())
     owner_name = checkin.initiative.owner.display_name
     return CheckInForm(data={
         "entries": [{"done_by": owner_name} for _ in range(rows)],
@@ -110,7 +110,7 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
         form.set_behaviour_choices(behaviour_choices(behaviours))
     if checkin.state == "submitted" and can_report and amend_form is None:
         amend_form = _amend_form(checkin, threads, behaviours, formdata=False)
-    today = user.local_date(utcnow())
+    today = organisation.today(clock.now())
     metric_rows = _metric_rows(checkin, user)
     return render_template(
         "checkins/detail.html",
@@ -196,11 +196,11 @@ def submit(checkin_id: int):
     form = _posted_checkin_form(checkin, behaviours)
     row_errors = {}
     if form.validate_on_submit():
-        now = utcnow()
+        now = clock.now()
         try:
             services.submit_checkin(checkin, actor=actor, entries=form.entry_inputs(),
                                     readings=form.reading_inputs(), now=now,
-                                    today=actor.local_date(now))
+                                    today=organisation.today(now))
         except services.AlreadySubmitted:
             transaction.rollback()
             flash(ALREADY_SUBMITTED, "info")
@@ -232,11 +232,11 @@ def amend(checkin_id: int):
     behaviours = list_behaviours()
     form = _amend_form(checkin, services.entry_threads(checkin.entries), behaviours, formdata=True)
     if form.validate_on_submit():
-        now = utcnow()
+        now = clock.now()
         try:
             entry = services.amend(checkin, actor=actor, data=form.to_input(), note=form.note.data,
                                    amends_id=form.amends_id.data or None, now=now,
-                                   today=actor.local_date(now))
+                                   today=organisation.today(now))
         except services.CheckInError as e:
             transaction.rollback()
             form.form_errors.append(f"Nothing was amended. {e}")
@@ -279,7 +279,7 @@ def review_entry(entry_id: int):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.review_entry(entry, actor=_actor(), verdict=form.verdict.data, now=utcnow())
+            services.review_entry(entry, actor=_actor(), verdict=form.verdict.data, now=clock.now())
         except services.CheckInError as e:
             transaction.rollback()
             flash(str(e), "error")
@@ -297,13 +297,13 @@ def review_entry(entry_id: int):
 @bp.get("/saydo")
 @login_required
 def saydo_overview():
-    overview = saydo.overview(today=current_user.local_date(utcnow()))
+    overview = saydo.overview(today=organisation.today(clock.now()))
     return render_template("checkins/saydo.html", owners=overview.owners,
                            departments=overview.departments, shown_flags=overview.shown_flags)
 
 
 def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
-    records = saydo.initiative_records(initiatives, today=current_user.local_date(utcnow()))
+    records = saydo.initiative_records(initiatives, today=organisation.today(clock.now()))
     return render_template("checkins/saydo_detail.html", title=title, subtitle=subtitle,
                            rows=records.rows, total=records.total, shown_flags=records.shown_flags)
 

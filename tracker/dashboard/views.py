@@ -1,13 +1,12 @@
 from flask import render_template, request
 from flask_login import current_user, login_required
 
-from tracker import charts
+from tracker import charts, clock
 from tracker.accounts.services import list_departments
 from tracker.checkins import saydo
 from tracker.dashboard import bp, services
-from tracker.db import utcnow
 from tracker.errors import RETRY_AFTER_SECONDS
-from tracker.organisation.services import get_settings, local_now
+from tracker.organisation import services as organisation
 
 
 def _int_arg(name: str) -> int | None:
@@ -18,7 +17,7 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/")
 @login_required
 def index():
-    today = local_now(get_settings(), utcnow()).date()
+    today = organisation.today(clock.now())
     data = services.build(current_user._get_current_object(), today=today,
                           weeks=_int_arg("weeks") or 13, department_id=_int_arg("department_id"))
     chart = charts.bar_chart(

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from tracker.db import utcnow
+from tracker import clock
 from tracker.demo import services
 from tracker.extensions import db
 
@@ -35,7 +35,7 @@ def load_command(force: bool, if_empty: bool):
         )
     if force:
         services.erase_everything()
-    logins = services.load_demo(now=utcnow())
+    logins = services.load_demo(now=clock.now())
     db.session.commit()
     lines = format_logins(logins)
     logins_file = Path(current_app.instance_path) / "demo-logins.txt"

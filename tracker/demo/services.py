@@ -24,6 +24,7 @@ from tracker.initiatives.models import Initiative
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric, Reading
 from tracker.organisation.models import OrgSettings
+from tracker.organisation.services import today as org_today
 from tracker.people.demo import load_demo_people
 
 
@@ -66,16 +67,16 @@ def erase_everything() -> None:
 def load_demo(now: datetime) -> list[tuple[str, str, str]]:
     """Create the demo organisation as of `now`; return (role, email, password)
     per login. Passwords are random on every load: no credential lives in the code."""
-    db.session.add(OrgSettings(id=1, timezone=DEMO_TZ.key, default_cadence="weekly",
-                               default_weekday=4, grace_days=2, reminder_hour=9, digest_weekday=0,
-                               digest_hour=8))
+    settings = OrgSettings(id=1, timezone=DEMO_TZ.key, default_cadence="weekly", default_weekday=4,
+                           grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8)
+    db.session.add(settings)
     logins, users = _people()
-    behaviours = _behaviours(users["ceo@example.com"])
-    today = now.astimezone(DEMO_TZ).date()
+    behaviours = _behaviours(users["ceo@example.com"], now)
+    today = org_today(now, settings)
     rng = random.Random(20261123)
-    metrics = _metrics(users, behaviours, today, rng)
-    initiatives = _initiatives(users, behaviours, metrics, today)
-    _checkin_history(initiatives, users, now, rng)
+    metrics = _metrics(users, behaviours, today, now, rng)
+    initiatives = _initiatives(users, behaviours, metrics, today, now)
+    _checkin_history(initiatives, users, now, today, rng)
     load_demo_people(users=users, behaviours=behaviours, initiatives=initiatives, today=today,
                      rng=random.Random(20261124))
     return logins
@@ -104,10 +105,10 @@ def _department_id(name: str | None) -> int | None:
     return db.session.scalar(select(Department.id).where(Department.name == name))
 
 
-def _behaviours(author: User) -> dict[str, Behaviour]:
+def _behaviours(author: User, now: datetime) -> dict[str, Behaviour]:
     return {
         key: behaviour_services.create_behaviour(
-            actor=author, name=name, kind=kind, from_behaviour=old, to_behaviour=new
+            actor=author, name=name, kind=kind, from_behaviour=old, to_behaviour=new, now=now
         )
         for key, (name, kind, old, new) in content.BEHAVIOURS.items()
     }
@@ -137,7 +138,7 @@ def _series(trend: str, baseline: float, target: float, count: int, rng: random.
     return values
 
 
-def _metrics(users, behaviours, today: date, rng: random.Random) -> dict[str, Metric]:
+def _metrics(users, behaviours, today: date, now: datetime, rng: random.Random) -> dict[str, Metric]:
     metrics = {}
     for key, row in content.METRICS.items():
         (name, unit, direction, baseline, target, months, cadence, source, standard, owner,
@@ -151,22 +152,23 @@ def _metrics(users, behaviours, today: date, rng: random.Random) -> dict[str, Me
                 department_id=_department_id(department),
                 behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
             ),
+            now=now,
         )
         # A year of monthly readings, each on the first of the month.
         values = _series(trend, baseline, target, 12, rng)
         for months_ago, value in zip(range(11, -1, -1), values, strict=True):
             db.session.add(Reading(
                 metric=metric, observed_on=_month_start(today, months_ago), value=value,
-                note="", recorded_by_id=users[owner].id,
+                note="", recorded_by_id=users[owner].id, recorded_at=now,
             ))
         history.record("metric", metric.id, "reading", "Imported 12 monthly readings",
-                       actor=users[owner])
+                       actor=users[owner], now=now)
         metrics[key] = metric
     db.session.flush()
     return metrics
 
 
-def _initiatives(users, behaviours, metrics, today: date) -> list[Initiative]:
+def _initiatives(users, behaviours, metrics, today: date, now: datetime) -> list[Initiative]:
     created = []
     for row in content.INITIATIVES:
         (title, kind, status, owner, sponsor, department, started, due, behaviour_keys, links,
@@ -182,13 +184,14 @@ def _initiatives(users, behaviours, metrics, today: date) -> list[Initiative]:
                 due_date=_month_start(today, -due) if due > -started else None,
                 behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
             ),
+            now=now,
         )
         for metric_key, amount in links:
             metric = metrics[metric_key]
             initiative_services.link_metric(
                 initiative, actor=executive, metric_id=metric.id,
                 expected_direction="increase" if metric.direction == "higher" else "decrease",
-                expected_amount=amount, expected_by=metric.target_date,
+                expected_amount=amount, expected_by=metric.target_date, now=now,
             )
         path = {"proposed": [], "announced": ["announced"],
                 "in_progress": ["announced", "in_progress"],
@@ -196,7 +199,8 @@ def _initiatives(users, behaviours, metrics, today: date) -> list[Initiative]:
                 "abandoned": ["announced", "abandoned"]}[status]
         for step in path:
             initiative_services.change_status(initiative, actor=executive, status=step,
-                                              reason=abandon_reason, today=initiative.start_date)
+                                              reason=abandon_reason, now=now,
+                                              today=initiative.start_date)
         created.append(initiative)
     return created
 
@@ -206,11 +210,10 @@ TALK_FOLLOW_UP = "Updated the leadership team on progress."
 
 
 def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now: datetime,
-                     rng: random.Random) -> None:
+                     today: date, rng: random.Random) -> None:
     """Sixteen weeks of weekly check-ins for every active initiative: the
     current one open, the rest submitted or missed according to the owner's
     habit, so the say/do record tells who acts and who only talks."""
-    today = now.astimezone(DEMO_TZ).date()
     by_id = {u.id: u for u in users.values()}
     for initiative in initiatives:
         if initiative.status not in ("announced", "in_progress"):

@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from tracker import clock
 from tracker.calendar import week_bounds
-from tracker.db import utcnow
 from tracker.digests import services
 
 digests_cli = AppGroup("digests", help="The weekly email digests.")
@@ -21,7 +21,7 @@ def send_command(week: str | None, dry_run: bool):
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--week") from None
         week = week.strip().upper()
-    result = services.send_digests(utcnow(), week=week, dry_run=dry_run)
+    result = services.send_digests(clock.now(), week=week, dry_run=dry_run)
     if dry_run:
         click.echo(f"Dry run for {result.week}: nothing was sent.")
         for line in result.dry_run:

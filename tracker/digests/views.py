@@ -1,17 +1,16 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.auth.policy import permission_required
 from tracker.calendar import week_bounds
-from tracker.db import utcnow
 from tracker.digests import bp, services
 from tracker.extensions import csrf
 from tracker.security import as_mail_document
 
 
 def _week_from_query() -> str:
-    week = (request.args.get("week") or services.last_week(utcnow())).strip().upper()
+    week = (request.args.get("week") or services.last_week(clock.now())).strip().upper()
     try:
         week_bounds(week)
     except ValueError:

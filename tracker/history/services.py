@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 
@@ -49,10 +48,10 @@ def record(
     summary: str,
     *,
     actor: "User | None",
+    now: datetime,
     changes: dict[str, Any] | None = None,
-    now: datetime | None = None,
 ) -> HistoryEvent:
-    """Append one event. Never updates an existing one."""
+    """Append one event, stamped `now`. Never updates an existing one."""
     event = HistoryEvent(
         subject_type=subject_type,
         subject_id=subject_id,
@@ -61,7 +60,7 @@ def record(
         changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v]
                  for k, v in (changes or {}).items()},
         actor_id=actor.id if actor is not None else None,
-        at=now or utcnow(),
+        at=now,
     )
     db.session.add(event)
     return event

@@ -1,7 +1,7 @@
 """Rules for initiatives. Functions add and flush; the caller commits."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import exists, func, select
@@ -150,18 +150,19 @@ def _snapshot(initiative: Initiative) -> dict:
     return values
 
 
-def create_initiative(*, actor: User, data: InitiativeInput) -> Initiative:
-    """Log an initiative as proposed. Raises InitiativeError; nothing is stored then."""
+def create_initiative(*, actor: User, data: InitiativeInput, now: datetime) -> Initiative:
+    """Log an initiative as proposed at `now`. Raises InitiativeError; nothing is stored then."""
     values = _validate(data, actor)
-    initiative = Initiative(status="proposed", created_by_id=actor.id, **values)
+    initiative = Initiative(status="proposed", created_by_id=actor.id, created_at=now, updated_at=now,
+                            **values)
     db.session.add(initiative)
     db.session.flush()
-    history.record("initiative", initiative.id, "created", "Logged the initiative", actor=actor,
+    history.record("initiative", initiative.id, "created", "Logged the initiative", actor=actor, now=now,
                    changes={**_snapshot(initiative), "status": "proposed"})
     return initiative
 
 
-def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput) -> None:
+def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput, now: datetime) -> None:
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only edit initiatives you own.")
     before = _snapshot(initiative)
@@ -169,16 +170,18 @@ def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeIn
     values = _validate(data, actor)
     for key, value in values.items():
         setattr(initiative, key, value)
-    db.session.flush()
     changes = history.diff(before, _snapshot(initiative))
     if changes:
-        history.record("initiative", initiative.id, "updated", "Edited", actor=actor, changes=changes)
+        initiative.updated_at = now
+        history.record("initiative", initiative.id, "updated", "Edited", actor=actor, now=now,
+                       changes=changes)
+    db.session.flush()
 
 
 def change_status(initiative: Initiative, *, actor: User, status: str, reason: str = "",
-                  today: date | None = None) -> None:
-    """Move to `status` if the transition makes sense; abandoning needs a reason.
-    Becoming active (announced or in progress) starts the check-ins from `today`."""
+                  now: datetime, today: date) -> None:
+    """Move to `status` at `now` if the transition makes sense; abandoning needs a
+    reason. Becoming active (announced or in progress) starts the check-ins from `today`."""
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only change the status of initiatives you own.")
     if status not in STATUSES:
@@ -197,15 +200,16 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
     old = initiative.status
     initiative.status = status
     if status in ACTIVE_STATUSES and old not in ACTIVE_STATUSES:
-        initiative.active_since = today or date.today()
+        initiative.active_since = today
+    initiative.updated_at = now
     db.session.flush()
     history.record("initiative", initiative.id, "status",
-                   f"Status {STATUSES[old]} → {STATUSES[status]}", actor=actor,
+                   f"Status {STATUSES[old]} → {STATUSES[status]}", actor=actor, now=now,
                    changes={"status": [old, status], **({"reason": reason} if reason else {})})
 
 
 def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected_direction: str,
-                expected_amount, expected_by: date) -> InitiativeMetric:
+                expected_amount, expected_by: date, now: datetime) -> InitiativeMetric:
     """Say which way, by how much and by when the initiative should move a metric."""
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only link metrics to initiatives you own.")
@@ -236,13 +240,13 @@ def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected
     initiative.metric_links.append(link)
     db.session.flush()
     history.record("initiative", initiative.id, "metric linked",
-                   f"Linked metric {metric.name}", actor=actor,
+                   f"Linked metric {metric.name}", actor=actor, now=now,
                    changes={"metric_id": metric.id, "expected_direction": expected_direction,
                             "expected_amount": amount, "expected_by": expected_by})
     return link
 
 
-def unlink_metric(initiative: Initiative, *, actor: User, link_id: int) -> None:
+def unlink_metric(initiative: Initiative, *, actor: User, link_id: int, now: datetime) -> None:
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only change initiatives you own.")
     link = next((lk for lk in initiative.metric_links if lk.id == link_id), None)
@@ -252,7 +256,7 @@ def unlink_metric(initiative: Initiative, *, actor: User, link_id: int) -> None:
     initiative.metric_links.remove(link)
     db.session.flush()
     history.record("initiative", initiative.id, "metric unlinked", f"Unlinked metric {name}",
-                   actor=actor, changes={"metric_id": link.metric_id})
+                   actor=actor, now=now, changes={"metric_id": link.metric_id})
 
 
 def unmeasured_clause():

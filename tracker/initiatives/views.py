@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts.forms import EmptyForm
 from tracker.accounts.models import User
 from tracker.accounts.services import active_users, list_departments
@@ -11,7 +11,6 @@ from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.checkins import saydo
 from tracker.checkins import services as checkin_services
-from tracker.db import utcnow
 from tracker.history import services as history
 from tracker.initiatives import bp
 from tracker.initiatives import services as initiatives
@@ -30,6 +29,7 @@ from tracker.initiatives.models import (
 )
 from tracker.initiatives.timeline import TIMELINE_LIMIT, build_timeline, linked_metrics, quantity, signed
 from tracker.metrics.services import reading_points, readings_for
+from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
 from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
@@ -96,10 +96,10 @@ def create():
     if not form.is_submitted():
         form.owner_id.data = current_user.id
         form.department_id.data = current_user.department_id or 0
-        form.start_date.data = current_user.local_date(utcnow())
+        form.start_date.data = organisation.today(clock.now())
     if form.validate_on_submit():
         try:
-            initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input())
+            initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input(), now=clock.now())
         except initiatives.InitiativeError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -124,7 +124,8 @@ def edit(initiative_id: int):
         form.behaviour_ids.data = [b.id for b in initiative.behaviours]
     if form.validate_on_submit():
         try:
-            initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input())
+            initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input(),
+                                          now=clock.now())
         except initiatives.InitiativeError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -143,13 +144,18 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     # notes only the newest few, enough for the tables and the timeline.
     points = reading_points(metric_ids)
     recent = readings_for(metric_ids, limit_per_metric=max(TIMELINE_LIMIT + 1, READINGS_SHOWN))
-    day_of = _actor().local_date
+    settings = organisation.get_settings()
+
+    def day_of(moment):
+        """The organisation's date at `moment`, for every date on the page."""
+        return organisation.today(moment, settings)
+
     checkins = checkin_services.recent_checkins(initiative.id)
     actions = checkin_services.standing_actions(checkins)
     timeline, timeline_total = build_timeline(
         events, initiative.metric_links, recent, day_of, actions=actions,
         reading_totals={metric_id: len(series) for metric_id, series in points.items()})
-    record = saydo.record_of(initiative, checkins, points, today=day_of(utcnow()))
+    record = saydo.record_of(initiative, checkins, points, today=day_of(clock.now()))
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
                  if decision_count and may(_actor(), "read_people") else [])
@@ -182,11 +188,11 @@ def change_status(initiative_id: int):
     ensure(may(_actor(), "edit_initiative", initiative))
     form = StatusForm()
     if form.validate_on_submit():
-        new_status = form.status.data
+        new_status, now = form.status.data, clock.now()
         try:
             initiatives.change_status(initiative, actor=_actor(), status=new_status,
-                                      reason=form.reason.data or "",
-                                      today=current_user.local_date(utcnow()))
+                                      reason=form.reason.data or "", now=now,
+                                      today=organisation.today(now))
         except initiatives.InitiativeError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -226,7 +232,7 @@ def link_metric(initiative_id: int):
                 initiative, actor=_actor(), metric_id=form.metric_id.data,
                 expected_direction=form.expected_direction.data,
                 expected_amount=form.expected_amount.data.strip(),
-                expected_by=form.expected_by.data,
+                expected_by=form.expected_by.data, now=clock.now(),
             )
         except initiatives.InitiativeError as e:
             transaction.rollback()
@@ -246,7 +252,7 @@ def unlink_metric(initiative_id: int, link_id: int):
     ensure(may(_actor(), "edit_initiative", initiative))
     if EmptyForm().validate_on_submit():
         try:
-            initiatives.unlink_metric(initiative, actor=_actor(), link_id=link_id)
+            initiatives.unlink_metric(initiative, actor=_actor(), link_id=link_id, now=clock.now())
         except initiatives.InitiativeError as e:
             transaction.rollback()
             flash(str(e), "error")

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -154,18 +154,18 @@ def _snapshot(metric: Metric) -> dict:
     return values
 
 
-def create_metric(*, actor: User, data: MetricInput) -> Metric:
-    """Add a metric. Raises MetricError when a rule is broken; nothing is stored then."""
+def create_metric(*, actor: User, data: MetricInput, now: datetime) -> Metric:
+    """Add a metric at `now`. Raises MetricError when a rule is broken; nothing is stored then."""
     values = _validate(data, actor)
-    metric = Metric(**values)
+    metric = Metric(created_at=now, **values)
     db.session.add(metric)
     db.session.flush()
-    history.record("metric", metric.id, "created", "Created metric", actor=actor,
+    history.record("metric", metric.id, "created", "Created metric", actor=actor, now=now,
                    changes=_snapshot(metric))
     return metric
 
 
-def update_metric(metric: Metric, *, actor: User, data: MetricInput) -> None:
+def update_metric(metric: Metric, *, actor: User, data: MetricInput, now: datetime) -> None:
     if not may(actor, "edit_metric", metric):
         raise MetricError("You can only edit metrics you own.")
     before = _snapshot(metric)
@@ -175,11 +175,12 @@ def update_metric(metric: Metric, *, actor: User, data: MetricInput) -> None:
     db.session.flush()
     changes = history.diff(before, _snapshot(metric))
     if changes:
-        history.record("metric", metric.id, "updated", "Edited metric", actor=actor, changes=changes)
+        history.record("metric", metric.id, "updated", "Edited metric", actor=actor, now=now,
+                       changes=changes)
 
 
 def record_reading(metric: Metric, *, actor: User, observed_on: date, value, note: str = "",
-                   today: date) -> Reading:
+                   now: datetime, today: date) -> Reading:
     """Store one reading. Raises MetricError for a future date, a value that is
     not a number, a note that is too long, or a second reading on one date."""
     if not may(actor, "record_reading", metric):
@@ -199,11 +200,11 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date, value, not
         raise MetricError(f"There is already a reading for {observed_on.isoformat()}.",
                           "observed_on")
     reading = Reading(metric=metric, observed_on=observed_on, value=number, note=note,
-                      recorded_by_id=actor.id)
+                      recorded_by_id=actor.id, recorded_at=now)
     db.session.add(reading)
     db.session.flush()
     history.record("metric", metric.id, "reading",
-                   f"Recorded {number:g} for {observed_on.isoformat()}", actor=actor,
+                   f"Recorded {number:g} for {observed_on.isoformat()}", actor=actor, now=now,
                    changes={"observed_on": observed_on, "value": number, "note": note})
     return reading
 
@@ -229,7 +230,7 @@ class _ExistingReadings:
         return 0
 
 
-def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
+def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> ParseResult:
     """Parse a CSV upload and, only if every row is good, store every reading.
 
     Returns the parse result; when it has errors nothing was added. Rows for
@@ -260,7 +261,8 @@ def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
         return result
     for row in result.readings:
         db.session.add(Reading(metric_id=row.metric_id, observed_on=row.observed_on,
-                               value=row.value, note=row.note, recorded_by_id=actor.id))
+                               value=row.value, note=row.note, recorded_by_id=actor.id,
+                               recorded_at=now))
     db.session.flush()
     # Each reading as a dict: history sorts plain lists, and a [date, value]
     # pair cannot be sorted.
@@ -271,7 +273,7 @@ def import_readings(data: bytes, *, actor: User, today: date) -> ParseResult:
     for metric_id, rows in per_metric.items():
         history.record("metric", metric_id, "reading",
                        f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} from CSV",
-                       actor=actor, changes={"readings": rows})
+                       actor=actor, now=now, changes={"readings": rows})
     return result
 
 

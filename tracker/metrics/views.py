@@ -4,13 +4,12 @@ recording a reading, every reading page by page, and importing readings from CSV
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts.models import User
 from tracker.accounts.services import active_users, list_departments
 from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
-from tracker.db import utcnow
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.services import links_to_metric
 from tracker.metrics import bp, services
@@ -18,6 +17,7 @@ from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImpor
 from tracker.metrics.models import SOURCES, Metric
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
+from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
 from tracker.validation import populate_errors
 
@@ -39,9 +39,8 @@ def _actor() -> User:
 
 
 def _today():
-    """Today where the signed-in person is: 'the future' starts at their midnight."""
-    return current_user.local_date(utcnow())
-
+    """The organisation's date: 'the future' starts at its midnight."""
+    return organisation.today(clock.now())
 
 
 def _positive_id(raw: str | None) -> int | None:
@@ -147,10 +146,11 @@ def record_reading(metric_id: int):
     ensure(may(actor, "record_reading", metric))
     form = ReadingForm()
     if form.validate_on_submit():
+        now = clock.now()
         try:
             reading = services.record_reading(
                 metric, actor=actor, observed_on=form.observed_on.data, value=form.value.data,
-                note=form.note.data or "", today=_today(),
+                note=form.note.data or "", now=now, today=organisation.today(now),
             )
         except services.MetricError as e:
             transaction.rollback()
@@ -202,7 +202,7 @@ def create():
         form.department_id.data = actor.department_id or 0
     if form.validate_on_submit():
         try:
-            metric = services.create_metric(actor=actor, data=form.data_for_service())
+            metric = services.create_metric(actor=actor, data=form.data_for_service(), now=clock.now())
         except services.MetricError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -226,7 +226,7 @@ def edit(metric_id: int):
         form.behaviour_ids.data = [b.id for b in metric.behaviours]
     if form.validate_on_submit():
         try:
-            services.update_metric(metric, actor=actor, data=form.data_for_service())
+            services.update_metric(metric, actor=actor, data=form.data_for_service(), now=clock.now())
         except services.MetricError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -246,7 +246,8 @@ def import_readings():
     if form.validate_on_submit():
         # One byte over the cap is enough for the parser to say "too large".
         data = form.file.data.stream.read(MAX_UPLOAD_BYTES + 1)
-        result = services.import_readings(data, actor=actor, today=_today())
+        now = clock.now()
+        result = services.import_readings(data, actor=actor, now=now, today=organisation.today(now))
         if result.ok:
             transaction.commit()
             count = len(result.readings)

@@ -1,7 +1,7 @@
 """Reading and changing the organisation's settings; the scheduled jobs' heartbeats."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -34,7 +34,15 @@ def get_settings() -> OrgSettings:
 
 
 def local_now(settings: OrgSettings, now: datetime) -> datetime:
+    """`now` on the organisation's wall clock."""
     return now.astimezone(ZoneInfo(settings.timezone))
+
+
+def today(now: datetime, settings: OrgSettings | None = None) -> date:
+    """The organisation's date at `now`: what "today" means on every page, in
+    every service and job (periods, due days, "not in the future"). Pass the
+    settings when they are at hand, to save reading them again."""
+    return local_now(settings or get_settings(), now).date()
 
 
 @dataclass
@@ -48,7 +56,7 @@ class SettingsInput:
     digest_hour: int
 
 
-def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
+def update_settings(*, actor: User, data: SettingsInput, now: datetime) -> OrgSettings:
     if not may(actor, "manage_settings"):
         raise SettingsError("Only admins change organisation settings.")
     problems: list[SettingsError] = []
@@ -78,7 +86,7 @@ def update_settings(*, actor: User, data: SettingsInput) -> OrgSettings:
     db.session.flush()
     changes = history.diff(before, history.snapshot(settings, FIELDS))
     if changes:
-        history.record("settings", 1, "updated", "Changed organisation settings", actor=actor,
+        history.record("settings", 1, "updated", "Changed organisation settings", actor=actor, now=now,
                        changes=changes)
     return settings
 

@@ -1,10 +1,9 @@
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker import transaction
+from tracker import clock, transaction
 from tracker.accounts.services import valid_timezones
 from tracker.auth.policy import permission_required
-from tracker.db import utcnow
 from tracker.organisation import bp, services
 from tracker.organisation.forms import SettingsForm
 from tracker.validation import populate_errors
@@ -19,7 +18,8 @@ def settings():
         try:
             services.update_settings(actor=current_user._get_current_object(),
                                      data=services.SettingsInput(**{
-                                         name: getattr(form, name).data for name in services.FIELDS}))
+                                         name: getattr(form, name).data for name in services.FIELDS}),
+                                     now=clock.now())
         except services.SettingsError as e:
             populate_errors(form, e)
         else:
@@ -35,7 +35,7 @@ def settings():
 def scheduler():
     from tracker.scheduler import JOBS, interval
 
-    now = utcnow()
+    now = clock.now()
     every = interval(current_app)
     health = services.scheduler_health(now=now, every=every)
     jobs = [(name, purpose, health.records.get(name)) for name, (_, purpose) in JOBS.items()]

@@ -19,7 +19,6 @@ from tracker import signals
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
-from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import Initiative
@@ -278,7 +277,7 @@ def _fact(evidence: DecisionEvidence) -> EvidenceFact:
 
 
 def refresh_alignment(employee_refs: Iterable[str], *, actor: User | None,
-                      now: datetime | None = None, quiet_ids: Iterable[int] = ()) -> list[int]:
+                      now: datetime, quiet_ids: Iterable[int] = ()) -> list[int]:
     """Recompute `aligned` and its reasons for every decision about these
     people, each seeing the person's no-no evidence from their other
     decisions dated on or before it takes effect. A decision whose alignment
@@ -305,6 +304,7 @@ def refresh_alignment(employee_refs: Iterable[str], *, actor: User | None,
             if old == (result.aligned, result.reasons):
                 continue
             decision.aligned, decision.alignment_reasons = result.aligned, list(result.reasons)
+            decision.updated_at = now
             changed.append(decision.id)
             if decision.id not in quiet:
                 summary = ("Now aligned" if result.aligned
@@ -317,7 +317,7 @@ def refresh_alignment(employee_refs: Iterable[str], *, actor: User | None,
 
 
 def refresh_alignment_for_behaviour(behaviour_id: int, *, actor: User | None,
-                                    now: datetime | None = None) -> list[int]:
+                                    now: datetime) -> list[int]:
     """After a behaviour changes between target and no-no: recompute every
     person with evidence for it. Returns the ids of decisions that changed."""
     refs = db.session.scalars(
@@ -329,28 +329,25 @@ def refresh_alignment_for_behaviour(behaviour_id: int, *, actor: User | None,
 
 
 @signals.behaviour_kind_changed.connect
-def _behaviour_kind_changed(behaviour: Behaviour, *, actor: User | None) -> None:
+def _behaviour_kind_changed(behaviour: Behaviour, *, actor: User | None, now: datetime) -> None:
     # Evidence for it now counts the other way in people decisions.
-    refresh_alignment_for_behaviour(behaviour.id, actor=actor)
+    refresh_alignment_for_behaviour(behaviour.id, actor=actor, now=now)
 
 
 def create_decision(*, actor: User, data: DecisionInput, today: date,
-                    now: datetime | None = None) -> PeopleDecision:
+                    now: datetime) -> PeopleDecision:
     """Record a decision and its evidence, all or nothing. `today` bounds the
-    dates; `now` (default: the clock) stamps it. Raises PeopleError."""
+    dates; `now` stamps it. Raises PeopleError."""
     if not may(actor, "edit_people"):
         raise PeopleError("Only HR and admins record people decisions.")
     values, evidence = _validate(data, today)
     decision = PeopleDecision(created_by_id=actor.id, aligned=False, alignment_reasons=[],
-                              **values)
-    if now is not None:
-        decision.created_at = decision.updated_at = now
+                              created_at=now, updated_at=now, **values)
     decision.evidence = [DecisionEvidence(**row) for row in evidence]
     db.session.add(decision)
     db.session.flush()
     refresh_alignment([decision.employee_ref], actor=actor, now=now, quiet_ids=[decision.id])
-    if now is not None:
-        decision.updated_at = now  # the alignment just stored is part of recording it
+    decision.updated_at = now  # the alignment just stored is part of recording it
     history.record(SUBJECT, decision.id, "created",
                    f"Recorded the {decision.kind_label.lower()}", actor=actor, now=now,
                    changes=_snapshot(decision))
@@ -358,7 +355,7 @@ def create_decision(*, actor: User, data: DecisionInput, today: date,
 
 
 def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInput, today: date,
-                    now: datetime | None = None) -> None:
+                    now: datetime) -> None:
     """Change a decision and replace its evidence, all or nothing; the
     change (who, when, what) goes to its history. Raises PeopleError."""
     if not may(actor, "edit_people"):
@@ -376,7 +373,7 @@ def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInpu
                       quiet_ids=[decision.id])
     changes = history.diff(before, _snapshot(decision))
     if changes:
-        decision.updated_at = now or utcnow()
+        decision.updated_at = now
         history.record(SUBJECT, decision.id, "updated", "Edited", actor=actor, now=now,
                        changes=changes)
     db.session.flush()

@@ -5,13 +5,13 @@ report and the CSV downloads. HR, executives and admins only; members get
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from tracker import charts, transaction
+from tracker import charts, clock, transaction
 from tracker.accounts.models import User
 from tracker.accounts.services import list_departments
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.calendar import Quarter
-from tracker.db import utcnow
 from tracker.history import services as history
+from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
 from tracker.people import bp, decisions, export, queries
 from tracker.people.forms import (
@@ -34,7 +34,7 @@ def _actor() -> User:
 
 
 def _today():
-    return _actor().local_date(utcnow())
+    return organisation.today(clock.now())
 
 
 def _decision_or_404(decision_id: int) -> PeopleDecision:
@@ -87,14 +87,14 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
     if "add_row" in request.form:
         return _render_form(form, decision)
     if form.validate_on_submit():
-        actor, now = _actor(), utcnow()
+        actor, now = _actor(), clock.now()
         try:
             if decision is None:
                 decision = decisions.create_decision(actor=actor, data=form.to_input(),
-                                                     today=actor.local_date(now), now=now)
+                                                     today=organisation.today(now), now=now)
             else:
                 decisions.update_decision(decision, actor=actor, data=form.to_input(),
-                                          today=actor.local_date(now), now=now)
+                                          today=organisation.today(now), now=now)
         except decisions.PeopleError as e:
             transaction.rollback()
             populate_errors(form, e)
