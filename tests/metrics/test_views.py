@@ -2,6 +2,7 @@
 
 import io
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, sign_in_session
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.metrics.models import Metric, Reading
@@ -470,6 +471,50 @@ def test_unreadable_csv_gets_one_clear_message_and_stores_nothing(app, client, l
     assert "Nothing was imported." in page and message in page
     assert '<td class="num">File</td>' in page or "<td class=\"num\">1</td>" in page
     assert count(app, Reading) == 0
+
+
+def test_two_parallel_uploads_with_overlapping_dates_store_one_file_and_explain_the_other(
+        app, login_as, monkeypatch):
+    """Both uploads pass the check for existing readings before either stores
+    anything (a barrier), then race to insert: one file is stored whole, the
+    other gets a clear message and stores nothing."""
+    from tracker.metrics import services
+
+    owner = login_as("member")
+    metric_id = metric_id_owned_by(app, owner.id, name="Calls answered")
+    files = {"early": [date(2026, 1, day) for day in range(1, 11)],
+             "late": [date(2026, 1, day) for day in range(5, 16)]}
+    both_checked = threading.Barrier(2, timeout=20)
+    parse = services.parse_readings_csv
+
+    def parse_then_wait(*args, **kwargs):
+        result = parse(*args, **kwargs)
+        both_checked.wait()
+        return result
+
+    monkeypatch.setattr(services, "parse_readings_csv", parse_then_wait)
+    responses = {}
+
+    def upload(name: str) -> None:
+        client = app.test_client()
+        sign_in_session(client, owner.id)
+        content = "metric,observed_on,value,note\n" + "".join(
+            f"{metric_id},{day.isoformat()},{day.day},{name}\n" for day in files[name])
+        responses[name] = client.post("/metrics/readings/import", data=csv_upload(content.encode()))
+
+    threads = [threading.Thread(target=upload, args=(name,)) for name in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(r.status_code for r in responses.values()) == [200, 302]
+    [winner] = [name for name, r in responses.items() if r.status_code == 302]
+    [loser] = [r for r in responses.values() if r.status_code == 200]
+    page = loser.get_data(as_text=True)
+    assert "Nothing was imported." in page and "stored by someone else" in page
+    with app.app_context():
+        stored = db.session.execute(select(Reading.observed_on, Reading.note)).all()
+    assert sorted(stored) == [(day, winner) for day in files[winner]]
 
 
 def test_import_without_a_file_asks_for_one(client, login_as):

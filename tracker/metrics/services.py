@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker.accounts.models import Department, User
@@ -14,7 +15,7 @@ from tracker.behaviours.services import BehaviourError, behaviours_by_ids, regis
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading, metric_behaviour
-from tracker.metrics.readings_csv import ParseResult, parse_readings_csv
+from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 from tracker.validation import FieldError
 
@@ -182,7 +183,8 @@ def update_metric(metric: Metric, *, actor: User, data: MetricInput, now: dateti
 def record_reading(metric: Metric, *, actor: User, observed_on: date, value, note: str = "",
                    now: datetime, today: date) -> Reading:
     """Store one reading. Raises MetricError for a future date, a value that is
-    not a number, a note that is too long, or a second reading on one date."""
+    not a number, a note that is too long, or a second reading on one date
+    (also one stored concurrently; the caller must then roll back)."""
     if not may(actor, "record_reading", metric):
         raise MetricError("Only the metric's owner, executives and admins record readings.")
     number = _finite(value, "The value", "value")
@@ -196,13 +198,16 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date, value, not
     duplicate = db.session.scalar(
         select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on)
     )
+    already = MetricError(f"There is already a reading for {observed_on.isoformat()}.", "observed_on")
     if duplicate is not None:
-        raise MetricError(f"There is already a reading for {observed_on.isoformat()}.",
-                          "observed_on")
+        raise already
     reading = Reading(metric=metric, observed_on=observed_on, value=number, note=note,
                       recorded_by_id=actor.id, recorded_at=now)
     db.session.add(reading)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise already from None  # stored a moment ago by someone else; the caller rolls back
     history.record("metric", metric.id, "reading",
                    f"Recorded {number:g} for {observed_on.isoformat()}", actor=actor, now=now,
                    changes={"observed_on": observed_on, "value": number, "note": note})
@@ -230,11 +235,18 @@ class _ExistingReadings:
         return 0
 
 
+STORED_MEANWHILE = ("While this file was being imported, readings for some of the same metrics and "
+                    "dates were stored by someone else (another upload at the same moment?). "
+                    "Upload the file again: the rows already stored will be listed.")
+
+
 def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> ParseResult:
     """Parse a CSV upload and, only if every row is good, store every reading.
 
-    Returns the parse result; when it has errors nothing was added. Rows for
-    metrics the actor may not record are errors too.
+    Returns the parse result; when it has errors nothing was added (the caller
+    rolls back, which it must also do when a concurrent upload stored one of
+    the same readings first: the result then says so). Rows for metrics the
+    actor may not record are errors too.
     """
     metrics: dict[int, Metric] = {}
 
@@ -263,7 +275,13 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
         db.session.add(Reading(metric_id=row.metric_id, observed_on=row.observed_on,
                                value=row.value, note=row.note, recorded_by_id=actor.id,
                                recorded_at=now))
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another upload (or a reading typed in) stored one of these metric and
+        # date pairs after the check above: the unique reading refuses ours.
+        # The caller rolls back, so none of this file is stored.
+        return ParseResult(errors=[RowError(0, STORED_MEANWHILE)])
     # Each reading as a dict: history sorts plain lists, and a [date, value]
     # pair cannot be sorted.
     per_metric: dict[int, list[dict]] = {}
