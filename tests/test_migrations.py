@@ -136,3 +136,42 @@ def test_several_amendments_of_one_entry_are_chained_and_tallies_recounted(engin
     assert amends == {1: None, 2: None, 3: 1, 4: 3, 5: 4, 6: 5}
     # Standing: entry 2 (talk) and entry 6 (an action without evidence).
     assert tuple(tallies) == (0, 1, 1)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def test_what_was_sent_stays_sent_in_the_outbox_and_failed_reminders_come_back(engine, tmp_path):
+    from datetime import date
+
+    from tests import factories
+    from tracker.outbox import services as outbox
+
+    with _scratch_database(engine, tmp_path) as url:
+        app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision="a7c31e5d9b02")  # the revision before the outbox
+            owner = factories.make_user("member", email="owner@example.com")
+            checkin = factories.make_checkin(factories.make_initiative(owner=owner, status="in_progress",
+                                                                       start_date=date(2026, 3, 2)))
+            rows = {"c": checkin.id, "u": owner.id}
+            db.session.execute(text(
+                "INSERT INTO checkin_reminder (checkin_id, kind, recipient, state, error, created_at,"
+                " sent_at) VALUES"
+                " (:c, 'due', 'owner@example.com', 'sent', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP),"
+                " (:c, 'overdue', 'owner@example.com', 'failed', 'Connection refused', CURRENT_TIMESTAMP,"
+                " NULL)"), rows)
+            db.session.execute(text(
+                "INSERT INTO digest_delivery (user_id, week, state, attempts, last_error, message_id,"
+                " created_at) VALUES (:u, '2026-W09', 'sent', 1, '', '<d9>', CURRENT_TIMESTAMP),"
+                " (:u, '2026-W10', 'handed_over', 1, '', '<d10>', CURRENT_TIMESTAMP),"
+                " (:u, '2026-W11', 'retry', 2, '451 busy', '<d11>', CURRENT_TIMESTAMP)"), rows)
+            db.session.commit()
+            upgrade()
+            stored = dict(db.session.execute(text(
+                "SELECT dedupe_key, state FROM outbox_message")).all())
+            assert stored == {f"reminder:{checkin.id}:due": "sent", f"digest:{owner.id}:2026-W09": "sent",
+                              f"digest:{owner.id}:2026-W10": "unknown_outcome"}
+            # The reminder the old sender gave up on, and the digest it was retrying, can be queued again.
+            again = [f"reminder:{checkin.id}:overdue", f"digest:{owner.id}:2026-W11"]
+            assert outbox.keys_taken(again) == set()
+            db.session.remove()
+            db.engine.dispose()

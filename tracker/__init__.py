@@ -148,10 +148,11 @@ def register_blueprints(app: Flask) -> None:
     from tracker.initiatives import views as initiatives
     from tracker.metrics import views as metrics
     from tracker.organisation import views as organisation
+    from tracker.outbox import views as outbox
     from tracker.people import views as people
 
     for module in (auth, accounts, dashboard, initiatives, behaviours, metrics, checkins,
-                   organisation, digests, people):
+                   organisation, outbox, digests, people):
         app.register_blueprint(module.bp)
 
 

@@ -1,12 +1,23 @@
 """Building and sending mail.
 
 `send` hands a message to the configured backend: `file` (the default,
-`.eml` files in `instance/outbox/`) or `smtp`. SMTP failures are sorted into
-temporary ones (4xx replies, refused connections, time-outs), worth trying
-again later, and permanent ones (5xx replies), which are not.
+`.eml` files in `instance/outbox/`) or `smtp`. A failure says what is known
+about the message (`MailError.outcome`):
+
+- `temporary`: nothing was delivered and trying again later may work (a
+  refused connection, a 4xx reply, a time-out or dropped connection before
+  the end of the message);
+- `permanent`: the server refused it (a 5xx reply); trying again will not help;
+- `unknown`: the whole message, final "." included, reached the server and no
+  answer came (a time-out or dropped connection after the end of DATA). The
+  server may have delivered it, so it must never be resent automatically.
+
+smtplib's `sendmail` hides which of these happened, so `_send_smtp` drives
+the conversation one command at a time and sorts a failure by its phase.
 """
 
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -22,9 +33,9 @@ from flask import current_app
 
 
 class MailError(Exception):
-    """Sending failed. `temporary` says whether trying again later may work."""
+    """Sending failed; `outcome` is "temporary", "permanent" or "unknown" (above)."""
 
-    temporary = True
+    outcome = "temporary"
 
     def __init__(self, message: str, code: int | None = None):
         super().__init__(message)
@@ -32,11 +43,17 @@ class MailError(Exception):
 
 
 class TemporaryMailError(MailError):
-    temporary = True
+    outcome = "temporary"
 
 
 class PermanentMailError(MailError):
-    temporary = False
+    outcome = "permanent"
+
+
+class UnknownOutcomeMailError(MailError):
+    """The message was handed over in full and no answer came: it may have arrived."""
+
+    outcome = "unknown"
 
 
 Handover = Callable[[], None] | None
@@ -72,9 +89,11 @@ def send(msg: EmailMessage, on_handover: Handover = None) -> None:
     """Deliver `msg` through the configured backend; MailError when it fails.
 
     `on_handover` is called at the last moment before the message itself is
-    handed over (the SMTP server has accepted sender and recipients; the
-    outbox file is written under a temporary name): a caller that records it
-    knows that a crash before it delivered nothing.
+    handed over (the SMTP server has accepted sender and recipients and is
+    waiting for the message; the outbox file is written under a temporary
+    name): a caller that records it knows that a crash before it delivered
+    nothing. Raises TemporaryMailError, PermanentMailError or
+    UnknownOutcomeMailError (see the module's docstring).
     """
     backend = current_app.config.get("MAIL_BACKEND", "file")
     if backend == "smtp":
@@ -108,43 +127,88 @@ def _send_smtp(msg: EmailMessage, on_handover: Handover = None) -> None:
     config = current_app.config
     timeout = float(config.get("MAIL_TIMEOUT") or 10)
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    sender = parseaddr(msg["From"])[1]
+    recipients = [address for _, address in getaddresses(msg.get_all("To", []))]
+    server = None
+    # Everything before "message_sent" is safe to try again: without the final
+    # "." of DATA a server delivers nothing.
+    phase = "connect"
     try:
         if config.get("MAIL_USE_SSL"):
             server = smtplib.SMTP_SSL(host, port, timeout=timeout,
                                       context=ssl.create_default_context())
         else:
             server = smtplib.SMTP(host, port, timeout=timeout)
-        with server:
-            if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
-                server.starttls(context=ssl.create_default_context())
-            if config.get("MAIL_USERNAME"):
-                server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            sender = parseaddr(msg["From"])[1]
-            recipients = [address for _, address in getaddresses(msg.get_all("To", []))]
-            server.ehlo_or_helo_if_needed()
-            code, reply = server.mail(sender)
-            if code != 250:
-                raise smtplib.SMTPSenderRefused(code, reply, sender)
-            for address in recipients:
-                code, reply = server.rcpt(address)
-                if code not in (250, 251):
-                    raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
-            if on_handover:
-                on_handover()
-            # data() raises only when the server refuses to start; its final
-            # answer, after the message, is ours to check.
-            code, reply = server.data(msg.as_bytes(policy=policy.SMTP))
-            if code != 250:
-                raise smtplib.SMTPDataError(code, reply)
+        phase = "hello"
+        server.ehlo_or_helo_if_needed()
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+            server.starttls(context=ssl.create_default_context())
+            server.ehlo()
+        if config.get("MAIL_USERNAME"):
+            server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        phase = "envelope"
+        code, reply = server.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        for address in recipients:
+            code, reply = server.rcpt(address)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
+        phase = "data"
+        code, reply = server.docmd("DATA")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if on_handover:
+            on_handover()
+        phase = "message"
+        server.send(_data_block(msg))
+        phase = "message_sent"
+        code, reply = server.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
     except smtplib.SMTPRecipientsRefused as e:
         code = min(c for c, _ in e.recipients.values())
         raise _by_code(code, f"recipient refused: {e.recipients}") from None
     except smtplib.SMTPResponseException as e:
+        # A reply, even after the message, is an answer: 4xx and 5xx mean not accepted.
+        if phase == "message_sent" and not 400 <= e.smtp_code < 600:
+            raise UnknownOutcomeMailError(f"unreadable answer after the whole message was sent: "
+                                          f"{e.smtp_code} {e.smtp_error!r}") from None
         raise _by_code(e.smtp_code, f"{e.smtp_code} {e.smtp_error!r}") from None
-    except TimeoutError as e:
-        raise TemporaryMailError(f"timed out after {timeout:g}s: {e}") from None
     except (smtplib.SMTPException, OSError) as e:
-        raise TemporaryMailError(f"{type(e).__name__}: {e}") from None
+        what = f"timed out after {timeout:g}s" if _timed_out(e) else f"{type(e).__name__}: {e}"
+        if phase == "message_sent":
+            raise UnknownOutcomeMailError(
+                f"no answer after the whole message was sent ({what}); "
+                "it may have been delivered") from None
+        raise TemporaryMailError(f"{what} ({phase})") from None
+    finally:
+        if server is not None:
+            _quit_quietly(server)
+
+
+def _data_block(msg: EmailMessage) -> bytes:
+    """The message as DATA carries it: CRLF lines, leading dots doubled, "." at the end."""
+    data = msg.as_bytes(policy=policy.SMTP)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+def _timed_out(error: BaseException) -> bool:
+    # smtplib turns a time-out while waiting for a reply into SMTPServerDisconnected.
+    return isinstance(error, TimeoutError) or "timed out" in str(error)
+
+
+def _quit_quietly(server: smtplib.SMTP) -> None:
+    """Say goodbye if the server still listens; the outcome is already decided."""
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        server.close()
 
 
 def _by_code(code: int, message: str) -> MailError:

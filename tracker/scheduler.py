@@ -26,17 +26,20 @@ from tracker.digests import services as digest_services
 from tracker.extensions import db
 from tracker.organisation import jobs as organisation_jobs
 from tracker.organisation.models import JobRecord
+from tracker.outbox import services as outbox_services
 
 log = logging.getLogger("tracker.scheduler")
 
 # name -> (function of now, what it is for). Order matters within a tick:
-# open first, then close what is overdue, then remind about what is left.
+# open first, then close what is overdue, then queue reminders and digests
+# for what is left, then send the outbox.
 JOBS: dict[str, tuple[Callable[[datetime], dict], str]] = {
     "open_checkins": (checkin_jobs.open_due_checkins, "Opens each period's check-ins"),
     "mark_missed": (checkin_jobs.mark_missed, "Marks check-ins missed after the grace period"),
-    "claim_reminders": (checkin_jobs.claim_reminders, "Decides which reminders are due"),
-    "send_reminders": (checkin_jobs.send_claimed_reminders, "Sends the claimed reminders"),
-    "send_digests": (digest_services.weekly_job, "Sends last week's digests once the digest hour has come"),
+    "queue_reminders": (checkin_jobs.queue_reminders, "Queues the due and overdue reminders"),
+    "queue_digests": (digest_services.weekly_job,
+                      "Queues last week's digests once the digest hour has come"),
+    "send_outbox": (outbox_services.send_due, "Sends what the outbox has due, retrying with backoff"),
     "refresh_statistics": (organisation_jobs.refresh_statistics,
                            "Keeps SQLite's query-planner statistics current as tables grow"),
 }

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tracker.checkins import jobs
-from tracker.checkins.models import CheckIn, Reminder
+from tracker.checkins.models import CheckIn
 from tracker.email import outbox_path
 from tracker.extensions import db
 from tracker.organisation.models import OrgSettings
+from tracker.outbox.models import OutboxMessage
 from tracker.scheduler import tick
 
 
@@ -78,7 +79,8 @@ def test_due_day_reminder_once_after_reminder_hour_then_overdue_once_then_missed
     assert states[date(2026, 1, 5)] == "missed"
     assert states[date(2026, 1, 12)] == "open"
     assert len(outbox(app)) == 2
-    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 2
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.kind == "reminder")) == 2
 
 
 def test_submitted_checkin_gets_no_reminder(app, org):
@@ -154,7 +156,7 @@ def test_weekly_checkins_open_remind_and_close_on_local_days_across_daylight_sav
     before, after = (local(local_midnight(day)).utcoffset() for day in (change, change + timedelta(days=1)))
     assert before != after, "the clocks change on that Sunday"
     # Digests and SQLite's statistics upkeep have their own tests; leaving them out keeps this quick.
-    monkeypatch.delitem(scheduler.JOBS, "send_digests")
+    monkeypatch.delitem(scheduler.JOBS, "queue_digests")
     monkeypatch.delitem(scheduler.JOBS, "refresh_statistics")
     db.session.add(OrgSettings(id=1, timezone=tz, default_cadence="weekly", default_weekday=4,
                                grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8))
@@ -186,8 +188,10 @@ def test_weekly_checkins_open_remind_and_close_on_local_days_across_daylight_sav
     assert timedelta(0) <= missed_at[checkins[0].id] - after_change < timedelta(hours=1)
     assert timedelta(0) <= checkins[1].created_at - after_change < timedelta(hours=1)
 
-    reminders = db.session.execute(select(Reminder.checkin_id, Reminder.kind, Reminder.created_at)).all()
-    sent_on = {(checkin_id, kind): local(created_at) for checkin_id, kind, created_at in reminders}
+    reminders = db.session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.created_at)
+                                   .where(OutboxMessage.kind == "reminder")).all()
+    sent_on = {(int(key.split(":")[1]), key.split(":")[2]): local(created_at)
+               for key, created_at in reminders}
     assert len(sent_on) == len(reminders) == 4
     for checkin in checkins[:2]:
         due, overdue = sent_on[checkin.id, "due"], sent_on[checkin.id, "overdue"]
@@ -217,7 +221,7 @@ def test_a_failing_job_is_recorded_and_does_not_stop_the_others(app, org, monkey
     monkeypatch.setitem(scheduler.JOBS, "mark_missed", (broken, "breaks"))
     results = tick(at("2026-01-07T10:00"))
     assert results["mark_missed"] is False
-    assert results["open_checkins"] is True and results["send_reminders"] is True
+    assert results["open_checkins"] is True and results["send_outbox"] is True
     record = db.session.get(JobRecord, "mark_missed")
     assert record.outcome == "error" and "RuntimeError: boom" in record.last_error
     monkeypatch.setitem(scheduler.JOBS, "mark_missed", (jobs.mark_missed, "ok again"))

@@ -12,9 +12,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests import factories
-from tracker.checkins.models import CheckIn, Reminder
+from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.organisation.models import OrgSettings
+from tracker.outbox.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,8 +62,9 @@ def test_two_schedulers_open_and_remind_exactly_once(app, tmp_path):
         checkins = db.session.scalars(select(CheckIn)).all()
         per_period = Counter((c.initiative_id, c.period_start) for c in checkins)
         assert len(per_period) == 6 * 3 and set(per_period.values()) == {1}
-        reminders = db.session.scalar(select(func.count()).select_from(Reminder))
-        sent = db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "sent"))
+        reminder = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "reminder")
+        reminders = db.session.scalar(reminder)
+        sent = db.session.scalar(reminder.where(OutboxMessage.state == "sent"))
     mails = [m for m in (message_from_bytes(p.read_bytes()) for p in outbox.glob("*.eml"))
              if m["Message-ID"].startswith("<reminder-")]
     ids = Counter(m["Message-ID"] for m in mails)

@@ -1,4 +1,5 @@
-"""Weekly digests through a real SMTP server: content, headers, exactly once."""
+"""Weekly digests through the outbox and a real SMTP server: content, headers, exactly once.
+(The outbox's own fault suite is tests/outbox/test_faults.py.)"""
 
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -11,9 +12,10 @@ from tests.conftest import count_queries
 from tests.factories import NOW
 from tracker.checkins import services as checkins
 from tracker.digests import services as digests
-from tracker.digests.models import DigestDelivery
 from tracker.extensions import db
 from tracker.organisation.models import OrgSettings
+from tracker.outbox import services as outbox
+from tracker.outbox.models import OutboxMessage
 
 WEEK = "2026-W10"  # Monday 2 March to Sunday 8 March 2026
 AFTER_WEEK = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
@@ -85,9 +87,10 @@ def test_each_role_gets_a_multipart_digest_with_headers_and_escaped_text(org, sm
 
 def test_running_the_weekly_job_twice_sends_once(org, smtp_server):
     with org.app_context():
-        digests.weekly_job(AFTER_WEEK)
-        digests.weekly_job(AFTER_WEEK + timedelta(minutes=5))
-        digests.weekly_job(AFTER_WEEK + timedelta(days=2))
+        for moment in (AFTER_WEEK, AFTER_WEEK + timedelta(minutes=5), AFTER_WEEK + timedelta(days=2)):
+            digests.weekly_job(moment)
+            db.session.commit()
+            outbox.send_due(moment)
     assert len(smtp_server.messages) == 4
     assert len({parse(e)["Message-ID"] for e in smtp_server.messages}) == 4
 
@@ -114,12 +117,12 @@ def test_temporary_failure_is_retried_later_and_delivered_once(org, smtp_server)
     smtp_server.mode = "451-once"
     with org.app_context():
         first = digests.send_digests(AFTER_WEEK, week=WEEK)
-        assert (first.sent, first.retry) == (3, 1)
-        retry = db.session.scalar(select(DigestDelivery).where(DigestDelivery.state == "retry"))
+        assert (first.queued, first.sent, first.retrying) == (4, 3, 1)
+        retry = db.session.scalar(select(OutboxMessage).where(OutboxMessage.state == "queued"))
         assert "451" in retry.last_error
-        assert retry.next_attempt_at == AFTER_WEEK + digests.backoff(1)
+        assert retry.next_attempt_at == AFTER_WEEK + outbox.backoff(1)
         soon = digests.send_digests(AFTER_WEEK + timedelta(minutes=1), week=WEEK)
-        assert soon.sent == 0, "not before the backoff"
+        assert (soon.queued, soon.sent) == (0, 0), "not before the backoff"
         later = digests.send_digests(AFTER_WEEK + timedelta(hours=1), week=WEEK)
         assert later.sent == 1
     recipients = [e.rcpt_tos[0] for e in smtp_server.messages]
@@ -131,29 +134,37 @@ def test_permanent_failure_is_recorded_not_retried_and_shown_to_admins(org, smtp
     with org.app_context():
         assert digests.send_digests(AFTER_WEEK, week=WEEK).failed == 4
         assert digests.send_digests(AFTER_WEEK + timedelta(days=1), week=WEEK).failed == 0
-        states = set(db.session.scalars(select(DigestDelivery.state)))
+        states = set(db.session.scalars(select(OutboxMessage.state)))
     assert states == {"failed"}
     assert smtp_server.calls == 4
     login_as("admin")
-    page = client.get(f"/digests/deliveries?week={WEEK}").data
+    page = client.get("/outbox/?kind=digest").data
     assert b"550" in page and b"No such user here" in page
 
 
-def test_server_that_hangs_past_the_timeout_is_a_temporary_failure(org, smtp_server):
-    smtp_server.mode = "hang"
+def test_opting_out_drops_a_digest_waiting_for_a_retry(org, smtp_server):
+    from tracker.accounts.models import User
+
+    smtp_server.mode = "451-once"
     with org.app_context():
-        result = digests.send_digests(AFTER_WEEK, week=WEEK)
-        assert result.retry == 4
-        errors = set(db.session.scalars(select(DigestDelivery.last_error)))
-    assert all("timed out" in e for e in errors)
+        digests.send_digests(AFTER_WEEK, week=WEEK)
+        waiting = db.session.scalar(select(OutboxMessage).where(OutboxMessage.state == "queued"))
+        person = db.session.scalar(select(User).where(User.email == waiting.recipient))
+        digests.set_opt_in(person, False, now=AFTER_WEEK + timedelta(minutes=5))
+        db.session.commit()
+        later = digests.send_digests(AFTER_WEEK + timedelta(hours=1), week=WEEK)
+        assert later.sent == 0
+        db.session.refresh(waiting)
+        assert waiting.state == "failed" and "no longer wants it" in waiting.last_error
+    assert waiting.recipient not in {e.rcpt_tos[0] for e in smtp_server.messages}
 
 
 def test_connection_refused_is_retried(org, smtp_server):
-    from tests.digests.conftest import free_port
+    from tests.mailserver import free_port
 
     org.config["MAIL_PORT"] = free_port()
     with org.app_context():
-        assert digests.send_digests(AFTER_WEEK, week=WEEK).retry == 4
+        assert digests.send_digests(AFTER_WEEK, week=WEEK).retrying == 4
         org.config["MAIL_PORT"] = smtp_server.port
         assert digests.send_digests(AFTER_WEEK + timedelta(hours=1), week=WEEK).sent == 4
 

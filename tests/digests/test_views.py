@@ -10,8 +10,8 @@ from tests import factories
 from tests.conftest import make_app
 from tracker.accounts.models import User
 from tracker.digests import services as digests
-from tracker.digests.models import DigestDelivery
 from tracker.extensions import db
+from tracker.outbox.models import OutboxMessage
 
 
 def test_preview_shows_my_own_digest_for_a_week(app, login_as, client):
@@ -95,6 +95,12 @@ def test_only_admins_see_deliveries(login_as, client, role):
     assert client.get("/digests/deliveries").status_code == 403
 
 
+def test_the_old_deliveries_page_leads_to_the_outbox_showing_digests(login_as, client):
+    login_as("admin")
+    response = client.get("/digests/deliveries")
+    assert response.status_code == 301 and response.location.endswith("/outbox/?kind=digest")
+
+
 def test_cli_sends_once_and_dry_run_sends_nothing(app, runner):
     with app.app_context():
         factories.make_user("executive", email="exec@example.com")
@@ -102,7 +108,7 @@ def test_cli_sends_once_and_dry_run_sends_nothing(app, runner):
     dry = runner.invoke(args=["digests", "send", "--week", "2026-W10", "--dry-run"])
     assert dry.exit_code == 0 and "exec@example.com" in dry.output
     with app.app_context():
-        assert db.session.scalars(select(DigestDelivery)).all() == []
+        assert db.session.scalars(select(OutboxMessage)).all() == []
     first = runner.invoke(args=["digests", "send", "--week", "2026-w10"])
     assert "1 sent" in first.output, first.output
     second = runner.invoke(args=["digests", "send", "--week", "2026-W10"])
@@ -127,5 +133,5 @@ def test_digest_moment_is_an_organisation_setting(app):
         # Monday 20:00 UTC is Tuesday 07:00 in Sydney: the moment has come.
         assert digests.weekly_job(datetime(2026, 3, 9, 19, 0, tzinfo=UTC)) == {"waiting": 1}
         result = digests.weekly_job(datetime(2026, 3, 9, 20, 0, tzinfo=UTC))
-    assert result["week"] == "2026-W10" and result["sent"] == 1
+    assert result == {"week": "2026-W10", "queued": 1}
     assert date.fromisocalendar(2026, 10, 1) == date(2026, 3, 2)

@@ -25,7 +25,9 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     "manage_departments": frozenset({Role.ADMIN}),
     "manage_settings": frozenset({Role.ADMIN}),
     "read_job_status": frozenset({Role.ADMIN}),
-    "read_deliveries": frozenset({Role.ADMIN}),
+    # The outbox: every reminder and digest, and resending one whose outcome is unknown.
+    "read_outbox": frozenset({Role.ADMIN}),
+    "resend_mail": frozenset({Role.ADMIN}),
     # The organisation-wide section of the weekly digest.
     "read_organisation_digest": LEADERS,
     "review_checkins": LEADERS,

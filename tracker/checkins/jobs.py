@@ -1,13 +1,12 @@
-"""Scheduled check-in work: open, mark missed, remind.
+"""Scheduled check-in work: open, mark missed, queue reminders.
 
 Each job is a plain function of `now` that can run any number of times, in
 any number of processes, for the same moment and change nothing the second
 time: check-ins are unique per initiative and period, reminders unique per
-check-in and kind, and state changes are conditional updates. The caller
-commits; reminders are sent by `send_claimed_reminders` after that commit.
+check-in and kind (their outbox key), and state changes are conditional
+updates. The caller commits; the outbox's `send_outbox` job sends.
 """
 
-import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import email
 from tracker.calendar import Period, period_containing, periods_between
-from tracker.checkins.models import CheckIn, Reminder
+from tracker.checkins.models import CheckIn
 from tracker.checkins.services import schedule_for
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
@@ -26,8 +25,7 @@ from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.organisation.models import OrgSettings
 from tracker.organisation.services import get_settings, local_now
 from tracker.organisation.services import today as org_today
-
-log = logging.getLogger(__name__)
+from tracker.outbox import services as outbox
 
 # How far back a first tick looks for an initiative that has been active for long.
 MAX_CATCH_UP = timedelta(weeks=53)
@@ -99,15 +97,16 @@ def mark_missed(now: datetime) -> dict[str, int]:
     return {"missed": result.rowcount or 0}
 
 
-def claim_reminders(now: datetime) -> dict[str, int]:
-    """Claim the reminders due at `now`: on the due day once the reminder hour
-    has come, and once more while overdue within the grace period. Claims
-    are rows with a unique (check-in, kind): a second claim is a no-op."""
+def queue_reminders(now: datetime) -> dict[str, int]:
+    """Queue the reminders due at `now` in the outbox: on the due day once the
+    reminder hour has come, and once more while overdue within the grace
+    period. Each is keyed "reminder:<check-in>:<due|overdue>", so a check-in
+    gets each kind once, however many ticks or schedulers run."""
     settings = get_settings()
     local = local_now(settings, now)
     today = local.date()
     if local.hour < settings.reminder_hour:
-        return {"claimed": 0}
+        return {"queued": 0}
     candidates = db.session.scalars(
         select(CheckIn).where(
             CheckIn.state == "open",
@@ -115,74 +114,35 @@ def claim_reminders(now: datetime) -> dict[str, int]:
             CheckIn.due_on >= today - timedelta(days=settings.grace_days),
         ).options(selectinload(CheckIn.initiative).selectinload(Initiative.owner))
     ).all()
-    already = {tuple(row) for row in db.session.execute(
-        select(Reminder.checkin_id, Reminder.kind)
-        .where(Reminder.checkin_id.in_([c.id for c in candidates]))
-    )}
-    claimed = 0
+    wanted = {}
     for checkin in candidates:
-        owner = checkin.initiative.owner
-        if not owner.active:
-            continue
-        kind = "due" if checkin.due_on == today else "overdue"
-        if (checkin.id, kind) in already:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(Reminder(checkin_id=checkin.id, kind=kind, recipient=owner.email,
-                                        created_at=now))
-        except IntegrityError:
-            continue
-        claimed += 1
-    return {"claimed": claimed}
+        if checkin.initiative.owner.active:
+            kind = "due" if checkin.due_on == today else "overdue"
+            wanted[reminder_key(checkin, kind)] = (checkin, kind)
+    taken = outbox.keys_taken(wanted)
+    queued = 0
+    for key, (checkin, kind) in wanted.items():
+        if key not in taken:
+            queued += outbox.enqueue(_reminder_mail(checkin, kind), now=now)
+    return {"queued": queued}
 
 
-def send_claimed_reminders(now: datetime) -> dict[str, int]:
-    """Send claimed reminders, each at most once, marking each sent or failed.
-
-    A reminder is marked before it is sent and committed right after, so a
-    crash never sends one twice; a reminder is a nudge, and a lost one is
-    cheaper than a flood.
-    """
-    sent = failed = 0
-    reminders = db.session.scalars(
-        select(Reminder).where(Reminder.state == "claimed").order_by(Reminder.id)
-    ).all()
-    for reminder in reminders:
-        taken = db.session.execute(
-            update(Reminder).where(Reminder.id == reminder.id, Reminder.state == "claimed")
-            .values(state="sending").execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        if taken.rowcount != 1:
-            continue
-        checkin = db.session.get(CheckIn, reminder.checkin_id)
-        try:
-            email.send(_reminder_message(reminder, checkin))
-        except Exception as e:  # noqa: BLE001 - record any failure; never leave it "sending"
-            log.warning("reminder %s to %s failed: %s", reminder.id, reminder.recipient, e)
-            db.session.execute(update(Reminder).where(Reminder.id == reminder.id)
-                               .values(state="failed", error=str(e)[:2000]))
-            failed += 1
-        else:
-            db.session.execute(update(Reminder).where(Reminder.id == reminder.id)
-                               .values(state="sent", sent_at=now))
-            sent += 1
-        db.session.commit()
-    return {"sent": sent, "failed": failed}
+def reminder_key(checkin: CheckIn, kind: str) -> str:
+    return f"reminder:{checkin.id}:{kind}"
 
 
-def _reminder_message(reminder: Reminder, checkin: CheckIn):
+def _reminder_mail(checkin: CheckIn, kind: str) -> outbox.Mail:
     initiative = checkin.initiative
     link = email.public_url("checkins.detail", checkin_id=checkin.id)
-    context = {"reminder": reminder, "checkin": checkin, "initiative": initiative, "link": link}
-    subject = (f"Check-in due today: {initiative.title}" if reminder.kind == "due"
+    context = {"kind": kind, "checkin": checkin, "initiative": initiative, "link": link}
+    subject = (f"Check-in due today: {initiative.title}" if kind == "due"
                else f"Overdue check-in: {initiative.title}")
-    return email.build_message(
-        to=reminder.recipient, subject=subject,
+    return outbox.Mail(
+        kind="reminder", key=reminder_key(checkin, kind), recipient=initiative.owner.email,
+        subject=subject,
         text=render_template("email/reminder.txt", **context),
         html=render_template("email/reminder.html", **context),
-        message_id=f"<reminder-{reminder.checkin_id}-{reminder.kind}@burning-platform.local>",
+        message_id=f"<reminder-{checkin.id}-{kind}@burning-platform.local>",
     )
 
 

@@ -105,20 +105,3 @@ class Entry(db.Model):
     def flagged(self) -> bool:
         """The owner's choice disagrees with the classifier's suggestion."""
         return self.kind != self.suggested_kind
-
-
-class Reminder(db.Model):
-    """A reminder about one check-in. The unique constraint makes each kind
-    of reminder happen at most once per check-in, however many schedulers run."""
-
-    __tablename__ = "checkin_reminder"
-    __table_args__ = (UniqueConstraint("checkin_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # due, overdue
-    recipient: Mapped[str] = mapped_column(String(254))
-    state: Mapped[str] = mapped_column(String(10), default="claimed")  # claimed, sent, failed
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""`flask --app app digests send`: the same function the scheduler's weekly job calls."""
+"""`flask --app app digests send`: queues the week's digests as the scheduler's job does, then sends
+the outbox as its `send_outbox` job does."""
 
 import click
 from flask.cli import AppGroup
@@ -14,7 +15,7 @@ digests_cli = AppGroup("digests", help="The weekly email digests.")
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: the week just ended).")
 @click.option("--dry-run", is_flag=True, help="Say who would get what; send and record nothing.")
 def send_command(week: str | None, dry_run: bool):
-    """Send each person's digest for the week, once."""
+    """Queue each person's digest for the week, once, and send what the outbox has due."""
     if week is not None:
         try:
             week_bounds(week)
@@ -27,5 +28,6 @@ def send_command(week: str | None, dry_run: bool):
         for line in result.dry_run:
             click.echo(f"  {line}")
         return
-    click.echo(f"Digests for {result.week}: {result.sent} sent, {result.retry} to retry, "
-               f"{result.failed} failed, {result.skipped} skipped.")
+    click.echo(f"Digests for {result.week}: {result.queued} queued. Outbox: {result.sent} sent, "
+               f"{result.retrying} to retry, {result.failed} failed, "
+               f"{result.unknown_outcome} with an unknown outcome.")

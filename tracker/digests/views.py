@@ -45,7 +45,7 @@ def unsubscribe(token: str):
     if user is None:
         return render_template("digests/unsubscribe.html", user=None), 400
     if request.method == "POST":
-        services.set_opt_in(user, False)
+        services.set_opt_in(user, False, now=clock.now())
         transaction.commit()
         return render_template("digests/unsubscribe.html", user=user, done=True)
     return render_template("digests/unsubscribe.html", user=user, done=False, token=token)
@@ -55,7 +55,7 @@ def unsubscribe(token: str):
 @login_required
 def subscription():
     wanted = request.form.get("digest_opt_in") == "y"
-    services.set_opt_in(current_user._get_current_object(), wanted)
+    services.set_opt_in(current_user._get_current_object(), wanted, now=clock.now())
     transaction.commit()
     flash("You will get the weekly digest." if wanted else "You will no longer get the weekly digest.",
           "success")
@@ -63,11 +63,7 @@ def subscription():
 
 
 @bp.get("/deliveries")
-@permission_required("read_deliveries")
+@permission_required("read_outbox")
 def deliveries():
-    week = _week_from_query()
-    rows = services.deliveries_for(week)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.state] = counts.get(row.state, 0) + 1
-    return render_template("digests/deliveries.html", week=week, rows=rows, counts=counts)
+    """The digest deliveries page is the outbox's now, showing digests."""
+    return redirect(url_for("outbox.index", kind="digest"), code=301)

@@ -1,0 +1,195 @@
+"""Mail faults against a real SMTP server (aiosmtpd), on SQLite and PostgreSQL.
+
+Each scenario counts both sides: the rows the outbox stored, by state, and
+the messages the server received. The rule under test: a message is resent
+automatically only when it certainly did not arrive (server down, slow or
+cut before the end of DATA); when it may have arrived (no answer after the
+end of DATA, a sender killed mid-send) it waits for an admin instead.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+from tests.mailserver import free_port
+from tracker.extensions import db
+from tracker.organisation.models import OrgSettings
+from tracker.outbox import services as outbox
+from tracker.outbox.models import OutboxMessage
+from tracker.scheduler import tick
+
+ROOT = Path(__file__).resolve().parents[2]
+# Friday 6 March 2026, 09:30 UTC: three check-ins are due today (three reminders),
+# and last week's digests (2026-W09) are due for the three owners.
+FRIDAY = datetime(2026, 3, 6, 9, 30, tzinfo=UTC)
+MESSAGES = 6
+
+
+@pytest.fixture
+def org(smtp_app):
+    with smtp_app.app_context():
+        db.session.add(OrgSettings(id=1, timezone="UTC", default_cadence="weekly", default_weekday=4,
+                                   grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8))
+        for i in range(3):
+            owner = factories.make_user("member", email=f"owner{i}@example.com")
+            initiative = factories.make_initiative(owner=owner, status="in_progress",
+                                                   start_date=date(2026, 3, 2))
+            initiative.active_since = date(2026, 3, 2)
+        db.session.commit()
+    return smtp_app
+
+
+def stored() -> Counter:
+    db.session.expire_all()
+    return Counter(db.session.scalars(select(OutboxMessage.state)))
+
+
+def received(server) -> Counter:
+    """How many times each message (by Message-ID) reached the server."""
+    return Counter(server.message_ids())
+
+
+def test_server_down_queues_everything_and_sends_each_once_when_it_is_back(org, smtp_server):
+    org.config["MAIL_PORT"] = free_port()  # nothing listens there
+    with org.app_context():
+        tick(FRIDAY)
+        assert stored() == {"queued": MESSAGES}
+        waiting = db.session.scalars(select(OutboxMessage)).all()
+        assert {(m.attempts, m.next_attempt_at) for m in waiting} == {(1, FRIDAY + timedelta(minutes=10))}
+        assert all("ConnectionRefusedError" in m.last_error for m in waiting)
+        tick(FRIDAY + timedelta(minutes=5))  # before the backoff: not tried
+        assert {m.attempts for m in db.session.scalars(select(OutboxMessage))} == {1}
+        org.config["MAIL_PORT"] = smtp_server.port  # the server is back
+        tick(FRIDAY + timedelta(minutes=11))
+        tick(FRIDAY + timedelta(hours=12))
+        assert stored() == {"sent": MESSAGES}
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_still_down_backs_off_doubling_to_six_hours_and_gives_up_after_twenty_attempts(org, smtp_server):
+    org.config["MAIL_PORT"] = free_port()
+    with org.app_context():
+        tick(FRIDAY)
+        now, pauses = FRIDAY, []
+        while stored()["queued"]:
+            message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+            pauses.append(message.next_attempt_at - now)
+            now = message.next_attempt_at
+            outbox.send_due(now)
+        failed = db.session.scalars(select(OutboxMessage)).all()
+    minutes = [p / timedelta(minutes=1) for p in pauses]
+    assert minutes == [10, 20, 40, 80, 160, 320] + [360] * 13
+    assert {(m.state, m.attempts) for m in failed} == {("failed", outbox.MAX_ATTEMPTS)}
+    assert all(m.last_error.startswith("gave up after 20 attempts") for m in failed)
+    assert smtp_server.messages == []
+
+
+def test_slow_answer_after_data_is_unknown_outcome_and_never_resent_automatically(org, smtp_server):
+    smtp_server.mode = "slow_after_data"
+    with org.app_context():
+        tick(FRIDAY)
+        assert stored() == {"unknown_outcome": MESSAGES}
+        smtp_server.mode = "ok"
+        for later in (timedelta(minutes=11), timedelta(hours=7), timedelta(hours=12)):
+            tick(FRIDAY + later)
+        assert stored() == {"unknown_outcome": MESSAGES}
+        errors = set(db.session.scalars(select(OutboxMessage.last_error)))
+    assert all("may have been delivered" in e for e in errors)
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_admin_resends_an_unknown_outcome_by_hand_and_only_that_one_goes_again(org, smtp_server):
+    smtp_server.mode = "slow_after_data"
+    with org.app_context():
+        tick(FRIDAY)
+        smtp_server.mode = "ok"
+        admin = factories.make_user("admin")
+        admin.digest_opt_in = False  # a digest of its own would muddle the count
+        chosen = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        outbox.resend(chosen, actor=admin, now=FRIDAY + timedelta(hours=1))
+        db.session.commit()
+        tick(FRIDAY + timedelta(hours=1))
+        tick(FRIDAY + timedelta(hours=2))
+        assert stored() == {"unknown_outcome": MESSAGES - 1, "sent": 1}
+        chosen_id = db.session.get(OutboxMessage, chosen.id).message_id
+    counts = received(smtp_server)
+    assert counts[chosen_id] == 2 and sum(counts.values()) == MESSAGES + 1
+
+
+def test_slow_answer_before_data_is_retried_and_each_message_arrives_once(org, smtp_server):
+    smtp_server.mode = "slow_before_data"
+    with org.app_context():
+        tick(FRIDAY)
+        assert stored() == {"queued": MESSAGES}
+        errors = set(db.session.scalars(select(OutboxMessage.last_error)))
+        assert all("timed out" in e and "(envelope)" in e for e in errors)
+        smtp_server.mode = "ok"
+        tick(FRIDAY + timedelta(minutes=11))
+        tick(FRIDAY + timedelta(hours=12))
+        assert stored() == {"sent": MESSAGES}
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_connection_cut_after_data_is_unknown_outcome_and_never_resent_automatically(org, smtp_server):
+    smtp_server.mode = "cut_after_data"
+    with org.app_context():
+        tick(FRIDAY)
+        assert stored() == {"unknown_outcome": MESSAGES}
+        smtp_server.mode = "ok"
+        tick(FRIDAY + timedelta(hours=1))
+        tick(FRIDAY + timedelta(hours=12))
+        assert stored() == {"unknown_outcome": MESSAGES}
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+KILLED_SENDER = textwrap.dedent("""
+    from datetime import UTC, datetime
+    from tracker import create_app
+    from tracker.outbox import services
+    app = create_app()
+    with app.app_context():
+        services.send_due(datetime(2026, 3, 6, 9, 30, tzinfo=UTC))
+""")
+
+
+def test_sender_killed_mid_send_delivers_every_message_once(org, smtp_server, tmp_path):
+    from tracker.checkins import jobs
+    from tracker.digests import services as digests
+
+    with org.app_context():
+        jobs.open_due_checkins(FRIDAY)
+        jobs.queue_reminders(FRIDAY)
+        digests.weekly_job(FRIDAY)
+        db.session.commit()
+        assert stored() == {"queued": MESSAGES}
+        url = db.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path),
+           "TRACKER_SECRET_KEY": "test", "TRACKER_MAIL_BACKEND": "smtp",
+           "TRACKER_MAIL_SERVER": "127.0.0.1", "TRACKER_MAIL_PORT": str(smtp_server.port)}
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_SENDER], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The third message has arrived: kill the sender before it hears "250 OK".
+    smtp_server.after_receive = lambda n: n == 3 and os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    smtp_server.after_receive = None
+    assert len(smtp_server.messages) == 3
+    with org.app_context():
+        assert stored() == {"sent": 2, "sending": 1, "queued": MESSAGES - 3}
+        # A run within the lease sends the rest and leaves the one in flight alone.
+        assert outbox.send_due(FRIDAY + timedelta(minutes=1))["sent"] == MESSAGES - 3
+        assert stored() == {"sent": MESSAGES - 1, "sending": 1}
+        # After the lease: it was handed over, so it may have arrived; it is not resent.
+        result = outbox.send_due(FRIDAY + outbox.LEASE + timedelta(minutes=2))
+        assert result["unknown_outcome"] == 1 and result["sent"] == 0
+        assert stored() == {"sent": MESSAGES - 1, "unknown_outcome": 1}
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}

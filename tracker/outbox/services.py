@@ -1,0 +1,273 @@
+"""Queueing and sending every message that goes out later.
+
+One state machine (`models.STATES`), one backoff and one handover rule for
+reminders, digests and whatever is sent later next:
+
+- `enqueue` adds a message once: its dedupe key is unique, so a second
+  enqueue (another tick, a second scheduler) finds it there and adds nothing.
+- `send_due` claims each due message with a conditional UPDATE (queued ->
+  sending) and commits before sending, so two runs never send the same one.
+  It records the moment the mail server is ready for the message itself
+  (`handed_over_at`) and commits that too, then the outcome.
+- A temporary failure (nothing was delivered) is tried again after
+  `backoff(attempts)`: 10 minutes, doubling, at most 6 hours apart, until
+  MAX_ATTEMPTS tries have failed; a permanent one (5xx) fails at once.
+- An unknown outcome (the whole message went over and no answer came) is
+  never resent automatically. An admin may `resend` it, warned that it may
+  already have been delivered.
+- A run killed mid-send leaves its message `sending`. Once its LEASE is over
+  the next run queues it again if nothing was handed over, and marks it
+  unknown_outcome if it was.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tracker import email
+from tracker.auth.policy import may
+from tracker.extensions import db
+from tracker.history import services as history
+from tracker.outbox.models import STATES, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(minutes=10)
+LONGEST_RETRY = timedelta(hours=6)
+MAX_ATTEMPTS = 20
+# Far longer than one message can take (a few MAIL_TIMEOUTs): a message
+# `sending` for longer was left by a run that died.
+LEASE = timedelta(minutes=15)
+RESENDABLE = ("unknown_outcome", "failed")
+KINDS = ("reminder", "digest")
+# Single-row statements; matching them against every loaded object would cost
+# a scan of the session per message.
+NO_SYNC = {"synchronize_session": False}
+
+
+class OutboxError(Exception):
+    """A refused outbox action (resending a message that cannot be resent)."""
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message ready to queue: rendered now, sent later as it is."""
+
+    kind: str
+    key: str
+    recipient: str
+    subject: str
+    text: str
+    html: str | None = None
+    message_id: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The pause after the `attempts`-th failed try: 10 minutes, 20, 40… at most 6 hours."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def keys_taken(keys: Iterable[str]) -> set[str]:
+    """Those of `keys` already in the outbox, whatever their state."""
+    wanted = list(keys)
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        taken.update(db.session.scalars(select(OutboxMessage.dedupe_key)
+                                        .where(OutboxMessage.dedupe_key.in_(wanted[start:start + 500]))))
+    return taken
+
+
+def enqueue(mail: Mail, *, now: datetime) -> bool:
+    """Queue `mail` to be sent from `now` on, unless a message with its key
+    exists (queued, sent or anything else). True when it was queued; flushes."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(OutboxMessage(
+                kind=mail.kind, dedupe_key=mail.key, recipient=mail.recipient, subject=mail.subject,
+                body_text=mail.text, body_html=mail.html, message_id=mail.message_id,
+                headers=dict(mail.headers), state="queued", attempts=0, next_attempt_at=now,
+                created_at=now, updated_at=now))
+    except IntegrityError:
+        return False  # queued before, by this run or another
+    return True
+
+
+def cancel_queued(*, kind: str, recipient: str, now: datetime) -> int:
+    """Messages of `kind` to `recipient` still waiting are dropped (marked
+    failed, saying why): someone who unsubscribed gets no retry either."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind == kind, OutboxMessage.recipient == recipient,
+               OutboxMessage.state == "queued")
+        .values(state="failed", last_error="cancelled: the recipient no longer wants it",
+                updated_at=now),
+        execution_options=NO_SYNC)
+    return result.rowcount or 0
+
+
+def send_due(now: datetime) -> dict[str, int]:
+    """Send every queued message whose time has come, each at most once.
+
+    Commits around each message (claimed, handed over, finished), so a crash
+    loses at most the one in flight, and that one is sorted out by the lease.
+    Returns what this run did: {"sent", "retrying", "failed", "unknown_outcome",
+    "requeued"} counts.
+    """
+    counts: Counter[str] = Counter(sent=0, retrying=0, failed=0, unknown_outcome=0)
+    counts.update(release_stale(now))
+    db.session.commit()
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    ).all()
+    for message_id in due:
+        outcome = _send_one(message_id, now)
+        if outcome:
+            counts[outcome] += 1
+    return {name: n for name, n in counts.items() if n or name == "sent"}
+
+
+def release_stale(now: datetime) -> dict[str, int]:
+    """Messages left `sending` past the lease by a run that died: queued again
+    when nothing was handed over, unknown_outcome when the message may have
+    gone. Flushes; returns {"requeued", "unknown_outcome", "failed"} counts."""
+    stale = (OutboxMessage.state == "sending") & (OutboxMessage.claimed_at < now - LEASE)
+    unknown = db.session.execute(
+        update(OutboxMessage).where(stale, OutboxMessage.handed_over_at.is_not(None))
+        .values(state="unknown_outcome", updated_at=now,
+                last_error="the run sending it stopped after handing it to the mail server: "
+                           "it may have been delivered"),
+        execution_options=NO_SYNC).rowcount or 0
+    gave_up = db.session.execute(
+        update(OutboxMessage)
+        .where(stale, OutboxMessage.handed_over_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
+        .values(state="failed", updated_at=now,
+                last_error=f"gave up after {MAX_ATTEMPTS} attempts; the last run stopped before "
+                           "handing it over"),
+        execution_options=NO_SYNC).rowcount or 0
+    requeued = db.session.execute(
+        update(OutboxMessage).where(stale, OutboxMessage.handed_over_at.is_(None))
+        .values(state="queued", next_attempt_at=now, updated_at=now,
+                last_error="the run sending it stopped before handing it over"),
+        execution_options=NO_SYNC).rowcount or 0
+    return {"requeued": requeued, "unknown_outcome": unknown, "failed": gave_up}
+
+
+def _send_one(message_id: int, now: datetime) -> str | None:
+    """Claim, send and record one message; what happened, or None when
+    another run claimed it first."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state == "queued",
+               OutboxMessage.next_attempt_at <= now)
+        .values(state="sending", claimed_at=now, handed_over_at=None, updated_at=now,
+                attempts=OutboxMessage.attempts + 1),
+        execution_options=NO_SYNC)
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    attempts, recipient = message.attempts, message.recipient
+
+    def handover() -> None:
+        _set(message_id, now, handed_over_at=now)
+
+    try:
+        email.send(as_email(message), on_handover=handover)
+    except email.MailError as e:
+        log.warning("%s %s to %s: %s", message.kind, message_id, recipient, e)
+        return _after_failure(message_id, e, attempts, now)
+    except Exception:  # noqa: BLE001 - one broken message must not stop the others
+        # Left `sending`: the lease decides, from whether it was handed over.
+        db.session.rollback()
+        log.exception("outbox message %s to %s could not be sent", message_id, recipient)
+        return "interrupted"
+    _set(message_id, now, state="sent", sent_at=now, last_error="")
+    return "sent"
+
+
+def _after_failure(message_id: int, error: email.MailError, attempts: int, now: datetime) -> str:
+    if error.outcome == "unknown":
+        _set(message_id, now, state="unknown_outcome", last_error=str(error))
+        return "unknown_outcome"
+    if error.outcome == "permanent":
+        _set(message_id, now, state="failed", last_error=str(error))
+        return "failed"
+    if attempts >= MAX_ATTEMPTS:
+        _set(message_id, now, state="failed", last_error=f"gave up after {attempts} attempts: {error}")
+        return "failed"
+    _set(message_id, now, state="queued", next_attempt_at=now + backoff(attempts), last_error=str(error))
+    return "retrying"
+
+
+def _set(message_id: int, now: datetime, **values) -> None:
+    """Record a step of one message and commit it at once."""
+    if "last_error" in values:
+        values["last_error"] = values["last_error"][:2000]
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                       .values(updated_at=now, **values), execution_options=NO_SYNC)
+    db.session.commit()
+
+
+def as_email(message: OutboxMessage):
+    """The stored message as mail, with the Message-ID it was queued with."""
+    return email.build_message(to=message.recipient, subject=message.subject, text=message.body_text,
+                               html=message.body_html, message_id=message.message_id or None,
+                               headers=message.headers or {})
+
+
+def resend(message: OutboxMessage, *, actor, now: datetime) -> None:
+    """Queue a message whose outcome is unknown, or that failed, to be sent
+    again at the next run. The caller has warned `actor` that it may already
+    have been delivered. Raises OutboxError when `actor` may not or the
+    message cannot be resent; records history; flushes."""
+    if not may(actor, "resend_mail"):
+        raise OutboxError("You may not resend mail.")
+    if not (message.body_text or message.body_html):
+        raise OutboxError("Nothing of this message was kept to send again.")
+    previous = message.state
+    taken = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.state.in_(RESENDABLE))
+        .values(state="queued", attempts=0, next_attempt_at=now, claimed_at=None,
+                handed_over_at=None, updated_at=now,
+                last_error=f"resent by {actor.email} after {previous.replace('_', ' ')}"),
+        execution_options=NO_SYNC)
+    if taken.rowcount != 1:
+        raise OutboxError("Only a message whose outcome is unknown, or that failed, can be resent.")
+    history.record("outbox_message", message.id, "resent",
+                   f"Resent the {message.kind} to {message.recipient} ({previous.replace('_', ' ')})",
+                   actor=actor, now=now)
+    db.session.flush()
+    db.session.refresh(message)
+
+
+def get_message(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id)
+
+
+def state_counts(kind: str | None = None) -> dict[str, int]:
+    """{state: messages} for every state (zero included), of one kind or all."""
+    query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    counts = dict.fromkeys(STATES, 0)
+    counts.update({state: n for state, n in db.session.execute(query).all()})
+    return counts
+
+
+def messages_page(*, state: str | None, kind: str | None, page: int, per_page: int = 50):
+    """One page of messages, newest first, of one state and kind or all."""
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
