@@ -28,6 +28,9 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     # The outbox: every reminder and digest, and resending one whose outcome is unknown.
     "read_outbox": frozenset({Role.ADMIN}),
     "resend_mail": frozenset({Role.ADMIN}),
+    # The classifier's agreement with owners and reviewers, and the
+    # organisation's own cue phrases.
+    "manage_classifier": frozenset({Role.ADMIN}),
     # The organisation-wide section of the weekly digest.
     "read_organisation_digest": LEADERS,
     "review_checkins": LEADERS,

@@ -471,6 +471,27 @@ TALK_REASON_EMPTY = "empty statement: nothing was reported"
 TALK_REASON_TIE = "no more evidence of an act than of talk"
 
 
+# How an organisation's own cue phrase counts, by the kind it points to:
+# talk cues are markers (they can outweigh an act, like "will") or context
+# (ignored once an act is found, like "workshop"); action cues are evidence
+# (a detail an act report carries, like a date) or an act in themselves.
+CUE_ROLES: dict[str, dict[str, str]] = {
+    TALK: {MARKER: "marker: outweighs even an act", CONTEXT: "context: ignored once an act is found"},
+    ACTION: {EVIDENCE: "evidence: a detail an act carries", "act": "act: an act in itself"},
+}
+CUE_WEIGHTS = range(1, 6)
+ORGANISATION_CUE_LABELS = {TALK: "organisation's talk cue", ACTION: "organisation's action cue"}
+
+
+class OrganisationCue(NamedTuple):
+    """A cue phrase of the organisation's own, given to `classify`."""
+
+    phrase: str
+    kind: str  # TALK or ACTION
+    role: str  # a key of CUE_ROLES[kind]
+    weight: int
+
+
 @dataclass(frozen=True)
 class Classification:
     """A suggested kind for a check-in entry and the reasons for it."""
@@ -479,13 +500,16 @@ class Classification:
     reasons: tuple[str, ...]
 
 
-def classify(text: str) -> Classification:
+def classify(text: str, organisation_cues: Iterable[OrganisationCue] = ()) -> Classification:
     """Suggest whether ``text`` is talk or action.
+
+    ``organisation_cues`` are the organisation's own phrases, counted beside
+    the built-in tables (a longer built-in phrase at the same words wins).
 
     Promises: returns ``"talk"`` or ``"action"`` with at least one reason
     (at most ``MAX_REASONS``), each quoting the words it rests on; empty text
     or text with no cue is talk; runs in time linear in the length of the
-    text; never raises for any string.
+    text (for a given set of cues); never raises for any string.
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -503,6 +527,7 @@ def classify(text: str) -> Classification:
         *_pattern_cues(text, tokens),
         *_negation_cues(text, tokens, negated),
         *_reported_cues(text, tokens, frames),
+        *_organisation_cues(text, tokens, organisation_cues),
     ]
     return _decide(_outside_reports(cues, text, tokens, reported))
 
@@ -685,6 +710,33 @@ def _phrase_cues(text: str, tokens: list[_Token]) -> Iterator[_Cue]:
         n, cue = found
         quote = _quote(text, token.start, tokens[i + n - 1].end)
         yield _Cue(cue.side, cue.label, cue.weight, cue.role, quote, token.start)
+        i += n
+
+
+def _organisation_cues(
+    text: str, tokens: list[_Token], cues: Iterable[OrganisationCue]
+) -> Iterator[_Cue]:
+    """The organisation's own phrases found in the text, each as a cue of its role."""
+    index = _build_index(
+        (
+            (cue.phrase, _PhraseCue(cue.kind, ORGANISATION_CUE_LABELS[cue.kind], cue.weight,
+                                    _ACT if cue.role == "act" else cue.role))
+            for cue in cues
+            if cue.kind in CUE_ROLES and cue.role in CUE_ROLES[cue.kind] and cue.phrase.split()
+        ),
+        plurals=True,
+    )
+    if not index:
+        return
+    i = 0
+    while i < len(tokens):
+        found = _match_at(tokens, i, index)
+        if found is None:
+            i += 1
+            continue
+        n, cue = found
+        quote = _quote(text, tokens[i].start, tokens[i + n - 1].end)
+        yield _Cue(cue.side, cue.label, cue.weight, cue.role, quote, tokens[i].start)
         i += n
 
 

@@ -13,7 +13,9 @@ from wtforms import (
 from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from tracker.checkins.models import ENTRY_KINDS
+from tracker.checkins.classifier import CUE_ROLES, CUE_WEIGHTS
+from tracker.checkins.cues import MAX_PHRASE as MAX_CUE_PHRASE
+from tracker.checkins.models import CUE_KINDS, ENTRY_KINDS
 from tracker.checkins.services import MAX_ENTRIES, MAX_ENTRY, MAX_EVIDENCE, EntryInput, ReadingInput
 
 DEFAULT_ROWS = 3
@@ -142,3 +144,30 @@ class ReviewForm(FlaskForm):
     """The reviewer's verdict, sent by one of three buttons named `verdict`."""
 
     verdict = StringField(validators=[DataRequired(), AnyOf(("confirm", "talk", "action"))])
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role, f"{kind}: {label}") for kind, roles in CUE_ROLES.items()
+            for role, label in roles.items()]
+
+
+WEIGHT_CHOICES = [SelectChoice(weight, str(weight)) for weight in CUE_WEIGHTS]
+
+
+class CuePhraseForm(FlaskForm):
+    """A new cue phrase: shape only; `cues.add_cue` checks role against kind."""
+
+    phrase = StringField("Phrase", validators=[DataRequired(), Length(max=MAX_CUE_PHRASE, message=TOO_LONG)])
+    kind = SelectField("Points to", choices=[SelectChoice(k, v) for k, v in CUE_KINDS.items()],
+                       validators=[DataRequired()])
+    role = SelectField("Role", choices=_role_choices(), validators=[DataRequired()])
+    weight = SelectField("Weight", choices=WEIGHT_CHOICES, coerce=int, default=3)
+
+
+class CueChangeForm(FlaskForm):
+    """A cue phrase's role, weight and use."""
+
+    role = SelectField("Role", choices=_role_choices(), validators=[DataRequired()])
+    weight = SelectField("Weight", choices=WEIGHT_CHOICES, coerce=int)
+    active = SelectField("In use", choices=[SelectChoice("yes", "In use"),
+                                            SelectChoice("no", "Switched off")])

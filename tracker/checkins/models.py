@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
@@ -13,6 +13,9 @@ from tracker.initiatives.models import Initiative
 
 CHECKIN_STATES = {"open": "Open", "submitted": "Submitted", "missed": "Missed"}
 ENTRY_KINDS = {"talk": "Talk", "action": "Action"}
+# An organisation's own cue phrases for the classifier: which kind each
+# points to, and how it counts (see `classifier.CUE_ROLES`).
+CUE_KINDS = {"talk": "Talk", "action": "Action"}
 REVIEW_STATES = {"none": "", "pending": "Needs review", "confirmed": "Confirmed",
                  "reclassified": "Reclassified"}
 
@@ -105,3 +108,23 @@ class Entry(db.Model):
     def flagged(self) -> bool:
         """The owner's choice disagrees with the classifier's suggestion."""
         return self.kind != self.suggested_kind
+
+
+class CuePhrase(db.Model):
+    """A cue phrase an admin added for this organisation's wording. Used by
+    every suggestion from the moment it is saved; switched off rather than
+    deleted, and every change is kept in history."""
+
+    __tablename__ = "classifier_cue_phrase"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))
+    weight: Mapped[int] = mapped_column(SmallInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()

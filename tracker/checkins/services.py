@@ -15,7 +15,8 @@ from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.calendar import CADENCES, Period, period_containing
-from tracker.checkins.classifier import classify
+from tracker.checkins.classifier import OrganisationCue, classify
+from tracker.checkins.cues import active_cues
 from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
 from tracker.extensions import db
 from tracker.history import services as history
@@ -126,7 +127,8 @@ def _existed_since(initiative: Initiative) -> date:
     return min(initiative.start_date, created)
 
 
-def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int | None) -> dict:
+def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int | None,
+                 cues: list[OrganisationCue]) -> dict:
     """The entry's stored values; CheckInError naming entry `number` when a rule is broken."""
     where = f"Entry {number}: " if number is not None else ""
 
@@ -166,7 +168,7 @@ def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, numbe
     behaviour_id = data.behaviour_id or None
     if behaviour_id is not None and db.session.get(Behaviour, int(behaviour_id)) is None:
         raise broken("unknown behaviour.")
-    suggestion = classify(text)
+    suggestion = classify(text, cues)
     flagged = suggestion.kind != data.kind
     return {"kind": data.kind, "text": text, "happened_on": happened_on, "done_by": done_by,
             "evidence": evidence, "behaviour_id": behaviour_id, "suggested_kind": suggestion.kind,
@@ -193,7 +195,8 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
         raise CheckInError("An empty check-in says nothing: add at least one entry, talk or action.")
     if len(filled) > MAX_ENTRIES:
         raise CheckInError(f"At most {MAX_ENTRIES} entries per check-in.")
-    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=number)
+    cues = active_cues()
+    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=number, cues=cues)
                for number, e in filled]
     # The state changes only if it is still open: of two concurrent submits
     # (double click, two tabs) exactly one updates a row.
@@ -254,7 +257,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
             raise CheckInError("That entry is not part of this check-in.")
         if db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
             raise CheckInError(ALREADY_AMENDED)
-    values = _clean_entry(data, checkin.initiative, today=today, number=None)
+    values = _clean_entry(data, checkin.initiative, today=today, number=None, cues=active_cues())
     entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
                   amends_id=original.id if original else None, amendment_note=note, **values)
     db.session.add(entry)

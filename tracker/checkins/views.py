@@ -10,13 +10,22 @@ from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Period
-from tracker.checkins import bp, saydo, services
-from tracker.checkins.classifier import classify
-from tracker.checkins.forms import DEFAULT_ROWS, AmendForm, CheckInForm, ReviewForm, behaviour_choices
-from tracker.checkins.models import Entry
+from tracker.checkins import bp, cues, saydo, services
+from tracker.checkins.evaluation import KINDS, percent
+from tracker.checkins.forms import (
+    DEFAULT_ROWS,
+    AmendForm,
+    CheckInForm,
+    CueChangeForm,
+    CuePhraseForm,
+    ReviewForm,
+    behaviour_choices,
+)
+from tracker.checkins.models import CuePhrase, Entry
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.organisation import services as organisation
+from tracker.validation import populate_errors
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
 ID = "int(max=2147483647)"
@@ -177,8 +186,9 @@ def preview(checkin_id: int):
 
 def _suggestions(form: CheckInForm) -> dict:
     """{row index: Classification} for every filled row of a sensible length."""
+    organisation_cues = cues.active_cues()
     return {
-        index: classify(row.form.text.data)
+        index: cues.suggest(row.form.text.data, organisation_cues)
         for index, row in enumerate(form.entries)
         if not row.form.is_blank and len(row.form.text.data) <= services.MAX_ENTRY
     }
@@ -260,7 +270,7 @@ def classify_text():
         return jsonify(error='Send JSON like {"text": "what happened"}.'), 400
     if len(text) > MAX_CLASSIFY:
         return jsonify(error=f"At most {MAX_CLASSIFY:,} characters."), 400
-    suggestion = classify(text)
+    suggestion = cues.suggest(text)
     return jsonify(kind=suggestion.kind, reasons=list(suggestion.reasons))
 
 
@@ -290,6 +300,64 @@ def review_entry(entry_id: int):
     else:
         flash("Choose: confirm the owner's choice, count as talk, or count as action.", "error")
     return redirect(url_for("checkins.review"))
+
+
+# --- the classifier's agreement and the organisation's cue phrases ----------
+
+def _render_classifier(add_form: CuePhraseForm, status: int = 200):
+    report = cues.agreement_report(clock.now())
+    cue_list = cues.list_cues()
+    change_forms = {
+        cue.id: CueChangeForm(formdata=None, role=cue.role, weight=cue.weight,
+                              active="yes" if cue.active else "no")
+        for cue in cue_list
+    }
+    return render_template("checkins/classifier.html", report=report, cues=cue_list, kinds=KINDS,
+                           percent=percent, add_form=add_form, change_forms=change_forms), status
+
+
+@bp.get("/classifier")
+@permission_required("manage_classifier")
+def classifier():
+    return _render_classifier(CuePhraseForm(formdata=None))
+
+
+@bp.post("/classifier/cues")
+@permission_required("manage_classifier")
+def add_cue():
+    form = CuePhraseForm()
+    if form.validate_on_submit():
+        try:
+            cue = cues.add_cue(actor=_actor(), now=clock.now(), phrase=form.phrase.data, kind=form.kind.data,
+                               role=form.role.data, weight=form.weight.data)
+        except cues.CueError as e:
+            transaction.rollback()
+            populate_errors(form, e)
+        else:
+            transaction.commit()
+            flash(f"Added the cue phrase '{cue.phrase}': suggestions use it from now on.", "success")
+            return redirect(url_for("checkins.classifier", _anchor="cues"))
+    return _render_classifier(form, status=400)
+
+
+@bp.post(f"/classifier/cues/<{ID}:cue_id>")
+@permission_required("manage_classifier")
+def change_cue(cue_id: int):
+    cue = db.get_or_404(CuePhrase, cue_id)
+    form = CueChangeForm()
+    if form.validate_on_submit():
+        try:
+            cues.change_cue(cue, actor=_actor(), now=clock.now(), role=form.role.data,
+                            weight=form.weight.data, active=form.active.data == "yes")
+        except cues.CueError as e:
+            transaction.rollback()
+            flash(str(e), "error")
+        else:
+            transaction.commit()
+            flash(f"Saved the cue phrase '{cue.phrase}'.", "success")
+    else:
+        flash("Choose a role, a weight from 1 to 5 and whether it is in use.", "error")
+    return redirect(url_for("checkins.classifier", _anchor="cues"))
 
 
 # --- say/do ------------------------------------------------------------------
