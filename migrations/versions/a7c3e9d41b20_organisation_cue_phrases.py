@@ -1,7 +1,7 @@
 """organisation cue phrases for the talk/action classifier
 
 Revision ID: a7c3e9d41b20
-Revises: e5b8c2d94f13
+Revises: f8080ec79dbf
 Create Date: 2026-11-29 18:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d41b20'
-down_revision = 'e5b8c2d94f13'
+down_revision = 'f8080ec79dbf'
 branch_labels = None
 depends_on = None
 
