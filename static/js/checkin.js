@@ -51,7 +51,9 @@
   }
 
   function watch(form, textarea) {
-    var box = document.getElementById(textarea.getAttribute("aria-describedby"));
+    // The suggestion box is the first element the text describes itself with;
+    // an error beside it, when there is one, comes after.
+    var box = document.getElementById((textarea.getAttribute("aria-describedby") || "").split(" ")[0]);
     if (!box) { return; }
     var timer = null;
     var last = null;

@@ -77,22 +77,57 @@ def test_stale_copy_of_an_open_checkin_cannot_submit_twice(setup):
 
 
 @pytest.mark.parametrize(
-    ("entry", "message"),
+    ("entry", "message", "field"),
     [
-        (factories.action(on=date(2026, 3, 9)), "cannot be dated in the future"),
-        (factories.action(on=date(2025, 1, 1)), "before the initiative existed"),
-        (factories.action(evidence="trust me"), "evidence must be a link"),
-        (factories.action(done_by=""), "say who did it"),
-        (factories.talk("x" * 100_000), "at most 5,000 characters"),
+        (factories.action(on=date(2026, 3, 9)), "cannot be dated in the future", "happened_on"),
+        (factories.action(on=date(2025, 1, 1)), "before the initiative existed", "happened_on"),
+        (factories.action(evidence="trust me"), "Evidence must be a link", "evidence"),
+        (factories.action(done_by=""), "Say who did it", "done_by"),
+        (factories.talk("x" * 100_000), "at most 5,000 characters", "text"),
     ],
 )
-def test_bad_entries_are_refused_and_nothing_is_stored(setup, entry, message):
+def test_bad_entries_are_refused_naming_the_field_and_nothing_is_stored(setup, entry, message, field):
     owner, _, checkin = setup
-    with pytest.raises(checkins.CheckInError, match=message):
+    with pytest.raises(checkins.CheckInError, match=message) as refused:
         submit(checkin, owner, [factories.talk(), entry])
+    assert refused.value.field == f"entries-1-{field}"  # the second row, counted from 0
     db.session.rollback()
     assert db.session.get(CheckIn, checkin.id).state == "open"
     assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_every_problem_of_a_submission_is_reported_at_once_each_naming_its_field(setup):
+    owner, initiative, checkin = setup
+    metric = factories.make_metric(owner=owner)
+    from tracker.initiatives import services as initiatives
+
+    initiatives.link_metric(initiative, actor=owner, metric_id=metric.id, expected_direction="increase",
+                            expected_amount=5, expected_by=date(2026, 12, 1), now=NOW)
+    blank = checkins.EntryInput(kind="", text="")
+    with pytest.raises(checkins.CheckInError) as refused:
+        submit(checkin, owner, [factories.action(evidence="trust me", done_by=""), blank,
+                                factories.action(on=date(2026, 3, 9))],
+               readings=[checkins.ReadingInput(metric.id, "", None),
+                         checkins.ReadingInput(metric.id, "lots", date(2026, 3, 5))])
+    assert [(p.field, p.message) for p in refused.value.errors] == [
+        ("entries-0-done_by", "Say who did it."),
+        ("entries-0-evidence", "Evidence must be a link (https://…) or a reference such as "
+                               "'contract #4471' or 'PO-2291'."),
+        ("entries-2-happened_on", "An action cannot be dated in the future; plans are talk."),
+        ("readings-1-value", f"{metric.name}: The value must be a number."),
+    ]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Entry)) == 0
+
+
+def test_every_problem_of_an_amendment_is_reported_at_once_each_naming_its_field(setup):
+    owner, _, checkin = setup
+    submit(checkin, owner, [factories.talk()])
+    with pytest.raises(checkins.CheckInError) as refused:
+        checkins.amend(checkin, actor=owner, data=checkins.EntryInput(kind="action", text="Did it",
+                                                                      happened_on=date(2026, 3, 9)),
+                       note=" ", amends_id=999_999, now=NOW, today=TODAY)
+    assert [p.field for p in refused.value.errors] == ["note", "amends_id", "happened_on", "done_by"]
 
 
 def test_empty_checkin_is_refused(setup):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests import factories
 from tests.conftest import count_queries, make_app, sign_in_session
+from tests.form_errors import banner, field_error
 from tracker.checkins import saydo
 from tracker.checkins import services as checkins
 from tracker.checkins.models import CheckIn, Entry
@@ -317,34 +318,39 @@ def _too_long() -> dict:
 
 
 @pytest.mark.parametrize(
-    ("rows", "message", "typed"),
+    ("rows", "field", "message", "typed"),
     [
         pytest.param([{**ACTION, "happened_on": (today() + timedelta(days=3)).isoformat()}],
-                     "Entry 1: an action cannot be dated in the future", ACTION["text"], id="future"),
+                     "entries-0-happened_on", "An action cannot be dated in the future", ACTION["text"],
+                     id="future"),
         pytest.param([TALK, {**ACTION, "evidence": "trust me"}],
-                     "Entry 2: evidence must be a link", "trust me", id="evidence"),
+                     "entries-1-evidence", "Evidence must be a link", "trust me", id="evidence"),
         pytest.param([{**ACTION, "evidence": "javascript:alert(1)"}],
-                     "evidence must be a link", "javascript:alert(1)", id="javascript-evidence"),
-        pytest.param([{}, {}, {}], "An empty check-in says nothing", None, id="empty"),
-        pytest.param([_too_long()], "At most 5,000 characters.", "x" * 100_000, id="100KB"),
-        pytest.param([{**ACTION, "done_by": ""}], "Entry 1: say who did it", ACTION["text"], id="nobody"),
-        pytest.param([{**ACTION, "happened_on": "2026-13-45"}], "Not a valid date value",
-                     ACTION["text"], id="bad-date"),
-        pytest.param([{**ACTION, "kind": "sideways"}], "Entry 1: choose talk or action",
+                     "entries-0-evidence", "Evidence must be a link", "javascript:alert(1)",
+                     id="javascript-evidence"),
+        pytest.param([{}, {}, {}], None, "An empty check-in says nothing", None, id="empty"),
+        pytest.param([_too_long()], "entries-0-text", "At most 5,000 characters.", "x" * 100_000,
+                     id="100KB"),
+        pytest.param([{**ACTION, "done_by": ""}], "entries-0-done_by", "Say who did it", ACTION["text"],
+                     id="nobody"),
+        pytest.param([{**ACTION, "happened_on": "2026-13-45"}], "entries-0-happened_on",
+                     "Not a valid date value", ACTION["text"], id="bad-date"),
+        pytest.param([{**ACTION, "kind": "sideways"}], "entries-0-kind", "Choose talk or action",
                      ACTION["text"], id="bad-kind"),
-        pytest.param([{**ACTION, "behaviour_id": "abc"}], "fix what is marked", ACTION["text"],
+        pytest.param([{**ACTION, "behaviour_id": "abc"}], None, "fix what is marked", ACTION["text"],
                      id="bad-behaviour"),
-        pytest.param([{**ACTION, "behaviour_id": "999999"}], "Not a valid choice", ACTION["text"],
-                     id="unknown-behaviour"),
+        pytest.param([{**ACTION, "behaviour_id": "999999"}], "entries-0-behaviour_id", "Not a valid choice",
+                     ACTION["text"], id="unknown-behaviour"),
     ],
 )
-def test_bad_input_is_explained_with_the_form_as_typed_and_nothing_is_stored(app, client, world, rows,
-                                                                             message, typed):
+def test_bad_input_is_explained_beside_its_field_with_the_form_as_typed_and_nothing_is_stored(
+        app, client, world, rows, field, message, typed):
     sign_in(client, world.owner_id)
     response = client.post(f"/checkins/{world.checkin_id}/submit", data=form(*rows))
     page = response.data.decode()
     assert response.status_code == 200
-    assert message in page
+    assert message in (field_error(page, field) if field else banner(page))
+    assert "Nothing was submitted" in banner(page)
     if typed:
         assert typed.replace("'", "&#39;") in page
     assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
@@ -354,20 +360,39 @@ def test_the_row_at_fault_is_marked(client, world):
     sign_in(client, world.owner_id)
     page = client.post(f"/checkins/{world.checkin_id}/submit",
                        data=form({}, TALK, {**ACTION, "evidence": "see above"})).data.decode()
-    row = page.split('id="row-3"')[1].split("</fieldset>")[0]
-    assert "Entry 3: evidence must be a link" in row
+    row = page.split('id="row-3"')[1].split("</fieldset>\n    {% endfor %}")[0]
+    assert "Evidence must be a link" in row
+    assert field_error(page, "entries-2-evidence").startswith("Evidence must be a link")
     assert "ck-row-error" in page.split('id="row-3"')[0][-80:]
+    assert "ck-row-error" not in page.split('id="row-2"')[0][-80:]
+
+
+def test_every_refusal_of_a_submission_shows_at_once_beside_its_own_field(client, world):
+    sign_in(client, world.owner_id)
+    page = client.post(f"/checkins/{world.checkin_id}/submit", data=form(
+        {**ACTION, "done_by": "", "evidence": "trust me"}, TALK,
+        {**ACTION, "happened_on": (today() + timedelta(days=1)).isoformat()},
+        readings=({"metric_id": world.metric_id, "value": "lots", "observed_on": DAY.isoformat(),
+                   "note": ""},))).data.decode()
+    assert field_error(page, "entries-0-done_by") == "Say who did it."
+    assert field_error(page, "entries-0-evidence").startswith("Evidence must be a link")
+    assert field_error(page, "entries-2-happened_on").startswith("An action cannot be dated in the future")
+    assert field_error(page, "readings-0-value") == "First-contact resolution: The value must be a number."
+    assert field_error(page, "entries-1-text") == ""
+    assert banner(page) == "Nothing was submitted: fix what is marked below."
 
 
 def test_a_bad_reading_is_explained_and_nothing_is_stored(app, client, world):
     sign_in(client, world.owner_id)
-    for reading, message in [({"value": "lots", "observed_on": DAY.isoformat()}, "First-contact resolution:"),
-                             ({"value": "12", "observed_on": ""}, "Give the date the value was observed."),
-                             ({"value": "12", "observed_on": (today() + timedelta(days=2)).isoformat()},
-                              "cannot be observed in the future")]:
+    for reading, field, message in [
+            ({"value": "lots", "observed_on": DAY.isoformat()}, "value", "First-contact resolution:"),
+            ({"value": "12", "observed_on": ""}, "observed_on", "Give the date the value was observed."),
+            ({"value": "12", "observed_on": (today() + timedelta(days=2)).isoformat()}, "observed_on",
+             "cannot be observed in the future")]:
         data = form(ACTION, readings=({"metric_id": world.metric_id, "note": "", **reading},))
         response = client.post(f"/checkins/{world.checkin_id}/submit", data=data)
-        assert response.status_code == 200 and message in response.data.decode()
+        assert response.status_code == 200
+        assert message in field_error(response, f"readings-0-{field}")
         assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
 
 
@@ -452,20 +477,38 @@ def test_owner_adds_a_missing_entry_by_amendment(app, client, world):
     assert "Added after submitting" in page and "Forgot it on Friday" in page
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"text": "Only discussed it", "note": ""}, "Say why you are amending it."),
-    ({"text": "", "note": "why"}, "Say what happened."),
+@pytest.mark.parametrize(("values", "field", "message"), [
+    ({"text": "Only discussed it", "note": ""}, "note", "Say why you are amending it."),
+    ({"text": "", "note": "why"}, "text", "Say what happened."),
     ({"kind": "action", "text": "Ended the contract", "happened_on": "2099-01-01", "done_by": "Sam",
-      "note": "why"}, "An action cannot be dated in the future"),
-    ({"text": "Discussed it", "note": "why", "amends_id": "999999"}, "not part of this check-in"),
+      "note": "why"}, "happened_on", "An action cannot be dated in the future"),
+    ({"kind": "action", "text": "Ended the contract", "happened_on": DAY.isoformat(), "done_by": "Sam",
+      "evidence": "trust me", "note": "why"}, "evidence", "Evidence must be a link"),
+    ({"text": "Discussed it", "note": "why", "amends_id": "999999"}, "amends_id",
+     "not part of this check-in"),
 ])
-def test_bad_amendments_are_explained_and_nothing_is_stored(app, client, world, values, message):
+def test_bad_amendments_are_explained_beside_the_field_and_nothing_is_stored(app, client, world, values,
+                                                                            field, message):
     submit_directly(app, world, [factories.action()])
     before = counts(app)
     sign_in(client, world.owner_id)
     response = client.post(f"/checkins/{world.checkin_id}/amend", data=amendment(**values))
-    assert response.status_code == 200 and message in response.data.decode()
+    assert response.status_code == 200 and message in field_error(response, field)
+    assert "Nothing was amended" in banner(response)
     assert counts(app) == before
+
+
+def test_every_refusal_of_an_amendment_shows_at_once_beside_its_own_field(app, client, world):
+    submit_directly(app, world, [factories.action()])
+    sign_in(client, world.owner_id)
+    page = client.post(f"/checkins/{world.checkin_id}/amend", data=amendment(
+        kind="action", text="Ended the contract", happened_on="2099-01-01", evidence="trust me",
+        amends_id="999999", note="It was not signed")).get_data(as_text=True)
+    assert field_error(page, "amends_id") == "That entry is not part of this check-in."
+    assert field_error(page, "happened_on").startswith("An action cannot be dated in the future")
+    assert field_error(page, "done_by") == "Say who did it."
+    assert field_error(page, "evidence").startswith("Evidence must be a link")
+    assert banner(page) == "Nothing was amended: fix what is marked below."
 
 
 def test_amending_an_entry_twice_points_to_the_amendment(app, client, world):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries
 from tests.factories import NOW
+from tests.form_errors import banner, field_error
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.initiatives import services
@@ -235,6 +236,17 @@ def test_bad_initiative_input_gets_a_clear_error_and_stores_nothing(app, client,
     assert message in response.data.decode()
     assert count(app, Initiative) == 0
     assert count(app, HistoryEvent) == 0
+
+
+def test_every_refusal_of_the_initiative_form_shows_beside_its_field(app, client, login_as):
+    executive = login_as("executive")
+    response = client.post("/initiatives/new", data=form_data(
+        executive.id, kind="vision_statement", start_date="2026-05-01", due_date="2026-04-01"))
+    assert response.status_code == 200
+    assert field_error(response, "kind") == "Choose what kind of move this is."
+    assert field_error(response, "due_date") == "The due date is before the start date."
+    assert field_error(response, "title") == "" and banner(response) == ""
+    assert count(app, Initiative) == 0
 
 
 def test_bad_edit_changes_nothing(app, client, login_as):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import count_queries, sign_in_session
+from tests.form_errors import field_error
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.metrics.models import Metric, Reading
@@ -260,6 +261,25 @@ def test_bad_reading_is_shown_on_the_metric_page_and_not_stored(app, client, log
     assert "The reading was not saved." in page
     assert "Calls answered" in page and 'id="record"' in page
     assert count(app, Reading) == 0
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"value": "inf"}, "value", "The value must be a finite number."),
+    ({"observed_on": "FUTURE"}, "observed_on", "A reading cannot be observed in the future."),
+    ({"observed_on": "2026-01-05"}, "observed_on", "There is already a reading for 2026-01-05."),
+])
+def test_a_refused_reading_is_explained_beside_its_field(app, client, login_as, data, field, message):
+    owner = login_as("member")
+    metric_id = metric_id_owned_by(app, owner.id)
+    assert client.post(f"/metrics/{metric_id}/readings",
+                       data={"observed_on": "2026-01-05", "value": "3"}).status_code == 302
+    if data.get("observed_on") == "FUTURE":
+        data = {**data, "observed_on": (today() + timedelta(days=2)).isoformat()}
+    response = client.post(f"/metrics/{metric_id}/readings",
+                           data={"observed_on": today().isoformat(), "value": "4", "note": "", **data})
+    assert response.status_code == 200
+    assert field_error(response, field) == message
+    assert count(app, Reading) == 1
 
 
 def test_second_reading_on_the_same_date_is_refused_on_the_page(app, client, login_as):

@@ -16,11 +16,17 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from tracker.checkins.classifier import CUE_ROLES, CUE_WEIGHTS
 from tracker.checkins.cues import MAX_PHRASE as MAX_CUE_PHRASE
 from tracker.checkins.models import CUE_KINDS, ENTRY_KINDS
-from tracker.checkins.services import MAX_ENTRIES, MAX_ENTRY, MAX_EVIDENCE, EntryInput, ReadingInput
+from tracker.checkins.services import (
+    MAX_ENTRIES,
+    MAX_ENTRY,
+    MAX_EVIDENCE,
+    MAX_NOTE,
+    EntryInput,
+    ReadingInput,
+)
 
 DEFAULT_ROWS = 3
 KIND_CHOICES = [SelectChoice(value, label) for value, label in ENTRY_KINDS.items()]
-MAX_NOTE = 2000
 TOO_LONG = "At most {max:,} characters."
 
 
@@ -90,16 +96,14 @@ class CheckInForm(FlaskForm):
         return [row.form.to_input() for row in self.entries]
 
     def reading_inputs(self) -> list[ReadingInput]:
-        """Filled reading rows; a missing date is a shape error set on the row."""
+        """One input per reading row, blank ones included, so a refusal names its row."""
         inputs = []
         for row in self.readings:
-            if row.form.is_blank:
-                continue
             try:
                 metric_id = int(row.form.metric_id.data)
             except (TypeError, ValueError):
-                continue
-            inputs.append(ReadingInput(metric_id=metric_id, value=row.form.value.data.strip(),
+                metric_id = None
+            inputs.append(ReadingInput(metric_id=metric_id, value=(row.form.value.data or "").strip(),
                                        observed_on=row.form.observed_on.data,
                                        note=row.form.note.data or ""))
         return inputs

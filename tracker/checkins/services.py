@@ -23,12 +23,14 @@ from tracker.history import services as history
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
+from tracker.validation import FieldError
 
 DEFAULT_CADENCE = "weekly"
 DEFAULT_WEEKDAY = 4  # Friday
 MAX_ENTRY = 5000
 MAX_EVIDENCE = 500
 MAX_ENTRIES = 30
+MAX_NOTE = 2000
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # A reference names a document by an identifier: "contract #4471", "PO-2291",
@@ -36,16 +38,15 @@ URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 REFERENCE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z#])[\w#./:\- ]{3,}$")
 
 
-class CheckInError(Exception):
+class CheckInError(FieldError):
     """A check-in rule was broken; the message is fit to show the user.
 
-    `entry` is the 1-based position of the offending entry in the list given,
-    when one entry is to blame, so a form can mark that row.
+    `field` names the input at fault: "text" or "note" in an amendment,
+    "entries-2-evidence" or "readings-0-value" in a submission (rows counted
+    from 0 in the lists given, blank rows included); None when no one input is
+    (a permission, the state of the check-in). A refused submission or
+    amendment reports every problem at once (`errors`).
     """
-
-    def __init__(self, message: str, *, entry: int | None = None) -> None:
-        super().__init__(message)
-        self.entry = entry
 
 
 ALREADY_AMENDED = "That entry was already amended; amend the amendment instead."
@@ -106,10 +107,16 @@ class EntryInput:
 
 @dataclass
 class ReadingInput:
-    metric_id: int
+    """One row of a check-in's readings; a row without a value is ignored."""
+
+    metric_id: int | None
     value: object
-    observed_on: date
+    observed_on: date | None
     note: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return not str(self.value or "").strip()
 
 
 def evidence_kind(evidence: str) -> str | None:
@@ -127,47 +134,50 @@ def _existed_since(initiative: Initiative) -> date:
     return min(initiative.start_date, created)
 
 
-def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, number: int | None,
-                 cues: list[OrganisationCue]) -> dict:
-    """The entry's stored values; CheckInError naming entry `number` when a rule is broken."""
-    where = f"Entry {number}: " if number is not None else ""
+def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefix: str,
+                 problems: list[CheckInError], cues: list[OrganisationCue]) -> dict:
+    """The entry's stored values. Each broken rule is added to `problems`,
+    naming its field as `prefix` + the input's name ("entries-2-" + "evidence")."""
 
-    def broken(message: str) -> CheckInError:
-        return CheckInError(where + message if where else message[0].upper() + message[1:],
-                            entry=number)
+    found_before = len(problems)
+
+    def broken(message: str, name: str) -> None:
+        problems.append(CheckInError(message, prefix + name))
 
     text = (data.text or "").strip()
     if not text:
-        raise broken("say what happened.")
-    if len(text) > MAX_ENTRY:
-        raise broken(f"entries are at most {MAX_ENTRY:,} characters; split it up.")
+        broken("Say what happened.", "text")
+    elif len(text) > MAX_ENTRY:
+        broken(f"Entries are at most {MAX_ENTRY:,} characters; split it up.", "text")
     if data.kind not in ENTRY_KINDS:
-        raise broken("choose talk or action.")
+        broken("Choose talk or action.", "kind")
     evidence = (data.evidence or "").strip()
     done_by = (data.done_by or "").strip()
     happened_on = data.happened_on
     if data.kind == "action":
         if not isinstance(happened_on, date):
-            raise broken("an action needs the date it happened.")
-        if happened_on > today:
-            raise broken("an action cannot be dated in the future; plans are talk.")
-        if happened_on < _existed_since(initiative):
-            raise broken("the action is dated before the initiative existed.")
+            broken("An action needs the date it happened.", "happened_on")
+        elif happened_on > today:
+            broken("An action cannot be dated in the future; plans are talk.", "happened_on")
+        elif happened_on < _existed_since(initiative):
+            broken("The action is dated before the initiative existed.", "happened_on")
         if not done_by:
-            raise broken("say who did it.")
-        if len(done_by) > 200:
-            raise broken("'done by' is at most 200 characters.")
+            broken("Say who did it.", "done_by")
+        elif len(done_by) > 200:
+            broken("'Done by' is at most 200 characters.", "done_by")
         if evidence:
             if len(evidence) > MAX_EVIDENCE:
-                raise broken(f"evidence is at most {MAX_EVIDENCE} characters.")
-            if evidence_kind(evidence) is None:
-                raise broken("evidence must be a link (https://…) or a reference such as "
-                             "'contract #4471' or 'PO-2291'.")
+                broken(f"Evidence is at most {MAX_EVIDENCE} characters.", "evidence")
+            elif evidence_kind(evidence) is None:
+                broken("Evidence must be a link (https://…) or a reference such as "
+                       "'contract #4471' or 'PO-2291'.", "evidence")
     else:
         happened_on, done_by, evidence = None, "", ""
     behaviour_id = data.behaviour_id or None
     if behaviour_id is not None and db.session.get(Behaviour, int(behaviour_id)) is None:
-        raise broken("unknown behaviour.")
+        broken("Unknown behaviour.", "behaviour_id")
+    if len(problems) > found_before:
+        return {}
     suggestion = classify(text, cues)
     flagged = suggestion.kind != data.kind
     return {"kind": data.kind, "text": text, "happened_on": happened_on, "done_by": done_by,
@@ -188,16 +198,21 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
         raise AlreadySubmitted("This check-in was already submitted.")
     if checkin.state != "open":
         raise CheckInError("This check-in was missed and is closed; add what happened to the next one.")
-    # Numbered by position in the list given, blank rows included, so
-    # "Entry 3" is the third row of the form the owner filled in.
-    filled = [(number, e) for number, e in enumerate(entries, start=1) if not e.is_blank]
+    # Rows keep their position in the list given, blank ones included, so a
+    # problem names the row of the form the owner filled in.
+    filled = [(row, e) for row, e in enumerate(entries) if not e.is_blank]
     if not filled:
         raise CheckInError("An empty check-in says nothing: add at least one entry, talk or action.")
     if len(filled) > MAX_ENTRIES:
         raise CheckInError(f"At most {MAX_ENTRIES} entries per check-in.")
+    problems: list[CheckInError] = []
     cues = active_cues()
-    cleaned = [_clean_entry(e, checkin.initiative, today=today, number=number, cues=cues)
-               for number, e in filled]
+    cleaned = [_clean_entry(e, checkin.initiative, today=today, prefix=f"entries-{row}-",
+                            problems=problems, cues=cues)
+               for row, e in filled]
+    _record_readings(checkin, readings, actor=actor, now=now, today=today, problems=problems)
+    if problems:
+        raise CheckInError.collect(problems)
     # The state changes only if it is still open: of two concurrent submits
     # (double click, two tabs) exactly one updates a row.
     result = db.session.execute(
@@ -211,17 +226,6 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
     db.session.refresh(checkin)
     for values in cleaned:
         db.session.add(Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, **values))
-    linked = {link.metric_id for link in checkin.initiative.metric_links}
-    for reading in readings:
-        if reading.metric_id not in linked:
-            raise CheckInError("Readings in a check-in are for the initiative's own metrics.")
-        metric = db.session.get(Metric, reading.metric_id)
-        try:
-            metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
-                                           value=reading.value, note=reading.note, now=now,
-                                           today=today)
-        except metric_services.MetricError as e:
-            raise CheckInError(f"{metric.name}: {e}") from None
     retally(checkin)
     actions = sum(1 for v in cleaned if v["kind"] == "action")
     history.record("initiative", checkin.initiative_id, "check-in",
@@ -229,6 +233,28 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
                    f"{actions} action{'s' if actions != 1 else ''}, {len(cleaned) - actions} talk",
                    actor=actor, now=now, changes={"checkin_id": checkin.id})
     return checkin
+
+
+def _record_readings(checkin: CheckIn, readings: list[ReadingInput], *, actor: User, now: datetime,
+                     today: date, problems: list[CheckInError]) -> None:
+    """Record the filled rows of `readings`; each refusal goes to `problems`,
+    naming its row ("readings-0-value"). A refusal leaves what the rows
+    before it added: the caller rolls back, as after any refused submission."""
+    linked = {link.metric_id for link in checkin.initiative.metric_links}
+    for row, reading in enumerate(readings):
+        if reading.is_blank:
+            continue
+        if reading.metric_id not in linked:
+            problems.append(CheckInError("Readings in a check-in are for the initiative's own metrics."))
+            continue
+        metric = db.session.get(Metric, reading.metric_id)
+        try:
+            metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
+                                           value=reading.value, note=reading.note, now=now, today=today)
+        except metric_services.MetricError as e:
+            problems += [CheckInError(f"{metric.name}: {p.message}",
+                                      f"readings-{row}-{p.field}" if p.field else None)
+                         for p in e.errors]
 
 
 def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_id: int | None,
@@ -242,11 +268,12 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
         raise CheckInError("Only the initiative's owner amends its check-ins.")
     if checkin.state != "submitted":
         raise CheckInError("Only a submitted check-in is amended; an open one is simply submitted.")
+    problems: list[CheckInError] = []
     note = (note or "").strip()
     if not note:
-        raise CheckInError("Say why you are amending it.")
-    if len(note) > 2000:
-        raise CheckInError("The note is at most 2,000 characters.")
+        problems.append(CheckInError("Say why you are amending it.", "note"))
+    elif len(note) > MAX_NOTE:
+        problems.append(CheckInError(f"The note is at most {MAX_NOTE:,} characters.", "note"))
     # Amendments of one check-in are made one at a time: the check if the entry
     # was amended already then sees an amendment committed a moment ago.
     _lock_tallies(checkin)
@@ -254,10 +281,14 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
     if amends_id:
         original = db.session.get(Entry, int(amends_id))
         if original is None or original.checkin_id != checkin.id:
-            raise CheckInError("That entry is not part of this check-in.")
-        if db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
-            raise CheckInError(ALREADY_AMENDED)
-    values = _clean_entry(data, checkin.initiative, today=today, number=None, cues=active_cues())
+            problems.append(CheckInError("That entry is not part of this check-in.", "amends_id"))
+            original = None
+        elif db.session.scalar(select(Entry.id).where(Entry.amends_id == original.id)):
+            problems.append(CheckInError(ALREADY_AMENDED, "amends_id"))
+    values = _clean_entry(data, checkin.initiative, today=today, prefix="", problems=problems,
+                          cues=active_cues())
+    if problems:
+        raise CheckInError.collect(problems)
     entry = Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, is_amendment=True,
                   amends_id=original.id if original else None, amendment_note=note, **values)
     db.session.add(entry)
@@ -265,7 +296,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
         db.session.flush()
     except IntegrityError:
         # The unique index on amends_id: another amendment of it won the race.
-        raise CheckInError(ALREADY_AMENDED) from None
+        raise CheckInError(ALREADY_AMENDED, "amends_id") from None
     retally(checkin)
     history.record("initiative", checkin.initiative_id, "amendment",
                    f"Amended the check-in for {checkin.period_start:%d %b %Y}", actor=actor, now=now,

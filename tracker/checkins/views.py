@@ -105,8 +105,7 @@ def _amend_form(checkin, threads: list[services.Thread], behaviours, *, formdata
 
 
 def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: AmendForm | None = None,
-                    suggestions: dict | None = None, row_errors: dict | None = None,
-                    behaviours=None):
+                    suggestions: dict | None = None, behaviours=None):
     user = _actor()
     can_report = may(user, "report_checkin", checkin)
     if behaviours is None:
@@ -130,7 +129,6 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
         form=form if checkin.state == "open" and can_report else None,
         amend_form=amend_form if checkin.state == "submitted" and can_report else None,
         suggestions=suggestions or {},
-        row_errors=row_errors or {},
         metrics={metric.id: metric for metric, _ in metric_rows},
         unrecordable=[metric for metric, recordable in metric_rows if not recordable],
         evidence_kind=services.evidence_kind,
@@ -204,7 +202,6 @@ def submit(checkin_id: int):
         return _closed_redirect(checkin)
     behaviours = list_behaviours()
     form = _posted_checkin_form(checkin, behaviours)
-    row_errors = {}
     if form.validate_on_submit():
         now = clock.now()
         try:
@@ -217,17 +214,24 @@ def submit(checkin_id: int):
             return redirect(url_for("checkins.detail", checkin_id=checkin_id))
         except services.CheckInError as e:
             transaction.rollback()
-            form.form_errors.append(f"Nothing was submitted. {e}")
-            if e.entry is not None:
-                row_errors[e.entry - 1] = str(e)
+            _refused(form, e, "Nothing was submitted")
         else:
             transaction.commit()
             flash("Check-in submitted. Thank you: talk and action are counted apart.", "success")
             return redirect(url_for("checkins.detail", checkin_id=checkin_id))
     else:
         form.form_errors.append("Nothing was submitted: fix what is marked below.")
-    return _render_checkin(checkin, form=form, row_errors=row_errors, suggestions=_suggestions(form),
-                           behaviours=behaviours)
+    return _render_checkin(checkin, form=form, suggestions=_suggestions(form), behaviours=behaviours)
+
+
+def _refused(form, error: services.CheckInError, nothing_done: str) -> None:
+    """Each problem beside its field; above the form, what was not done and
+    whatever no one field is to blame for."""
+    populate_errors(form, error)
+    if any(problem.field for problem in error.errors):
+        form.form_errors.insert(0, f"{nothing_done}: fix what is marked below.")
+    else:
+        form.form_errors.insert(0, f"{nothing_done}.")
 
 
 @bp.post(f"/<{ID}:checkin_id>/amend")
@@ -249,7 +253,7 @@ def amend(checkin_id: int):
                                    today=organisation.today(now))
         except services.CheckInError as e:
             transaction.rollback()
-            form.form_errors.append(f"Nothing was amended. {e}")
+            _refused(form, e, "Nothing was amended")
         else:
             transaction.commit()
             flash("Amendment added. The original stays visible beside it.", "success")
