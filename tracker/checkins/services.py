@@ -249,8 +249,12 @@ def _record_readings(checkin: CheckIn, readings: list[ReadingInput], *, actor: U
             continue
         metric = db.session.get(Metric, reading.metric_id)
         try:
-            metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
-                                           value=reading.value, note=reading.note, now=now, today=today)
+            # A savepoint: a reading stored meanwhile by someone else fails the
+            # flush, and the rows after it are still checked.
+            with db.session.begin_nested():
+                metric_services.record_reading(metric, actor=actor, observed_on=reading.observed_on,
+                                               value=reading.value, note=reading.note, now=now,
+                                               today=today)
         except metric_services.MetricError as e:
             problems += [CheckInError(f"{metric.name}: {p.message}",
                                       f"readings-{row}-{p.field}" if p.field else None)
