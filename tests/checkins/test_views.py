@@ -396,6 +396,21 @@ def test_a_bad_reading_is_explained_and_nothing_is_stored(app, client, world):
         assert state_of(app, world.checkin_id) == "open" and counts(app) == (0, 0, 0)
 
 
+def test_a_reading_note_has_the_same_limit_in_a_checkin_as_on_the_metric_page(app, client, world):
+    from tracker.metrics.services import MAX_NOTE
+
+    sign_in(client, world.owner_id)
+    reading = {"metric_id": world.metric_id, "value": "12", "observed_on": DAY.isoformat()}
+    too_long = client.post(f"/checkins/{world.checkin_id}/submit",
+                           data=form(ACTION, readings=({**reading, "note": "n" * (MAX_NOTE + 1)},)))
+    assert "2000 characters" in field_error(too_long, "readings-0-note")
+    response = client.post(f"/checkins/{world.checkin_id}/submit",
+                           data=form(ACTION, readings=({**reading, "note": "n" * MAX_NOTE},)))
+    assert response.status_code == 302
+    with app.app_context():
+        assert len(db.session.scalar(select(Reading.note))) == MAX_NOTE
+
+
 def test_script_in_an_entry_is_stored_as_typed_and_shown_escaped(app, client, login_as, world):
     script = '<script>alert("x")</script> We will terminate the contract next month'
     sign_in(client, world.owner_id)

@@ -17,6 +17,7 @@ from tracker.checkins.classifier import CUE_ROLES, CUE_WEIGHTS
 from tracker.checkins.cues import MAX_PHRASE as MAX_CUE_PHRASE
 from tracker.checkins.models import CUE_KINDS, ENTRY_KINDS
 from tracker.checkins.services import (
+    MAX_DONE_BY,
     MAX_ENTRIES,
     MAX_ENTRY,
     MAX_EVIDENCE,
@@ -24,6 +25,7 @@ from tracker.checkins.services import (
     EntryInput,
     ReadingInput,
 )
+from tracker.metrics.services import MAX_NOTE as MAX_READING_NOTE
 
 DEFAULT_ROWS = 3
 KIND_CHOICES = [SelectChoice(value, label) for value, label in ENTRY_KINDS.items()]
@@ -49,7 +51,7 @@ class _EntryFields(Form):
     text = TextAreaField("What happened", validators=[
         Optional(), Length(max=MAX_ENTRY, message=TOO_LONG.format(max=MAX_ENTRY))])
     happened_on = DateField("Date it happened", validators=[Optional()])
-    done_by = StringField("Who did it", validators=[Optional(), Length(max=200)])
+    done_by = StringField("Who did it", validators=[Optional(), Length(max=MAX_DONE_BY)])
     evidence = StringField("Evidence", validators=[
         Optional(), Length(max=MAX_EVIDENCE, message=TOO_LONG.format(max=MAX_EVIDENCE))])
     behaviour_id = SelectField("Behaviour or no-no", coerce=int, validators=[Optional()])
@@ -75,7 +77,8 @@ class _ReadingFields(Form):
     metric_id = HiddenField()
     value = StringField("Value", validators=[Optional(), Length(max=40)])
     observed_on = DateField("Observed on", validators=[Optional()])
-    note = StringField("Note", validators=[Optional(), Length(max=1000)])
+    # One limit for a reading's note, here and on the metric's page: the metrics service's.
+    note = StringField("Note", validators=[Optional(), Length(max=MAX_READING_NOTE)])
 
     @property
     def is_blank(self) -> bool:
@@ -128,7 +131,7 @@ class AmendForm(FlaskForm):
         DataRequired(message="Say what happened."),
         Length(max=MAX_ENTRY, message=TOO_LONG.format(max=MAX_ENTRY))])
     happened_on = DateField("Date it happened", validators=[Optional()])
-    done_by = StringField("Who did it", validators=[Optional(), Length(max=200)])
+    done_by = StringField("Who did it", validators=[Optional(), Length(max=MAX_DONE_BY)])
     evidence = StringField("Evidence", validators=[
         Optional(), Length(max=MAX_EVIDENCE, message=TOO_LONG.format(max=MAX_EVIDENCE))],
         description="A link (https://…) or a reference such as “contract #4471” or “PO-2291”.")

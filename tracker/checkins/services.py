@@ -31,6 +31,7 @@ MAX_ENTRY = 5000
 MAX_EVIDENCE = 500
 MAX_ENTRIES = 30
 MAX_NOTE = 2000
+MAX_DONE_BY = 200
 
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 # A reference names a document by an identifier: "contract #4471", "PO-2291",
@@ -163,8 +164,8 @@ def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefi
             broken("The action is dated before the initiative existed.", "happened_on")
         if not done_by:
             broken("Say who did it.", "done_by")
-        elif len(done_by) > 200:
-            broken("'Done by' is at most 200 characters.", "done_by")
+        elif len(done_by) > MAX_DONE_BY:
+            broken(f"'Done by' is at most {MAX_DONE_BY} characters.", "done_by")
         if evidence:
             if len(evidence) > MAX_EVIDENCE:
                 broken(f"Evidence is at most {MAX_EVIDENCE} characters.", "evidence")
