@@ -398,3 +398,28 @@ def test_informing_people_is_talk(text):
 
 def test_updating_a_rule_is_still_an_act():
     assert classify("Updated the refund policy so agents can refund up to £200.").kind == "action"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "We still haven't moved the team, but ",
+        "The CEO told the town hall that we had dropped the supplier and ",
+        "Drafted a job description; ",
+        "Terminated the Acme contract #4471 on 3 March 2026 for £5,000. ",
+        "no one was promoted ",
+        "told that ",
+        "not ",
+    ],
+    ids=["negation", "reported", "preparation", "action", "no-one", "frames", "nots"],
+)
+def test_each_doubling_of_the_text_adds_at_most_twice_the_work_the_last_one_added(unit):
+    """Linear time, reasons included. Differences, not totals: a negation
+    or a report cut off by the end of the text does a little less work,
+    a constant that would make "twice the text, at most twice the work"
+    fail for a function that is linear."""
+    from tests.work import lines_run
+
+    small, medium, large = (lines_run(classify, unit * repeats) for repeats in (200, 400, 800))
+
+    assert large - medium <= 2 * (medium - small)

@@ -37,9 +37,19 @@ entry is classified in linear time, and no input makes it raise.
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+from tracker.phrases import (
+    MONTH_PATTERN,
+    NUMBER_WORDS,
+    NUMERIC_DATE_PATTERN,
+    WEEKDAYS,
+    PhraseIndex,
+    build_index,
+    match_at,
+)
 
 TALK = "talk"
 ACTION = "action"
@@ -169,8 +179,7 @@ ACTION_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
     ("names a date", 1, EVIDENCE, (
         "yesterday", "last week", "last month", "last quarter", "last year",
         "this week", "this month", "earlier this week", "earlier this month",
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday",
+        *WEEKDAYS,
     )),
 )
 
@@ -397,11 +406,8 @@ NOT_ACTS: frozenset[str] = frozenset((
 ))
 SUBJECT_WORDS: frozenset[str] = frozenset(("we", "i", "they", "he", "she", "team", "hr"))
 
-NUMBER_WORDS: frozenset[str] = frozenset((
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred",
-    "hundreds", "thousand", "thousands", "dozen", "dozens",
-))
+# "One" is left out: "one of our goals" counts nothing.
+COUNT_WORDS: frozenset[str] = NUMBER_WORDS - {"one"}
 
 # Weights of acts, found by the verb tables above.
 WEIGHT_CONCRETE_ACT = 5
@@ -423,10 +429,7 @@ MAX_OUTWEIGHED_REASONS = 2
 # or runs over a single character class, so matching stays linear.
 # ---------------------------------------------------------------------------
 
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
-)
+_MONTH = MONTH_PATTERN
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s{1,3}\d{4})?"
 
@@ -434,8 +437,7 @@ DATE_PATTERN = re.compile(
     rf"\b{_DAY}\s{{1,3}}(?:of\s{{1,3}})?{_MONTH}(?![a-z]){_YEAR}"
     rf"|\b{_MONTH}\.?\s{{1,3}}{_DAY}\b{_YEAR}"
     rf"|\b{_MONTH}\s{{1,3}}\d{{4}}\b"
-    r"|\b\d{4}-\d{1,2}-\d{1,2}\b"
-    r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+    rf"|\b{NUMERIC_DATE_PATTERN}\b",
     re.IGNORECASE,
 )
 MONEY_PATTERN = re.compile(
@@ -568,34 +570,6 @@ class _PhraseCue(NamedTuple):
     role: str
 
 
-# First word -> (all words, payload), longest phrase first.
-PhraseIndex = dict[str, list[tuple[tuple[str, ...], Any]]]
-
-
-def _plurals(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """Yield the phrase and its plural spelling (last word only)."""
-    yield words
-    *head, last = words
-    if last.endswith(("s", "x", "ch", "sh")):
-        yield (*head, last + "es")
-    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "o", "u"):
-        yield (*head, last[:-1] + "ies")
-    else:
-        yield (*head, last + "s")
-
-
-def _build_index(entries: Iterable[tuple[str, Any]], plurals: bool = False) -> PhraseIndex:
-    """Index phrases by their first word, longest phrase first."""
-    index: PhraseIndex = {}
-    for phrase, payload in entries:
-        words = tuple(phrase.lower().replace("-", " ").split())
-        for variant in _plurals(words) if plurals else (words,):
-            index.setdefault(variant[0], []).append((variant, payload))
-    for candidates in index.values():
-        candidates.sort(key=lambda item: -len(item[0]))
-    return index
-
-
 def _cue_entries() -> Iterator[tuple[str, _PhraseCue]]:
     for side, tables in ((TALK, TALK_PHRASES), (ACTION, ACTION_PHRASES)):
         for label, weight, role, phrases in tables:
@@ -606,10 +580,10 @@ def _cue_entries() -> Iterator[tuple[str, _PhraseCue]]:
 _COMMUNICATION_LABELS = ("names a meeting or event", "names a communication")
 
 # Plural spellings of verbs ("announceds") are harmless: they never occur.
-_CUE_INDEX = _build_index(_cue_entries(), plurals=True)
+_CUE_INDEX = build_index(_cue_entries(), plurals=True)
 _PREPARATION_OBJECT = "preparation"
 # Objects that keep an act talk: communications, events and preparation.
-_TALK_OBJECT_INDEX = _build_index(
+_TALK_OBJECT_INDEX = build_index(
     [
         *(
             (phrase, label)
@@ -621,14 +595,14 @@ _TALK_OBJECT_INDEX = _build_index(
     ],
     plurals=True,
 )
-_CONCRETE_INDEX = _build_index(((noun, None) for noun in CONCRETE_OBJECTS), plurals=True)
-_GO_AHEAD_INDEX = _build_index(((noun, None) for noun in GO_AHEADS), plurals=True)
-_ADVISER_INDEX = _build_index(((noun, None) for noun in ADVISERS), plurals=True)
-_AUDIENCE_INDEX = _build_index(((noun, None) for noun in AUDIENCES), plurals=True)
+_CONCRETE_INDEX = build_index(((noun, None) for noun in CONCRETE_OBJECTS), plurals=True)
+_GO_AHEAD_INDEX = build_index(((noun, None) for noun in GO_AHEADS), plurals=True)
+_ADVISER_INDEX = build_index(((noun, None) for noun in ADVISERS), plurals=True)
+_AUDIENCE_INDEX = build_index(((noun, None) for noun in AUDIENCES), plurals=True)
 _PEOPLE, _STOPPING, _ON_OBJECT, _UNLISTED = "people", "stopping", "on object", "unlisted"
 _PREPARING, _ACQUIRING, _ENGAGING, _INFORMING = "preparing", "acquiring", "engaging", "informing"
 _POSTPONING = "postponing"
-_VERB_INDEX = _build_index(
+_VERB_INDEX = build_index(
     [
         *((verb, _PEOPLE) for verb in PEOPLE_DECISIONS),
         *((verb, _STOPPING) for verb in STOPPING_ACTS),
@@ -669,6 +643,23 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
+class _Words(Sequence[str]):
+    """The words of the tokens, as the phrase engine reads them."""
+
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [token.word for token in self.tokens[k]]
+        return self.tokens[k].word
+
+
 def _match_at(
     tokens: list[_Token], i: int, index: PhraseIndex, stop: int | None = None
 ) -> tuple[int, Any] | None:
@@ -676,15 +667,7 @@ def _match_at(
 
     A phrase never runs across a clause break, nor past ``stop``.
     """
-    limit = len(tokens) if stop is None else stop
-    for words, payload in index.get(tokens[i].word, ()):
-        n = len(words)
-        if i + n <= limit and all(
-            tokens[i + k].word == words[k] and not tokens[i + k].starts_clause
-            for k in range(1, n)
-        ):
-            return n, payload
-    return None
+    return match_at(_Words(tokens), i, index, joins=lambda k: not tokens[k].starts_clause, stop=stop)
 
 
 def _quote(text: str, start: int, end: int, lower: bool = True) -> str:
@@ -717,7 +700,7 @@ def _organisation_cues(
     text: str, tokens: list[_Token], cues: Iterable[OrganisationCue]
 ) -> Iterator[_Cue]:
     """The organisation's own phrases found in the text, each as a cue of its role."""
-    index = _build_index(
+    index = build_index(
         (
             (cue.phrase, _PhraseCue(cue.kind, ORGANISATION_CUE_LABELS[cue.kind], cue.weight,
                                     _ACT if cue.role == "act" else cue.role))
@@ -1041,7 +1024,7 @@ def _pattern_cues(text: str, tokens: list[_Token]) -> Iterator[_Cue]:
             yield _Cue(ACTION, label, weight, EVIDENCE, quote, start)
 
     for token in tokens:
-        if not taken[token.start] and (token.is_number or token.word in NUMBER_WORDS):
+        if not taken[token.start] and (token.is_number or token.word in COUNT_WORDS):
             quote = _quote(text, token.start, token.end)
             yield _Cue(ACTION, "gives a count", 1, EVIDENCE, quote, token.start)
 

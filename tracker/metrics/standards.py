@@ -15,6 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.phrases import (
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NUMBER_WORDS,
+    NUMERIC_DATE_PATTERN,
+    WEEKDAYS,
+    PhraseIndex,
+    build_index,
+    match_at,
+)
+
 __all__ = ["VagueStandard", "check_standard"]
 
 
@@ -124,23 +135,13 @@ _MAX_PHRASE_GAP = 3
 _PHRASE_GAP_CHARS = frozenset(" \t\r\n-\u2010\u2011\u2012\u2013\u2014\u00a0")
 
 
-def _build_index(
-    table: dict[str, tuple[str, ...]],
-) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """Map each phrase's first word to its (words, hint) pairs, longest first."""
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for hint, phrases in table.items():
-        for phrase in phrases:
-            words = tuple(phrase.split())
-            index.setdefault(words[0], []).append((words, hint))
-    for candidates in index.values():
-        # Longest first so "as soon as possible" wins over "soon".
-        candidates.sort(key=lambda pair: len(pair[0]), reverse=True)
-    return index
+def _index(table: dict[str, tuple[str, ...]]) -> PhraseIndex:
+    """Each phrase with its hint; the longest phrase wins ("as soon as possible" over "soon")."""
+    return build_index((phrase, hint) for hint, phrases in table.items() for phrase in phrases)
 
 
-_ALWAYS_INDEX = _build_index(_ALWAYS_VAGUE)
-_NUMBERLESS_INDEX = _build_index(_VAGUE_WITHOUT_NUMBER)
+_ALWAYS_INDEX = _index(_ALWAYS_VAGUE)
+_NUMBERLESS_INDEX = _index(_VAGUE_WITHOUT_NUMBER)
 
 # --- time vocabulary -----------------------------------------------------------
 # fmt: off
@@ -163,21 +164,10 @@ _TIME_PREPOSITIONS = frozenset({
     "before", "until", "till", "inside", "next", "same", "this", "once",
     "twice", "end", "from", "on", "starting",
 })
-_NUMBER_WORDS = frozenset({
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-    "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty",
-    "sixty", "ninety", "hundred", "half",
-})
-_WEEKDAYS = frozenset({
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays",
-    "sundays",
-})
-_MONTHS = frozenset({
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-})
+_NUMBER_WORDS = NUMBER_WORDS | {"half"}
+# "Every Monday" or "on Mondays".
+_WEEKDAYS = frozenset(WEEKDAYS) | {day + "s" for day in WEEKDAYS}
+_MONTHS = frozenset(MONTHS + MONTH_ABBREVIATIONS)
 # "may" is usually the verb ("staff may refund"): it is a month only after a
 # day number or a preposition ("30 May", "by May").
 _AMBIGUOUS_MONTHS = frozenset({"may", "mar", "dec"})
@@ -191,7 +181,7 @@ _HALF_YEAR = re.compile(r"h[12]")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _DIGITS = re.compile(r"[0-9]+")
 # Dates written with separators; bounded repeats, so linear time.
-_DATE = re.compile(r"(?<![0-9])(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4})(?![0-9])")
+_DATE = re.compile(rf"(?<![0-9]){NUMERIC_DATE_PATTERN}(?![0-9])")
 
 _TOKEN = re.compile(r"[^\W_]+")
 # First characters of the single-token time expressions above ("3h", "q3",
@@ -267,16 +257,14 @@ def _phrase_at(
     matches: list[re.Match[str]],
     words: list[str],
     i: int,
-    index: dict[str, list[tuple[tuple[str, ...], str]]],
+    index: PhraseIndex,
 ) -> tuple[tuple[str, ...], str] | None:
     """Return the longest indexed phrase starting at token ``i``, if any."""
-    for phrase, hint in index.get(words[i], ()):
-        end = i + len(phrase)
-        if end > len(words) or tuple(words[i:end]) != phrase:
-            continue
-        if all(_is_phrase_gap(text, matches[k], matches[k + 1]) for k in range(i, end - 1)):
-            return phrase, hint
-    return None
+    found = match_at(words, i, index, joins=lambda k: _is_phrase_gap(text, matches[k - 1], matches[k]))
+    if found is None:
+        return None
+    n, hint = found
+    return tuple(words[i : i + n]), hint
 
 
 def _is_phrase_gap(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
