@@ -87,7 +87,8 @@ def register_proxies(app: Flask) -> None:
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies, not {proxies!r}")
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as Flask's docs do
+            app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def normalise_database_url(url: str) -> str:

@@ -124,7 +124,8 @@ class Quarter:
 
 def quarters_between(first: date, last: date, limit: int = 24) -> list[Quarter]:
     """The quarters from `last` back to `first`, newest first, at most `limit`."""
-    out, quarter, stop = [], Quarter.containing(last), Quarter.containing(first)
+    out: list[Quarter] = []
+    quarter, stop = Quarter.containing(last), Quarter.containing(first)
     while quarter >= stop and len(out) < limit:
         out.append(quarter)
         quarter = quarter.shift(-1)

@@ -267,7 +267,7 @@ def _finite(value: float | None) -> bool:
 def _references(baseline: float | None, target: float | None) -> dict[str, float]:
     """{"Baseline": b, "Target": t} for the reference values that can be drawn."""
     pairs = (("Baseline", baseline), ("Target", target))
-    return {name: float(v) for name, v in pairs if _finite(v)}
+    return {name: float(v) for name, v in pairs if v is not None and _finite(v)}
 
 
 def line_chart(

@@ -2,9 +2,10 @@
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData, Row, event
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -33,7 +34,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+# A result row of any columns (a bare `Row` is a row of no columns to a type checker).
+AnyRow = Row[*tuple[Any, ...]]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through `Session.execute` changed
+    (typed as a plain Result; it is a CursorResult, which counts them)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
+
+
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware.
 
     SQLite has no time zones; without this, values read back would be naive
@@ -43,14 +54,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -63,7 +74,7 @@ class Base(DeclarativeBase):
 
 
 @event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, connection_record):
+def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     """WAL lets readers work while the scheduler writes; with WAL,
     synchronous=NORMAL is the documented safe setting (a power cut may lose
     the last commits, never corrupt the file) and saves an fsync per commit;

@@ -129,7 +129,7 @@ def _send_smtp(msg: EmailMessage, on_handover: Handover = None) -> None:
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
     sender = parseaddr(msg["From"])[1]
     recipients = [address for _, address in getaddresses(msg.get_all("To", []))]
-    server = None
+    server: smtplib.SMTP | None = None
     # Everything before "message_sent" is safe to try again: without the final
     # "." of DATA a server delivers nothing.
     phase = "connect"

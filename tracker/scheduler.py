@@ -144,7 +144,7 @@ scheduler_cli = AppGroup("scheduler", help="Run the scheduled jobs.")
 def run_command():
     """Run the scheduler in the foreground until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     scheduler = build_scheduler(app)
     click.echo(f"Scheduler running every {interval(app)} (Ctrl-C to stop).")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -8,7 +8,7 @@ service that checks several fields reports every problem at once through
 they were given, which the forms use for their fields too.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Self
 
 from wtforms import Field, Form
@@ -40,7 +40,7 @@ class FieldError(Exception):
         return combined
 
 
-def _leaf_fields(fields) -> Iterator[Field]:
+def _leaf_fields(fields: Iterable[Field]) -> Iterator[Field]:
     for field in fields:
         if isinstance(field, FormField):
             yield from _leaf_fields(field.form)

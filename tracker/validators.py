@@ -3,6 +3,7 @@ no database stores). Rules a job or the API must also obey live in services."""
 
 import re
 
+from wtforms import Field, Form
 from wtforms.validators import Length, ValidationError
 
 # C0 control characters other than tab and line breaks, and DEL. Nobody types
@@ -10,13 +11,13 @@ from wtforms.validators import Length, ValidationError
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def no_nul(form, field) -> None:
+def no_nul(form: Form, field: Field) -> None:
     """Databases cannot store the NUL character, and no keyboard types it."""
     if field.data and "\x00" in field.data:
         raise ValidationError("Remove the NUL character: text cannot contain it.")
 
 
-def plain_text(form, field) -> None:
+def plain_text(form: Form, field: Field) -> None:
     """Refuse text holding control characters (pasted binary, a NUL byte)."""
     if isinstance(field.data, str) and _CONTROL_CHARACTERS.search(field.data):
         raise ValidationError("This contains control characters; type or paste plain text.")

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
 class Role(StrEnum):
@@ -26,7 +26,8 @@ class Role(StrEnum):
         return ROLE_LABELS[self]
 
 
-ROLE_LABELS = {Role.ADMIN: "Admin", Role.EXECUTIVE: "Executive", Role.HR: "HR", Role.MEMBER: "Member"}
+ROLE_LABELS: dict[str, str] = {Role.ADMIN: "Admin", Role.EXECUTIVE: "Executive", Role.HR: "HR",
+                               Role.MEMBER: "Member"}
 
 
 def new_session_token() -> str:
@@ -34,7 +35,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +46,7 @@ class Department(db.Model):
         return f"<Department {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

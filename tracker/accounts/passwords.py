@@ -14,6 +14,7 @@ common names, keyboard patterns and repeats, so that `password1234` and
 import re
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -127,6 +128,6 @@ def _hints(about: Iterable[str]) -> list[str]:
     return sorted(hints)
 
 
-def _guess_time(result: dict) -> str:
+def _guess_time(result: dict[str, Any]) -> str:
     took = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
     return f"An attacker with a stolen copy of the database would guess it in {took}."

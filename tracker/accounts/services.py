@@ -176,7 +176,7 @@ def end_all_sessions(user: User) -> None:
 def _active_admin_count() -> int:
     return db.session.scalar(
         select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
-    )
+    ) or 0
 
 
 def _guard_last_admin(user: User) -> None:

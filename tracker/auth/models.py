@@ -6,10 +6,10 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class FailedSignIn(db.Model):
+class FailedSignIn(Model):
     """One failed sign-in: the email typed (whether or not it has an account),
     the client address and the moment. Rows older than the throttle window
     are deleted as new failures arrive."""

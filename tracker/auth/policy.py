@@ -80,15 +80,15 @@ def can(action: str, obj: Any = None) -> bool:
     return may(current_user, action, obj)
 
 
-def permission_required(action: str) -> Callable:
+def permission_required(action: str) -> Callable[..., Any]:
     """Let a view run only for signed-in users who may do `action`."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
+        @login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no types
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not may(current_user, action):
                 abort(403)
             return view(*args, **kwargs)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.auth.models import FailedSignIn
 from tracker.extensions import db
@@ -108,7 +109,7 @@ def paused(now: datetime) -> tuple[list[Paused], list[Paused]]:
     rule = limits()
     since = now - rule.window
 
-    def over_limit(column, limit: int) -> list[Paused]:
+    def over_limit(column: InstrumentedAttribute[str], limit: int) -> list[Paused]:
         rows = db.session.execute(
             select(column, func.count(), func.max(FailedSignIn.at))
             .where(FailedSignIn.at > since)

@@ -6,12 +6,12 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 BEHAVIOUR_KINDS = {"target": "Target behaviour", "no_no": "No-no"}
 
 
-class Behaviour(db.Model):
+class Behaviour(Model):
     __tablename__ = "behaviour"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,13 +1,16 @@
 """Rules for target behaviours. Functions add and flush; the caller commits."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, Table, func, or_, select
+from sqlalchemy import Table, func, or_, select
 
 from tracker import signals
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
+from tracker.db import AnyRow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.validation import FieldError
@@ -38,7 +41,7 @@ class BehaviourError(FieldError):
 
 
 def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str,
-           exclude_id: int | None = None) -> dict:
+           exclude_id: int | None = None) -> dict[str, Any]:
     """The values to store. Raises one BehaviourError carrying every problem
     found, each naming its field."""
     problems: list[BehaviourError] = []
@@ -105,7 +108,7 @@ def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
         signals.behaviour_kind_changed.send(behaviour, actor=actor, now=now)
 
 
-def behaviours_by_ids(ids) -> list[Behaviour]:
+def behaviours_by_ids(ids: Iterable[int | str] | None) -> list[Behaviour]:
     """The behaviours with these ids; BehaviourError if any does not exist."""
     wanted = {int(i) for i in ids or ()}
     if not wanted:
@@ -120,7 +123,7 @@ def list_behaviours() -> list[Behaviour]:
     return list(db.session.scalars(select(Behaviour).order_by(Behaviour.kind.desc(), Behaviour.name)))
 
 
-def behaviours_with_counts() -> list[Row]:
+def behaviours_with_counts() -> list[AnyRow]:
     """Every behaviour by name ignoring case, as rows of (Behaviour, then one
     count per registered link table under its label, e.g. `row.metrics`): one query."""
     counts = [

@@ -19,6 +19,7 @@ from tracker import email
 from tracker.calendar import Period, period_containing, periods_between
 from tracker.checkins.models import CheckIn
 from tracker.checkins.services import schedule_for
+from tracker.db import rowcount
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
@@ -94,7 +95,7 @@ def mark_missed(now: datetime) -> dict[str, int]:
         update(CheckIn).where(CheckIn.state == "open", CheckIn.due_on < cutoff)
         .values(state="missed").execution_options(synchronize_session=False)
     )
-    return {"missed": result.rowcount or 0}
+    return {"missed": rowcount(result)}
 
 
 def queue_reminders(now: datetime) -> dict[str, int]:

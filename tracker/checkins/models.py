@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import User
 from tracker.behaviours.models import Behaviour
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.initiatives.models import Initiative
 
 CHECKIN_STATES = {"open": "Open", "submitted": "Submitted", "missed": "Missed"}
@@ -20,7 +20,7 @@ REVIEW_STATES = {"none": "", "pending": "Needs review", "confirmed": "Confirmed"
                  "reclassified": "Reclassified"}
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     __tablename__ = "checkin"
     # One check-in per initiative and period, whatever opens it and however often.
     __table_args__ = (
@@ -59,7 +59,7 @@ class CheckIn(db.Model):
         return CHECKIN_STATES.get(self.state, self.state)
 
 
-class Entry(db.Model):
+class Entry(Model):
     """One statement in a check-in. Never edited once submitted: a correction
     is a new entry that `amends` the original. A reviewer's verdict is kept
     beside the owner's choice, not over it."""
@@ -110,7 +110,7 @@ class Entry(db.Model):
         return self.kind != self.suggested_kind
 
 
-class CuePhrase(db.Model):
+class CuePhrase(Model):
     """A cue phrase an admin added for this organisation's wording. Used by
     every suggestion from the moment it is saved; switched off rather than
     deleted, and every change is kept in history."""

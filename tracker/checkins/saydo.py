@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.checkins.models import CheckIn
@@ -197,7 +198,7 @@ def moved_away(start_value: float | None, latest_value: float | None, metric_dir
 
 # --- loaders -----------------------------------------------------------------
 
-def _period_counts(initiative_ids: list[int] | Select, since: date,
+def _period_counts(initiative_ids: list[int] | Select[Any], since: date,
                    window: int) -> dict[int, list[PeriodCounts]]:
     """Per initiative, its latest `window` check-ins since `since` with their
     tallies: one query over check-ins alone (the tallies are kept by the
@@ -221,7 +222,7 @@ def _period_counts(initiative_ids: list[int] | Select, since: date,
     return out
 
 
-def _one_value(*conditions, newest: bool = True):
+def _one_value(*conditions: ColumnElement[bool], newest: bool = True) -> ScalarSelect[float]:
     """The newest (or oldest) reading of the linked metric meeting `conditions`,
     found through the (metric, date) index."""
     order = Reading.observed_on.desc() if newest else Reading.observed_on
@@ -229,13 +230,13 @@ def _one_value(*conditions, newest: bool = True):
             .order_by(order).limit(1).scalar_subquery())
 
 
-def _value_at_start_sql():
+def _value_at_start_sql() -> ColumnElement[float]:
     """`value_at_start` for the database: the last reading on or before the
     initiative's start date, else the first reading."""
     return func.coalesce(_one_value(Reading.observed_on <= Initiative.start_date), _one_value(newest=False))
 
 
-def _off_track(ids: list[int] | Select) -> set[int]:
+def _off_track(ids: list[int] | Select[Any]) -> set[int]:
     """Initiatives with a linked metric now worse than when they started: one query."""
     rows = db.session.execute(
         select(InitiativeMetric.initiative_id, Metric.direction, _value_at_start_sql(), _one_value())
@@ -247,7 +248,7 @@ def _off_track(ids: list[int] | Select) -> set[int]:
             if moved_away(start_value, latest, direction)}
 
 
-def _records(ids: list[int] | Select, every_id: list[int], today: date, window: int) -> dict[int, SayDo]:
+def _records(ids: list[int] | Select[Any], every_id: list[int], today: date, window: int) -> dict[int, SayDo]:
     # Monthly cadence is the longest: that many months back covers every window.
     since = date.fromordinal(today.toordinal() - 31 * window - 31)
     counts = _period_counts(ids, since, window)
@@ -266,7 +267,7 @@ def records_for(initiatives: list[Initiative], *, today: date, window: int = WIN
     return _records(ids, ids, today, window)
 
 
-def records_where(condition, *, today: date, window: int = WINDOW) -> dict[int, SayDo]:
+def records_where(condition: ColumnElement[bool], *, today: date, window: int = WINDOW) -> dict[int, SayDo]:
     """Say/do records of every initiative matching `condition` (a WHERE clause
     on Initiative). For thousands of initiatives: the queries select them by
     the condition instead of sending thousands of ids back to the database."""

@@ -4,8 +4,10 @@ Functions add and flush; the caller commits once.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +20,7 @@ from tracker.calendar import CADENCES, Period, period_containing
 from tracker.checkins.classifier import OrganisationCue, classify
 from tracker.checkins.cues import active_cues
 from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
+from tracker.db import rowcount
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.initiatives.models import Initiative, InitiativeMetric
@@ -81,8 +84,8 @@ def open_checkin(initiative: Initiative, period: Period, *, state: str = "open")
         with db.session.begin_nested():
             db.session.add(checkin)
     except IntegrityError:
-        existing = db.session.scalar(select(CheckIn).where(
-            CheckIn.initiative_id == initiative.id, CheckIn.period_start == period.start))
+        existing = db.session.scalars(select(CheckIn).where(
+            CheckIn.initiative_id == initiative.id, CheckIn.period_start == period.start)).one()
         return existing, False
     return checkin, True
 
@@ -136,7 +139,7 @@ def _existed_since(initiative: Initiative) -> date:
 
 
 def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefix: str,
-                 problems: list[CheckInError], cues: list[OrganisationCue]) -> dict:
+                 problems: list[CheckInError], cues: list[OrganisationCue]) -> dict[str, Any]:
     """The entry's stored values. Each broken rule is added to `problems`,
     naming its field as `prefix` + the input's name ("entries-2-" + "evidence")."""
 
@@ -187,7 +190,7 @@ def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefi
 
 
 def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
-                   readings: list[ReadingInput] = (), now: datetime, today: date) -> CheckIn:
+                   readings: Sequence[ReadingInput] = (), now: datetime, today: date) -> CheckIn:
     """Submit a check-in with its entries and readings, exactly once.
 
     Raises AlreadySubmitted for a second submission, CheckInError when a rule
@@ -222,7 +225,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
         .values(state="submitted", submitted_at=now, submitted_by_id=actor.id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise AlreadySubmitted("This check-in was already submitted.")
     db.session.refresh(checkin)
     for values in cleaned:
@@ -236,7 +239,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
     return checkin
 
 
-def _record_readings(checkin: CheckIn, readings: list[ReadingInput], *, actor: User, now: datetime,
+def _record_readings(checkin: CheckIn, readings: Sequence[ReadingInput], *, actor: User, now: datetime,
                      today: date, problems: list[CheckInError]) -> None:
     """Record the filled rows of `readings`; each refusal goes to `problems`,
     naming its row ("readings-0-value"). A refusal leaves what the rows
@@ -249,6 +252,8 @@ def _record_readings(checkin: CheckIn, readings: list[ReadingInput], *, actor: U
             problems.append(CheckInError("Readings in a check-in are for the initiative's own metrics."))
             continue
         metric = db.session.get(Metric, reading.metric_id)
+        if metric is None:
+            continue  # linked a moment ago, deleted since: nothing to record it for
         try:
             # A savepoint: a reading stored meanwhile by someone else fails the
             # flush, and the rows after it are still checked.

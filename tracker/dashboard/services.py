@@ -8,6 +8,7 @@ import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,7 +59,7 @@ class Attention:
 @dataclass
 class Ranked:
     name: str
-    link: tuple[str, dict]
+    link: tuple[str, dict[str, Any]]
     record: saydo.SayDo
     initiatives: int
 
@@ -310,9 +311,10 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
         attention=[Attention(initiatives[i], record, reasons) for i, record, reasons in summary.attention
                    if i in initiatives],
         attention_total=summary.attention_total,
-        leaders=[Ranked(owner_names.get(g.key, ""), ("checkins.saydo_owner", {"user_id": g.key}),
-                        g.record, g.initiatives) for g in summary.leaders],
-        departments=[Ranked(department_names.get(g.key, ""),
+        leaders=[Ranked(owner_names.get(g.key, "") if g.key is not None else "",
+                        ("checkins.saydo_owner", {"user_id": g.key}), g.record, g.initiatives)
+                 for g in summary.leaders],
+        departments=[Ranked(department_names.get(g.key, "") if g.key is not None else "",
                             ("checkins.saydo_department", {"department_id": g.key}), g.record, g.initiatives)
                      for g in summary.departments],
         movers=[Mover(metrics[m], values, change) for m, values, change in summary.movers if m in metrics],

@@ -3,6 +3,8 @@ on fire. Drawn from the seed articles: frontline empowered to bend rules,
 call centre in-sourced, service heroes recognised, loyal customers thanked;
 and the no-nos they replace."""
 
+from typing import Any
+
 from tracker.accounts.models import Role
 
 DEPARTMENTS = ("Sales", "Marketing", "Finance", "Operations", "Customer Service", "HR")
@@ -94,7 +96,7 @@ METRICS = {
 # key: (title, kind, status, owner, sponsor, department, months ago started,
 #       due in months, behaviours, [(metric key, amount)], burning platform, description,
 #       abandon reason)
-INITIATIVES = (
+INITIATIVES: tuple[tuple[Any, ...], ...] = (
     ("Bring the call centre back in-house", "supplier_change", "in_progress",
      "service@example.com", "ceo@example.com", "Customer Service", 10, 2,
      ("insource", "handle_time"), [("own_staff_calls", 100), ("csat", 15)],

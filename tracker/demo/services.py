@@ -84,7 +84,8 @@ def load_demo(now: datetime) -> list[tuple[str, str, str]]:
 
 def _people() -> tuple[list[tuple[str, str, str]], dict[str, User]]:
     departments = {name: accounts.create_department(name) for name in content.DEPARTMENTS}
-    logins, users = [], {}
+    logins: list[tuple[str, str, str]] = []
+    users: dict[str, User] = {}
     for role, email, name, department in content.PEOPLE:
         password = secrets.token_urlsafe(9)
         users[email] = accounts.create_user(
@@ -119,7 +120,7 @@ def _month_start(today: date, months_ago: int) -> date:
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def _series(trend: str, baseline: float, target: float, count: int, rng: random.Random):
+def _series(trend: str, baseline: float, target: float, count: int, rng: random.Random) -> list[float]:
     """`count` monthly values from baseline, shaped by `trend`, with some noise."""
     span = target - baseline
     noise = abs(span) * 0.04
@@ -138,7 +139,8 @@ def _series(trend: str, baseline: float, target: float, count: int, rng: random.
     return values
 
 
-def _metrics(users, behaviours, today: date, now: datetime, rng: random.Random) -> dict[str, Metric]:
+def _metrics(users: dict[str, User], behaviours: dict[str, Behaviour], today: date, now: datetime,
+             rng: random.Random) -> dict[str, Metric]:
     metrics = {}
     for key, row in content.METRICS.items():
         (name, unit, direction, baseline, target, months, cadence, source, standard, owner,
@@ -168,7 +170,8 @@ def _metrics(users, behaviours, today: date, now: datetime, rng: random.Random) 
     return metrics
 
 
-def _initiatives(users, behaviours, metrics, today: date, now: datetime) -> list[Initiative]:
+def _initiatives(users: dict[str, User], behaviours: dict[str, Behaviour], metrics: dict[str, Metric],
+                 today: date, now: datetime) -> list[Initiative]:
     created = []
     for row in content.INITIATIVES:
         (title, kind, status, owner, sponsor, department, started, due, behaviour_keys, links,

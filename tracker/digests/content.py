@@ -9,6 +9,7 @@ ten people or a thousand.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
@@ -56,12 +57,12 @@ class WeekFacts:
     open_checkins: list[CheckIn]
     moves: list[Move]
     owners: dict[int, User]
-    people: dict
+    people: dict[str, Any]
     # The same facts grouped by owner once, so each person's digest is a lookup.
     initiatives_by_owner: dict[int, list[Initiative]] = field(default_factory=dict)
     checkins_by_owner: dict[int, list[CheckIn]] = field(default_factory=dict)
     moves_by_owner: dict[int, list[Move]] = field(default_factory=dict)
-    org: dict | None = None  # the organisation section, the same for every reader
+    org: dict[str, Any] | None = None  # the organisation section, the same for every reader
 
 
 @dataclass
@@ -70,9 +71,9 @@ class Digest:
     week: str
     start: date
     end: date
-    org: dict | None = None
-    own: dict | None = None
-    people: dict | None = None
+    org: dict[str, Any] | None = None
+    own: dict[str, Any] | None = None
+    people: dict[str, Any] | None = None
     empty_lines: list[str] = field(default_factory=list)
 
     @property
@@ -167,7 +168,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
     return facts
 
 
-def _org_section(facts: WeekFacts) -> dict | None:
+def _org_section(facts: WeekFacts) -> dict[str, Any] | None:
     week = saydo.totals(facts.counts_by_initiative.values())
     flagged = sorted(
         ((facts.initiatives[i], r) for i, r in facts.records.items()
@@ -190,7 +191,7 @@ def _org_section(facts: WeekFacts) -> dict | None:
     return section
 
 
-def _own_section(user: User, facts: WeekFacts) -> dict | None:
+def _own_section(user: User, facts: WeekFacts) -> dict[str, Any] | None:
     mine = facts.initiatives_by_owner.get(user.id, [])
     counts = saydo.totals(facts.counts_by_initiative[i.id] for i in mine
                           if i.id in facts.counts_by_initiative)

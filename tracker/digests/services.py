@@ -8,6 +8,7 @@ the mail server is down or slow are the outbox's (`tracker.outbox.services`).
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -151,7 +152,7 @@ def send_digests(now: datetime, *, week: str | None = None, dry_run: bool = Fals
                      unknown_outcome=sent.get("unknown_outcome", 0))
 
 
-def weekly_job(now: datetime) -> dict:
+def weekly_job(now: datetime) -> dict[str, Any]:
     """The scheduler's `queue_digests` job: once the organisation's digest
     moment of this week has come, make sure last week's digests are queued.
     Every tick after that finds them queued and does nothing; after downtime

@@ -5,14 +5,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class HistoryEvent(db.Model):
+class HistoryEvent(Model):
     __tablename__ = "history_event"
     __table_args__ = (Index("ix_history_event_subject", "subject_type", "subject_id", "id"),)
 
@@ -34,12 +35,12 @@ class HistoryIsAppendOnly(Exception):
 
 
 @event.listens_for(HistoryEvent, "before_update")
-def _refuse_update(mapper, connection, target):
+def _refuse_update(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     raise HistoryIsAppendOnly("history events cannot be changed")
 
 
 @event.listens_for(HistoryEvent, "before_delete")
-def _refuse_delete(mapper, connection, target):
+def _refuse_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
     raise HistoryIsAppendOnly("history events cannot be deleted")
 
 

@@ -31,7 +31,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def snapshot(obj, fields: Iterable[str]) -> dict[str, Any]:
+def snapshot(obj: object, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields` on `obj`, ready to compare or store."""
     return {name: _plain(getattr(obj, name)) for name in fields}
 
@@ -84,17 +84,17 @@ def events_for(subject_type: str, subject_id: int, limit: int = 200) -> list[His
 @dataclass(frozen=True)
 class SubjectDescription:
     labels: Mapping[str, str] = field(default_factory=dict)
-    values: Mapping[str, Mapping] = field(default_factory=dict)
+    values: Mapping[str, Mapping[Any, str]] = field(default_factory=dict[str, Any])
     # field -> (model, the attribute holding a row's name)
-    references: Mapping[str, tuple[type, str]] = field(default_factory=dict)
+    references: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
 
 
 _SUBJECTS: dict[str, SubjectDescription] = {}
 
 
 def describe(subject_type: str, *, labels: Mapping[str, str],
-             values: Mapping[str, Mapping] | None = None,
-             references: Mapping[str, InstrumentedAttribute] | None = None) -> None:
+             values: Mapping[str, Mapping[Any, str]] | None = None,
+             references: Mapping[str, InstrumentedAttribute[Any]] | None = None) -> None:
     """How edits of `subject_type` read: `labels` {field: label}, `values`
     {field: {stored value: what a person reads}}, and `references`
     {field: the name column of the rows its id, or list of ids, points at},
@@ -114,7 +114,7 @@ class Change:
     new: str
 
 
-def _ids(value) -> list[int]:
+def _ids(value: Any) -> list[int]:
     return [i for i in (value if isinstance(value, list) else [value]) if isinstance(i, int)]
 
 
@@ -124,20 +124,20 @@ def readable_changes(events: Iterable[HistoryEvent]) -> dict[int, list[Change]]:
     number of events."""
     edits = [e for e in events if e.action == "updated" and e.changes]
     plain = SubjectDescription()
-    wanted: dict[tuple[type, str], set[int]] = {}
+    wanted: dict[tuple[Any, str], set[int]] = {}
     for event in edits:
         references = _SUBJECTS.get(event.subject_type, plain).references
         for name, pair in event.changes.items():
             if name in references:
                 for value in pair:
                     wanted.setdefault(references[name], set()).update(_ids(value))
-    names: dict[tuple[type, str], dict[int, str]] = {
+    names: dict[tuple[Any, str], dict[int, str]] = {
         (model, attribute): dict(db.session.execute(
             select(model.id, getattr(model, attribute)).where(model.id.in_(ids))).all())
         for (model, attribute), ids in wanted.items()
     }
 
-    def shown(subject: SubjectDescription, name: str, value) -> str:
+    def shown(subject: SubjectDescription, name: str, value: Any) -> str:
         if value is None or value == [] or value == "":
             return "—"
         reference = subject.references.get(name)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.metrics.models import Metric
 
 INITIATIVE_KINDS = {
@@ -48,14 +48,14 @@ EXPECTED_DIRECTIONS = {"increase": "Increase", "decrease": "Decrease"}
 
 initiative_behaviour = Table(
     "initiative_behaviour",
-    db.Model.metadata,
+    Model.metadata,
     Column("initiative_id", ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
     Column("behaviour_id", ForeignKey("behaviour.id", ondelete="CASCADE"), primary_key=True,
            index=True),
 )
 
 
-class Initiative(db.Model):
+class Initiative(Model):
     __tablename__ = "initiative"
     # One per sort of the initiative list (see services.SORTS), ending in the
     # id that breaks ties, so a page deep in the list is read from the index.
@@ -113,7 +113,7 @@ class Initiative(db.Model):
         return not self.metric_links
 
 
-class InitiativeMetric(db.Model):
+class InitiativeMetric(Model):
     """A metric an initiative is expected to move: which way, how much, by when."""
 
     __tablename__ = "initiative_metric"

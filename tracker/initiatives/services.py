@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
@@ -75,14 +75,14 @@ class InitiativeInput:
     checkin_weekday: int | None = None
 
 
-def _active_user(user_id, label: str, field_name: str) -> User:
+def _active_user(user_id: int | str | None, label: str, field_name: str) -> User:
     user = db.session.get(User, int(user_id)) if user_id else None
     if user is None or not user.active:
         raise InitiativeError(f"Choose an active {label}.", field_name)
     return user
 
 
-def _validate(data: InitiativeInput, actor: User) -> dict:
+def _validate(data: InitiativeInput, actor: User) -> dict[str, Any]:
     """The values to store. Raises one InitiativeError carrying every problem
     found, each naming its field."""
     problems: list[InitiativeError] = []
@@ -144,7 +144,7 @@ def _validate(data: InitiativeInput, actor: User) -> dict:
             "behaviours": behaviours}
 
 
-def _snapshot(initiative: Initiative) -> dict:
+def _snapshot(initiative: Initiative) -> dict[str, Any]:
     values = history.snapshot(initiative, HISTORY_FIELDS)
     values["behaviour_ids"] = sorted(b.id for b in initiative.behaviours)
     return values
@@ -209,7 +209,7 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
 
 
 def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected_direction: str,
-                expected_amount, expected_by: date, now: datetime) -> InitiativeMetric:
+                expected_amount: float | str, expected_by: date, now: datetime) -> InitiativeMetric:
     """Say which way, by how much and by when the initiative should move a metric."""
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only link metrics to initiatives you own.")
@@ -259,7 +259,7 @@ def unlink_metric(initiative: Initiative, *, actor: User, link_id: int, now: dat
                    actor=actor, now=now, changes={"metric_id": link.metric_id})
 
 
-def unmeasured_clause():
+def unmeasured_clause() -> ColumnElement[bool]:
     """SQL true for initiatives with no linked metric."""
     return ~exists().where(InitiativeMetric.initiative_id == Initiative.id)
 
@@ -340,7 +340,7 @@ class InitiativePage:
         return self.page + 1 if self.has_next else None
 
 
-def _filtered(query, filters: InitiativeFilters):
+def _filtered(query: Select[Any], filters: InitiativeFilters) -> Select[Any]:
     if filters.status in STATUSES:
         query = query.where(Initiative.status == filters.status)
     if filters.kind in INITIATIVE_KINDS:
@@ -383,14 +383,14 @@ def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Initiativ
                           per_page=per_page)
 
 
-def metrics_to_link(initiative: Initiative) -> list:
+def metrics_to_link(initiative: Initiative) -> list[Any]:
     """Every metric not yet linked to `initiative`, by name, as (id, name,
     direction) rows: the link form needs only these three columns."""
     linked = [link.metric_id for link in initiative.metric_links]
-    return db.session.execute(
+    return list(db.session.execute(
         select(Metric.id, Metric.name, Metric.direction)
         .where(Metric.id.not_in(linked)).order_by(Metric.name)
-    ).all()
+    ).all())
 
 
 def initiatives_for_behaviour(behaviour_id: int) -> list[Initiative]:

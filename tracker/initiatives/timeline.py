@@ -6,13 +6,15 @@ loading stays in the services of the domains that own the data (history,
 metrics, check-ins, people), which sit partly above this one.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from sqlalchemy import Row
+from typing import Any
 
 from tracker import charts
+from tracker.checkins.models import Entry
+from tracker.db import AnyRow
+from tracker.history.models import HistoryEvent
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric
 
@@ -59,13 +61,14 @@ def _event_label(action: str) -> str:
     return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
 
 
-def build_timeline(events, links, readings: dict[int, list[Row]], day_of: Callable[[datetime], date],
-                   limit: int = TIMELINE_LIMIT, actions=(),
+def build_timeline(events: Sequence[HistoryEvent], links: Iterable[InitiativeMetric],
+                   readings: dict[int, list[AnyRow]], day_of: Callable[[datetime], date],
+                   limit: int = TIMELINE_LIMIT, actions: Iterable[Entry] = (),
                    reading_totals: dict[int, int] | None = None) -> tuple[list[TimelineEntry], int]:
     """History events and metric readings in one list, newest first, so the
     acts that came before a metric moved are read next to the move. Returns
     the newest `limit` entries and how many there are in all. `day_of` turns
-    an event's UTC time into the reader's calendar day.
+    an event's UTC time into the organisation's calendar day.
 
     `readings` holds each metric's readings oldest first; it may be only the
     newest `limit + 1` of them (no older one can make the newest `limit`),
@@ -85,7 +88,7 @@ def build_timeline(events, links, readings: dict[int, list[Row]], day_of: Callab
                 for a in actions if a.happened_on]
     total = len(entries)
     # On one day, what was done is listed above what was observed.
-    keyed: list[tuple[tuple, object]] = [((e.day, True, e.order), e) for e in entries]
+    keyed: list[tuple[tuple[date, bool, float], Any]] = [((e.day, True, e.order), e) for e in entries]
     for link in links:
         previous, series = None, readings.get(link.metric_id, [])
         total += max(reading_totals.get(link.metric_id, 0), len(series))
@@ -100,7 +103,7 @@ def build_timeline(events, links, readings: dict[int, list[Row]], day_of: Callab
             for _, item in keyed[:limit]], total
 
 
-def _reading_entry(metric: Metric, reading: Row, previous: float | None) -> TimelineEntry:
+def _reading_entry(metric: Metric, reading: AnyRow, previous: float | None) -> TimelineEntry:
     text = f"{metric.name}: {quantity(reading.value, metric.unit)}"
     if previous is not None:
         text += f" ({signed(reading.value - previous, metric.unit)})"
@@ -113,7 +116,7 @@ class LinkedMetric:
     """A linked metric as the page shows it."""
 
     link: InitiativeMetric
-    readings: list[Row]  # the newest `shown` readings, newest first
+    readings: list[AnyRow]  # the newest `shown` readings, newest first
     total: int  # how many readings the metric has in all
     chart: str
     markers: list[tuple[date, str]]
@@ -121,13 +124,14 @@ class LinkedMetric:
     movement: str  # "toward" or "away" from the target over that change, or ""
 
     @property
-    def latest(self) -> Row | None:
+    def latest(self) -> AnyRow | None:
         return self.readings[0] if self.readings else None
 
 
 def linked_metrics(initiative: Initiative, points: dict[int, list[tuple[date, float]]],
-                   recent: dict[int, list[Row]], events, day_of: Callable[[datetime], date],
-                   actions: Iterable, shown: int) -> list[LinkedMetric]:
+                   recent: dict[int, list[AnyRow]], events: Sequence[HistoryEvent],
+                   day_of: Callable[[datetime], date], actions: Iterable[Entry],
+                   shown: int) -> list[LinkedMetric]:
     """Each link with its chart (every reading, from `points`) and its table
     (the newest `shown` of `recent`, which holds each metric's newest readings)."""
     markers = [(initiative.start_date, f"start of {initiative.title}")]

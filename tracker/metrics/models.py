@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 DIRECTIONS = {"higher": "Higher is better", "lower": "Lower is better"}
 CADENCES = {"weekly": "Weekly", "fortnightly": "Fortnightly", "monthly": "Monthly",
@@ -41,14 +41,14 @@ def progress_from(baseline: float, target: float, value: float | None) -> float 
 
 metric_behaviour = Table(
     "metric_behaviour",
-    db.Model.metadata,
+    Model.metadata,
     Column("metric_id", ForeignKey("metric.id", ondelete="CASCADE"), primary_key=True),
     Column("behaviour_id", ForeignKey("behaviour.id", ondelete="CASCADE"), primary_key=True,
            index=True),
 )
 
 
-class Metric(db.Model):
+class Metric(Model):
     __tablename__ = "metric"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +95,7 @@ class Metric(db.Model):
         return "toward" if self.is_better(after, before) else "away"
 
 
-class Reading(db.Model):
+class Reading(Model):
     __tablename__ = "reading"
     __table_args__ = (UniqueConstraint("metric_id", "observed_on"),)
 

@@ -355,8 +355,9 @@ class _RowChecker:
         elif self._refuse is not None:
             if metric_id not in self._refusals:
                 self._refusals[metric_id] = self._refuse(metric_id)
-            if self._refusals[metric_id]:
-                errors.append(self._refusals[metric_id])
+            refusal = self._refusals[metric_id]
+            if refusal:
+                errors.append(refusal)
         return metric_id
 
     def _date(self, cell: str, errors: list[str]) -> date | None:

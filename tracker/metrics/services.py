@@ -1,10 +1,13 @@
 """Rules for metrics and readings. Functions add and flush; the caller commits."""
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -12,6 +15,7 @@ from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.behaviours.services import BehaviourError, behaviours_by_ids, register_link_table
+from tracker.db import AnyRow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading, metric_behaviour
@@ -51,8 +55,8 @@ class MetricInput:
     name: str
     unit: str
     direction: str
-    baseline: float
-    target: float
+    baseline: float | None
+    target: float | None
     target_date: date
     cadence: str
     source: str
@@ -62,7 +66,7 @@ class MetricInput:
     behaviour_ids: tuple[int, ...] = ()
 
 
-def _finite(value, label: str, field_name: str) -> float:
+def _finite(value: Any, label: str, field_name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -72,7 +76,7 @@ def _finite(value, label: str, field_name: str) -> float:
     return number
 
 
-def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> dict:
+def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> dict[str, Any]:
     """The values to store. Raises one MetricError carrying every problem
     found, each naming its field."""
     problems: list[MetricError] = []
@@ -149,7 +153,7 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
             "owner": owner, "department": department, "behaviours": behaviours}
 
 
-def _snapshot(metric: Metric) -> dict:
+def _snapshot(metric: Metric) -> dict[str, Any]:
     values = history.snapshot(metric, [f for f in HISTORY_FIELDS if f != "behaviour_ids"])
     values["behaviour_ids"] = sorted(b.id for b in metric.behaviours)
     return values
@@ -180,7 +184,7 @@ def update_metric(metric: Metric, *, actor: User, data: MetricInput, now: dateti
                        changes=changes)
 
 
-def record_reading(metric: Metric, *, actor: User, observed_on: date, value, note: str = "",
+def record_reading(metric: Metric, *, actor: User, observed_on: date | None, value: Any, note: str = "",
                    now: datetime, today: date) -> Reading:
     """Store one reading. Raises MetricError for a future date, a value that is
     not a number, a note that is too long, or a second reading on one date
@@ -221,14 +225,14 @@ class _ExistingReadings:
     def __init__(self) -> None:
         self._dates: dict[int, set[date]] = {}
 
-    def __contains__(self, key: tuple[int, date]) -> bool:
-        metric_id, observed_on = key
+    def __contains__(self, key: object) -> bool:
+        metric_id, observed_on = cast(tuple[int, date], key)
         if metric_id not in self._dates:
             self._dates[metric_id] = set(db.session.scalars(
                 select(Reading.observed_on).where(Reading.metric_id == metric_id)))
         return observed_on in self._dates[metric_id]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[int, date]]:
         return iter(())
 
     def __len__(self) -> int:
@@ -284,7 +288,7 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
         return ParseResult(errors=[RowError(0, STORED_MEANWHILE)])
     # Each reading as a dict: history sorts plain lists, and a [date, value]
     # pair cannot be sorted.
-    per_metric: dict[int, list[dict]] = {}
+    per_metric: dict[int, list[dict[str, Any]]] = {}
     for row in result.readings:
         per_metric.setdefault(row.metric_id, []).append(
             {"observed_on": row.observed_on.isoformat(), "value": row.value})
@@ -295,7 +299,7 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
     return result
 
 
-def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, list[Row]]:
+def readings_for(metric_ids: Iterable[int], limit_per_metric: int | None = None) -> dict[int, list[AnyRow]]:
     """Readings of several metrics in one query, oldest first, keyed by metric id.
 
     Each is a row with the reading's id, metric_id, observed_on, value and
@@ -305,7 +309,7 @@ def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, l
     a metric read daily for years costs no more than one read weekly.
     """
     ids = list(metric_ids)
-    out: dict[int, list[Row]] = {i: [] for i in ids}
+    out: dict[int, list[AnyRow]] = {i: [] for i in ids}
     if not ids:
         return out
     columns = (Reading.id, Reading.metric_id, Reading.observed_on, Reading.value, Reading.note)
@@ -338,7 +342,7 @@ def readings_for(metric_ids, limit_per_metric: int | None = None) -> dict[int, l
     return out
 
 
-def reading_points(metric_ids) -> dict[int, list[tuple[date, float]]]:
+def reading_points(metric_ids: Iterable[int]) -> dict[int, list[tuple[date, float]]]:
     """Every reading of each metric as (observed_on, value), oldest first, in one query.
 
     Plain rows rather than Reading objects: a chart needs only these two
@@ -364,7 +368,7 @@ def latest_readings(metric: Metric, limit: int) -> list[Reading]:
     return list(db.session.scalars(all_readings_query(metric).limit(limit)))
 
 
-def all_readings_query(metric: Metric):
+def all_readings_query(metric: Metric) -> Select[Reading]:
     """The select() of every reading of `metric` with its author, newest first,
     for a page of readings or the latest few."""
     return (
@@ -376,7 +380,7 @@ def all_readings_query(metric: Metric):
     )
 
 
-def readings_page(metric: Metric, page: int, per_page: int):
+def readings_page(metric: Metric, page: int, per_page: int) -> Pagination:
     """One page of the metric's readings, newest first (an empty page past the end)."""
     return db.paginate(all_readings_query(metric), page=page, per_page=per_page, error_out=False)
 

@@ -6,10 +6,10 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import UTCDateTime
-from tracker.extensions import db
+from tracker.extensions import Model
 
 
-class OrgSettings(db.Model):
+class OrgSettings(Model):
     """The organisation's settings. There is one row, id 1."""
 
     __tablename__ = "org_settings"
@@ -24,7 +24,7 @@ class OrgSettings(db.Model):
     digest_hour: Mapped[int] = mapped_column(default=8)
 
 
-class JobRecord(db.Model):
+class JobRecord(Model):
     """The last run of one scheduled job: the heartbeat an admin looks at."""
 
     __tablename__ = "job_record"

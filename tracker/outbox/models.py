@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 
 # queued          -> waiting for its first try, or for the next after a temporary failure
 #                    (next_attempt_at)
@@ -21,7 +21,7 @@ from tracker.extensions import db
 STATES = ("queued", "sending", "sent", "unknown_outcome", "failed")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),)
 

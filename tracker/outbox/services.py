@@ -25,12 +25,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker import email
+from tracker.accounts.models import User
 from tracker.auth.policy import may
+from tracker.db import rowcount
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.outbox.models import STATES, OutboxMessage
@@ -70,7 +75,8 @@ class Mail:
 
 def backoff(attempts: int) -> timedelta:
     """The pause after the `attempts`-th failed try: 10 minutes, 20, 40… at most 6 hours."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(FIRST_RETRY * factor, LONGEST_RETRY)
 
 
 def keys_taken(keys: Iterable[str]) -> set[str]:
@@ -108,7 +114,7 @@ def cancel_queued(*, kind: str, recipient: str, now: datetime) -> int:
         .values(state="failed", last_error="cancelled: the recipient no longer wants it",
                 updated_at=now),
         execution_options=NO_SYNC)
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def send_due(now: datetime) -> dict[str, int]:
@@ -139,24 +145,24 @@ def release_stale(now: datetime) -> dict[str, int]:
     when nothing was handed over, unknown_outcome when the message may have
     gone. Flushes; returns {"requeued", "unknown_outcome", "failed"} counts."""
     stale = (OutboxMessage.state == "sending") & (OutboxMessage.claimed_at < now - LEASE)
-    unknown = db.session.execute(
+    unknown = rowcount(db.session.execute(
         update(OutboxMessage).where(stale, OutboxMessage.handed_over_at.is_not(None))
         .values(state="unknown_outcome", updated_at=now,
                 last_error="the run sending it stopped after handing it to the mail server: "
                            "it may have been delivered"),
-        execution_options=NO_SYNC).rowcount or 0
-    gave_up = db.session.execute(
+        execution_options=NO_SYNC))
+    gave_up = rowcount(db.session.execute(
         update(OutboxMessage)
         .where(stale, OutboxMessage.handed_over_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS)
         .values(state="failed", updated_at=now,
                 last_error=f"gave up after {MAX_ATTEMPTS} attempts; the last run stopped before "
                            "handing it over"),
-        execution_options=NO_SYNC).rowcount or 0
-    requeued = db.session.execute(
+        execution_options=NO_SYNC))
+    requeued = rowcount(db.session.execute(
         update(OutboxMessage).where(stale, OutboxMessage.handed_over_at.is_(None))
         .values(state="queued", next_attempt_at=now, updated_at=now,
                 last_error="the run sending it stopped before handing it over"),
-        execution_options=NO_SYNC).rowcount or 0
+        execution_options=NO_SYNC))
     return {"requeued": requeued, "unknown_outcome": unknown, "failed": gave_up}
 
 
@@ -171,9 +177,11 @@ def _send_one(message_id: int, now: datetime) -> str | None:
                 attempts=OutboxMessage.attempts + 1),
         execution_options=NO_SYNC)
     db.session.commit()
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return None
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None:  # deleted since it was claimed: nothing to send
+        return None
     attempts, recipient = message.attempts, message.recipient
 
     def handover() -> None:
@@ -207,7 +215,7 @@ def _after_failure(message_id: int, error: email.MailError, attempts: int, now: 
     return "retrying"
 
 
-def _set(message_id: int, now: datetime, **values) -> None:
+def _set(message_id: int, now: datetime, **values: Any) -> None:
     """Record a step of one message and commit it at once."""
     if "last_error" in values:
         values["last_error"] = values["last_error"][:2000]
@@ -216,14 +224,14 @@ def _set(message_id: int, now: datetime, **values) -> None:
     db.session.commit()
 
 
-def as_email(message: OutboxMessage):
+def as_email(message: OutboxMessage) -> EmailMessage:
     """The stored message as mail, with the Message-ID it was queued with."""
     return email.build_message(to=message.recipient, subject=message.subject, text=message.body_text,
                                html=message.body_html, message_id=message.message_id or None,
                                headers=message.headers or {})
 
 
-def resend(message: OutboxMessage, *, actor, now: datetime) -> None:
+def resend(message: OutboxMessage, *, actor: User, now: datetime) -> None:
     """Queue a message whose outcome is unknown, or that failed, to be sent
     again at the next run. The caller has warned `actor` that it may already
     have been delivered. Raises OutboxError when `actor` may not or the
@@ -240,7 +248,7 @@ def resend(message: OutboxMessage, *, actor, now: datetime) -> None:
                 handed_over_at=None, updated_at=now,
                 last_error=f"resent by {actor.email} after {previous.replace('_', ' ')}"),
         execution_options=NO_SYNC)
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         raise OutboxError("Only a message whose outcome is unknown, or that failed, can be resent.")
     history.record("outbox_message", message.id, "resent",
                    f"Resent the {message.kind} to {message.recipient} ({previous.replace('_', ' ')})",
@@ -263,7 +271,8 @@ def state_counts(kind: str | None = None) -> dict[str, int]:
     return counts
 
 
-def messages_page(*, state: str | None, kind: str | None, page: int, per_page: int = 50):
+def messages_page(*, state: str | None, kind: str | None, page: int,
+                  per_page: int = 50) -> Pagination:
     """One page of messages, newest first, of one state and kind or all."""
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if state:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -71,6 +72,8 @@ ROLES_NEEDED = {
 }
 ROLE_WORDS = {"role_from": "the role they leave", "role_to": "the role they take"}
 
+T = TypeVar("T")
+
 
 class PeopleError(FieldError):
     """A people-decision rule was broken; the message is fit to show HR and
@@ -120,7 +123,7 @@ def _text(value: str | None, field: str, label: str, limit: int, problems: list[
     return text
 
 
-def _get_id(value) -> int | None:
+def _get_id(value: Any) -> int | None:
     """`value` as a database id, or None when it cannot be one."""
     try:
         ident = int(value)
@@ -129,13 +132,13 @@ def _get_id(value) -> int | None:
     return ident if 0 < ident <= MAX_ID else None
 
 
-def _get(model, value):
+def _get(model: type[T], value: Any) -> T | None:
     """The row with id `value`, or None for a missing, malformed or out-of-range id."""
     ident = _get_id(value)
     return db.session.get(model, ident) if ident else None
 
 
-def _validate(data: DecisionInput, today: date) -> tuple[dict, list[dict]]:
+def _validate(data: DecisionInput, today: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Check everything before anything is stored. Raises one PeopleError
     carrying every problem found, each naming its field."""
     problems: list[PeopleError] = []
@@ -143,7 +146,7 @@ def _validate(data: DecisionInput, today: date) -> tuple[dict, list[dict]]:
     def refuse(message: str, field: str) -> None:
         problems.append(PeopleError(message, field))
 
-    values = {
+    values: dict[str, Any] = {
         "person_name": _text(data.person_name, "person_name", "The name", MAX_NAME, problems,
                              required="Give the person's name."),
         "employee_ref": _text(data.employee_ref, "employee_ref", "The employee reference",
@@ -206,7 +209,7 @@ def _validate(data: DecisionInput, today: date) -> tuple[dict, list[dict]]:
 
 
 def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effective: date | None,
-                       today: date, problems: list[PeopleError]) -> list[dict]:
+                       today: date, problems: list[PeopleError]) -> list[dict[str, Any]]:
     """The filled rows, checked against the kind and date (when those are
     valid); problems go to `problems`, each naming the row's field."""
     filled = [(n, row) for n, row in enumerate(rows, start=1) if not row.is_blank]
@@ -222,7 +225,7 @@ def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effectiv
         def refuse(message: str, name: str, n: int = n) -> None:
             problems.append(PeopleError(f"Evidence {n}: {message}", f"evidence-{n - 1}-{name}"))
 
-        behaviour = known.get(behaviour_id)
+        behaviour = known.get(behaviour_id) if behaviour_id is not None else None
         if not row.behaviour_id:
             refuse("choose the behaviour it shows.", "behaviour_id")
         elif behaviour is None:
@@ -263,7 +266,7 @@ def evidence_lines(decision: PeopleDecision) -> list[str]:
             for e in decision.evidence]
 
 
-def _snapshot(decision: PeopleDecision) -> dict:
+def _snapshot(decision: PeopleDecision) -> dict[str, Any]:
     values = history.snapshot(decision, HISTORY_FIELDS)
     values["evidence"] = sorted(evidence_lines(decision))
     values["alignment_reasons"] = list(decision.alignment_reasons or [])

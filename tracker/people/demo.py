@@ -6,6 +6,7 @@ every decision is validated, aligned and given its history."""
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ TEAM_LEADS = "Hire service-first team leads"
 # (months ago, day of month, name, employee ref, user email or None, kind, role from, role to,
 #  department, decided by, rationale, initiative title or None,
 #  [(behaviour key, what the person did, days before the decision, where it is recorded)])
-DECISIONS = (
+DECISIONS: tuple[tuple[Any, ...], ...] = (
     (11, 8, "Dana Price", "E-1550", None, "demotion", "Senior Account Executive",
      "Account Executive", "Sales", OLD_HEAD_OF_SALES,
      "Repeatedly gave sign-up discounts to new customers and refused the same price to "

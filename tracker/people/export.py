@@ -4,6 +4,7 @@ open in a spreadsheet."""
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from tracker.people.decisions import evidence_lines
 from tracker.people.models import PeopleDecision
@@ -59,8 +60,9 @@ def report_csv(report: PeopleReport) -> str:
     """The report as one table; the Section column tells its parts apart."""
     department = report.department.name if report.department else "All departments"
     quarter = report.quarter.label
-    rows = [("By kind", quarter, department, t.label, t.total, t.aligned, _percent(t.share), "")
-            for t in report.by_kind]
+    rows: list[tuple[Any, ...]] = [
+        ("By kind", quarter, department, t.label, t.total, t.aligned, _percent(t.share), "")
+        for t in report.by_kind]
     rows.append(("Total", quarter, department, "All kinds", report.total, report.aligned,
                  _percent(report.share), ""))
     rows += [("Trend", t.label, department, "All kinds", t.total, t.aligned, _percent(t.share), "")

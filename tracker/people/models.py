@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
 from tracker.db import UTCDateTime, utcnow
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.initiatives.models import Initiative
 
 DECISION_KINDS = {
@@ -24,7 +24,7 @@ REWARDING_KINDS = ("hire", "promotion", "lateral_move", "recognition")
 REMOVING_KINDS = ("demotion", "exit")
 
 
-class PeopleDecision(db.Model):
+class PeopleDecision(Model):
     __tablename__ = "people_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +72,7 @@ class PeopleDecision(db.Model):
         return f"<PeopleDecision {self.id} {self.kind} {self.employee_ref!r}>"
 
 
-class DecisionEvidence(db.Model):
+class DecisionEvidence(Model):
     """One concrete piece of evidence: what the person did, when, and where
     it is recorded, for a target behaviour rewarded or a no-no removed."""
 

@@ -4,9 +4,10 @@ each in a fixed number of queries whatever the number of decisions."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Department, User
@@ -26,7 +27,7 @@ class DecisionFilters:
     kind: str = ""
     aligned: bool | None = None
 
-    def as_args(self) -> dict:
+    def as_args(self) -> dict[str, Any]:
         """The filters as query-string arguments, leaving out the empty ones."""
         pairs = (("quarter", self.quarter.key if self.quarter else None),
                  ("department_id", self.department_id), ("kind", self.kind or None),
@@ -34,20 +35,20 @@ class DecisionFilters:
         return {k: v for k, v in pairs if v}
 
 
-def in_quarter(quarter: Quarter):
+def in_quarter(quarter: Quarter) -> ColumnElement[bool]:
     """SQL true for decisions that take effect within `quarter`."""
     return and_(PeopleDecision.effective_date >= quarter.start,
                 PeopleDecision.effective_date <= quarter.end)
 
 
-def same_person(refs: Iterable[str]):
+def same_person(refs: Iterable[str]) -> ColumnElement[bool]:
     """SQL true for decisions whose employee reference matches one of `refs`,
     ignoring case (both sides lowered by the database, so they agree)."""
     refs = sorted({r for r in refs if r})
     return or_(*(func.lower(PeopleDecision.employee_ref) == func.lower(r) for r in refs))
 
 
-def list_query(filters: DecisionFilters, *, with_evidence: bool = False) -> Select:
+def list_query(filters: DecisionFilters, *, with_evidence: bool = False) -> Select[Any]:
     """The decisions matching `filters`, newest first, with what a list or an
     export shows loaded in a fixed number of queries."""
     options = [joinedload(PeopleDecision.department)]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import case, distinct, func, select, true
+from sqlalchemy import ColumnElement, case, distinct, func, select, true
 
 from tracker.accounts.models import Department
 from tracker.behaviours.models import Behaviour
@@ -81,11 +81,11 @@ class PeopleReport:
         return share(self.aligned, self.total)
 
 
-def _aligned_count():
+def _aligned_count() -> ColumnElement[int]:
     return func.coalesce(func.sum(case((PeopleDecision.aligned.is_(True), 1), else_=0)), 0)
 
 
-def _in_department(department_id: int | None):
+def _in_department(department_id: int | None) -> ColumnElement[bool]:
     return (PeopleDecision.department_id == department_id) if department_id else true()
 
 

@@ -9,6 +9,7 @@ answered by `tracker.auth.policy`.
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select
@@ -19,7 +20,7 @@ from tracker.people.models import PeopleDecision
 from tracker.people.report import share
 
 
-def people_summary(start: date, end: date, *, timezone: str = "UTC") -> dict:
+def people_summary(start: date, end: date, *, timezone: str = "UTC") -> dict[str, Any]:
     """The people decisions effective, or recorded, between `start` and `end`
     (inclusive; recorded times read in `timezone`): how many, how many
     aligned, the share, and each not-aligned one with its reasons. Plain
@@ -59,7 +60,7 @@ def decision_counts_for_initiatives(initiative_ids: Iterable[int]) -> dict[int, 
     ids = sorted({int(i) for i in initiative_ids})
     if not ids:
         return {}
-    return dict(db.session.execute(
+    return dict(db.session.execute(  # type: ignore[arg-type]  # ids given: never None
         select(PeopleDecision.initiative_id, func.count(PeopleDecision.id))
         .where(PeopleDecision.initiative_id.in_(ids))
         .group_by(PeopleDecision.initiative_id)

@@ -167,8 +167,8 @@ def _report_from_args() -> PeopleReport:
     return build_report(quarter, department_from_args(request.args))
 
 
-def _report_args(report: PeopleReport) -> dict:
-    args = {"quarter": report.quarter.key}
+def _report_args(report: PeopleReport) -> dict[str, str | int]:
+    args: dict[str, str | int] = {"quarter": report.quarter.key}
     if report.department:
         args["department_id"] = report.department.id
     return args
