@@ -39,7 +39,7 @@ entry is classified in linear time, and no input makes it raise.
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from tracker.phrases import (
     MONTH_PATTERN,
@@ -654,7 +654,12 @@ class _Words(Sequence[str]):
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def __getitem__(self, k):  # type: ignore[override]
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[str]: ...
+
+    def __getitem__(self, k: int | slice) -> str | list[str]:
         if isinstance(k, slice):
             return [token.word for token in self.tokens[k]]
         return self.tokens[k].word
