@@ -3,6 +3,7 @@
 import os
 import uuid
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -96,6 +97,28 @@ def test_existing_users_get_a_session_token_each_and_old_cookies_stop_working(en
     assert len(tokens) == 2 and len(set(tokens)) == 2 and all(len(t) >= 40 for t in tokens)
 
 
+def _owner_and_checkin_in_sql():
+    """A user owning an initiative with a submitted check-in, inserted in SQL
+    that every revision since temporary passwords (e5b8c2d94f13) accepts."""
+    run = db.session.execute
+    owner_id = run(text(
+        "INSERT INTO user_account (email, display_name, role, active, timezone, digest_opt_in,"
+        " password_hash, created_at, session_token, password_must_change) VALUES"
+        " ('owner@example.com', 'O', 'member', true, 'UTC', true, 'x', CURRENT_TIMESTAMP, 't', false)"
+        " RETURNING id")).scalar_one()
+    initiative_id = run(text(
+        "INSERT INTO initiative (title, kind, description, burning_platform, status, abandon_reason,"
+        " owner_id, start_date, created_at, updated_at) VALUES ('I', 'other', '', 'B', 'in_progress',"
+        " '', :owner, '2026-01-05', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
+        {"owner": owner_id}).scalar_one()
+    checkin_id = run(text(
+        "INSERT INTO checkin (initiative_id, period_start, period_end, due_on, state, created_at,"
+        " evidenced_count, unevidenced_count, talk_count) VALUES (:initiative, '2026-03-02',"
+        " '2026-03-08', '2026-03-06', 'submitted', CURRENT_TIMESTAMP, 1, 0, 1) RETURNING id"),
+        {"initiative": initiative_id}).scalar_one()
+    return SimpleNamespace(id=owner_id), SimpleNamespace(id=checkin_id)
+
+
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def test_several_amendments_of_one_entry_are_chained_and_tallies_recounted(engine, tmp_path):
     """Before amendments were unique per entry, a race could store several of
@@ -106,26 +129,17 @@ def test_several_amendments_of_one_entry_are_chained_and_tallies_recounted(engin
         with app.app_context():
             upgrade(revision="e5b8c2d94f13")
             run = db.session.execute
-            run(text("INSERT INTO user_account (email, display_name, role, active, timezone, digest_opt_in,"
-                     " password_hash, created_at, session_token, password_must_change) VALUES"
-                     " ('o@example.com', 'O', 'member', true, 'UTC', true, 'x', CURRENT_TIMESTAMP, 't',"
-                     " false)"))
-            run(text("INSERT INTO initiative (title, kind, description, burning_platform, status,"
-                     " abandon_reason, owner_id, start_date, created_at, updated_at) VALUES ('I',"
-                     " 'other', '', 'B', 'in_progress', '', 1, '2026-01-05', CURRENT_TIMESTAMP,"
-                     " CURRENT_TIMESTAMP)"))
-            run(text("INSERT INTO checkin (initiative_id, period_start, period_end, due_on, state,"
-                     " created_at, evidenced_count, unevidenced_count, talk_count) VALUES (1,"
-                     " '2026-03-02', '2026-03-08', '2026-03-06', 'submitted', CURRENT_TIMESTAMP, 1, 0, 1)"))
+            _, checkin = _owner_and_checkin_in_sql()
             entry = ("INSERT INTO checkin_entry (id, checkin_id, kind, text, done_by, evidence,"
                      " suggested_kind, reasons, review_state, amends_id, amendment_note, is_amendment,"
-                     " created_at) VALUES (:id, 1, :kind, 'x', '', :evidence, :kind, '[]', 'none',"
+                     " created_at) VALUES (:id, :checkin, :kind, 'x', '', :evidence, :kind, '[]', 'none',"
                      " :amends, '', :amendment, CURRENT_TIMESTAMP)")
             rows = [(1, "action", "PO-1", None), (2, "talk", "", None),
                     # three amendments of entry 1, stored by a race, and one of one of them
                     (3, "talk", "", 1), (4, "talk", "", 1), (5, "talk", "", 1), (6, "action", "", 3)]
             for entry_id, kind, evidence, amends in rows:
-                run(text(entry), {"id": entry_id, "kind": kind, "evidence": evidence, "amends": amends,
+                run(text(entry), {"id": entry_id, "checkin": checkin.id, "kind": kind,
+                                  "evidence": evidence, "amends": amends,
                                   "amendment": amends is not None})
             db.session.commit()
             upgrade()
@@ -140,18 +154,14 @@ def test_several_amendments_of_one_entry_are_chained_and_tallies_recounted(engin
 
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def test_what_was_sent_stays_sent_in_the_outbox_and_failed_reminders_come_back(engine, tmp_path):
-    from datetime import date
-
-    from tests import factories
     from tracker.outbox import services as outbox
 
     with _scratch_database(engine, tmp_path) as url:
         app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade(revision="a7c31e5d9b02")  # the revision before the outbox
-            owner = factories.make_user("member", email="owner@example.com")
-            checkin = factories.make_checkin(factories.make_initiative(owner=owner, status="in_progress",
-                                                                       start_date=date(2026, 3, 2)))
+            # Plain SQL: the models describe the newest schema, not this one.
+            owner, checkin = _owner_and_checkin_in_sql()
             rows = {"c": checkin.id, "u": owner.id}
             db.session.execute(text(
                 "INSERT INTO checkin_reminder (checkin_id, kind, recipient, state, error, created_at,"

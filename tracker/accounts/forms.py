@@ -5,6 +5,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.accounts.models import Role
+from tracker.concurrency import VersionedForm
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -25,7 +26,7 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(VersionedForm, FlaskForm):
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     department_id = SelectField("Department", coerce=int, validate_choice=True)

@@ -50,6 +50,9 @@ class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Stored lower-cased: uniqueness is case-insensitive on every engine.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import concurrency
 from tracker.accounts import passwords
 from tracker.accounts.models import Department, Role, User, new_session_token
 from tracker.extensions import db
@@ -184,8 +185,11 @@ def _guard_last_admin(user: User) -> None:
         raise AccountError("This is the last active admin; make another admin first.")
 
 
-def update_user(user: User, *, role: str, department_id: int | None, display_name: str) -> None:
-    """Change role, department and name. The last active admin keeps the admin role."""
+def update_user(user: User, *, role: str, department_id: int | None, display_name: str,
+                version: int | None = None) -> None:
+    """Change role, department and name. The last active admin keeps the admin role.
+    `version` is the one the edit form was opened at: concurrency.EditConflict
+    when someone saved since (None: no form, no check)."""
     problems: list[AccountError] = []
     department = None
     if role not in ROLE_VALUES:
@@ -199,6 +203,7 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
         problems.append(e)
     if problems:
         raise AccountError.collect(problems)
+    concurrency.claim_version(user, version)
     if role != Role.ADMIN:
         _guard_last_admin(user)
     if role != user.role:

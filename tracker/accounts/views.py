@@ -17,6 +17,7 @@ from tracker.accounts.models import User
 from tracker.auth import throttle
 from tracker.auth.policy import permission_required
 from tracker.auth.sessions import end_session, renew_session
+from tracker.concurrency import EditConflict
 from tracker.extensions import db
 from tracker.validation import populate_errors
 
@@ -76,10 +77,7 @@ def user_create():
 @permission_required("manage_users")
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserEditForm(obj=user)
-    form.department_id.choices = department_choices(services.list_departments())
-    if not form.is_submitted():
-        form.department_id.data = user.department_id or 0
+    form = _user_edit_form(user, posted=True)
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -87,7 +85,12 @@ def user_edit(user_id: int):
                 role=form.role.data,
                 department_id=form.department_id.data,
                 display_name=form.display_name.data,
+                version=form.expected_version(),
             )
+        except EditConflict as e:
+            transaction.rollback()
+            form.reconcile(_user_edit_form(user, posted=False), user.version)
+            populate_errors(form, e)
         except services.AccountError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -96,6 +99,16 @@ def user_edit(user_id: int):
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("accounts.user_list"))
     return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm())
+
+
+def _user_edit_form(user: User, *, posted: bool) -> UserEditForm:
+    """The edit form: as posted, or as it opens now (stamped with the stored version)."""
+    form = UserEditForm(obj=user) if posted else UserEditForm(formdata=None, obj=user)
+    form.department_id.choices = department_choices(services.list_departments())
+    if not (posted and form.is_submitted()):
+        form.department_id.data = user.department_id or 0
+        form.stamp(user.version)
+    return form
 
 
 @bp.post("/admin/users/<int:user_id>/one-time-password")

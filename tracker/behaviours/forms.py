@@ -6,10 +6,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.behaviours.models import BEHAVIOUR_KINDS
 from tracker.behaviours.services import MAX_TEXT
+from tracker.concurrency import VersionedForm
 from tracker.validators import plain_text
 
 
-class BehaviourForm(FlaskForm):
+class BehaviourForm(VersionedForm, FlaskForm):
     name = StringField(
         "Name",
         validators=[DataRequired(), Length(max=200), plain_text],

@@ -15,6 +15,9 @@ class Behaviour(Model):
     __tablename__ = "behaviour"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(10), default="target")
     # The old behaviour it replaces, and the behaviour wanted instead.

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, or_, select
 
-from tracker import signals
+from tracker import concurrency, signals
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import BEHAVIOUR_KINDS, Behaviour
@@ -92,9 +92,13 @@ def create_behaviour(*, actor: User, name: str, kind: str, from_behaviour: str =
 
 
 def update_behaviour(behaviour: Behaviour, *, actor: User, name: str, kind: str,
-                     from_behaviour: str = "", to_behaviour: str = "", now: datetime) -> None:
+                     from_behaviour: str = "", to_behaviour: str = "", now: datetime,
+                     version: int | None = None) -> None:
+    """Save the edit form. `version` is the one the form was opened at:
+    concurrency.EditConflict when someone saved since (None: no form, no check)."""
     if not may(actor, "manage_behaviours"):
         raise BehaviourError("Only executives, HR and admins define behaviours.")
+    concurrency.claim_version(behaviour, version)
     values = _clean(name, kind, from_behaviour, to_behaviour, exclude_id=behaviour.id)
     before = history.snapshot(behaviour, HISTORY_FIELDS)
     for key, value in values.items():

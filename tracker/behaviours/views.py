@@ -8,6 +8,7 @@ from tracker.auth.policy import may, permission_required
 from tracker.behaviours import bp, services
 from tracker.behaviours.forms import BehaviourForm
 from tracker.behaviours.models import Behaviour
+from tracker.concurrency import EditConflict
 from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.services import initiatives_for_behaviour
@@ -68,12 +69,19 @@ def create():
 def edit(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)
     form = BehaviourForm(obj=behaviour)
+    if not form.is_submitted():
+        form.stamp(behaviour.version)
     if form.validate_on_submit():
         try:
             services.update_behaviour(
                 behaviour, actor=current_user._get_current_object(), **form.data_for_service(),
-                now=clock.now()
+                now=clock.now(), version=form.expected_version()
             )
+        except EditConflict as e:
+            transaction.rollback()
+            current = BehaviourForm(formdata=None, obj=behaviour)
+            form.reconcile(current, behaviour.version)
+            populate_errors(form, e)
         except services.BehaviourError as e:
             transaction.rollback()
             populate_errors(form, e)

@@ -15,6 +15,7 @@ from wtforms.validators import (
 from wtforms.widgets import Select, html_params
 
 from tracker.calendar import CADENCES, WEEKDAYS
+from tracker.concurrency import VersionedForm
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
 from tracker.metrics.models import DIRECTIONS
@@ -29,7 +30,7 @@ SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date
 NONE_CHOICE = (0, "— none —")
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(VersionedForm, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), too_long("The title", 200), no_nul])
     # Not limited to the choices: the service says what is wrong with a missing kind.
     kind = SelectField("Kind of move", choices=[("", "— choose —"), *INITIATIVE_KINDS.items()],

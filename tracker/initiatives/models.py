@@ -67,6 +67,9 @@ class Initiative(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30), index=True)
     description: Mapped[str] = mapped_column(Text, default="")

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker import concurrency
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -162,9 +163,13 @@ def create_initiative(*, actor: User, data: InitiativeInput, now: datetime) -> I
     return initiative
 
 
-def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput, now: datetime) -> None:
+def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeInput, now: datetime,
+                      version: int | None = None) -> None:
+    """Save the edit form. `version` is the one the form was opened at:
+    concurrency.EditConflict when someone saved since (None: no form, no check)."""
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only edit initiatives you own.")
+    concurrency.claim_version(initiative, version)
     before = _snapshot(initiative)
     # A member editing their own initiative may not hand it to someone else.
     values = _validate(data, actor)

@@ -11,6 +11,7 @@ from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.checkins import saydo
 from tracker.checkins import services as checkin_services
+from tracker.concurrency import EditConflict
 from tracker.history import services as history
 from tracker.initiatives import bp
 from tracker.initiatives import services as initiatives
@@ -116,16 +117,15 @@ def create():
 def edit(initiative_id: int):
     initiative = _get_or_404(initiative_id)
     ensure(may(_actor(), "edit_initiative", initiative))
-    form = InitiativeForm(obj=initiative)
-    _form_choices(form)
-    if not form.is_submitted():
-        form.sponsor_id.data = initiative.sponsor_id or 0
-        form.department_id.data = initiative.department_id or 0
-        form.behaviour_ids.data = [b.id for b in initiative.behaviours]
+    form = _edit_form(initiative, posted=True)
     if form.validate_on_submit():
         try:
             initiatives.update_initiative(initiative, actor=_actor(), data=form.to_input(),
-                                          now=clock.now())
+                                          now=clock.now(), version=form.expected_version())
+        except EditConflict as e:
+            transaction.rollback()
+            form.reconcile(_edit_form(initiative, posted=False), initiative.version)
+            populate_errors(form, e)
         except initiatives.InitiativeError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -134,6 +134,18 @@ def edit(initiative_id: int):
             flash("Saved.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative_id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
+
+
+def _edit_form(initiative: Initiative, *, posted: bool) -> InitiativeForm:
+    """The edit form: as posted, or as it opens now (stamped with the stored version)."""
+    form = InitiativeForm(obj=initiative) if posted else InitiativeForm(formdata=None, obj=initiative)
+    _form_choices(form)
+    if not (posted and form.is_submitted()):
+        form.sponsor_id.data = initiative.sponsor_id or 0
+        form.department_id.data = initiative.department_id or 0
+        form.behaviour_ids.data = [b.id for b in initiative.behaviours]
+        form.stamp(initiative.version)
+    return form
 
 
 def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = None):

@@ -6,6 +6,7 @@ from wtforms import DateField, FloatField, SelectField, SelectMultipleField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.concurrency import VersionedForm
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
 from tracker.metrics.services import MAX_NOTE, MAX_STANDARD, MetricInput
 from tracker.validators import plain_text
@@ -38,7 +39,7 @@ class NumberField(FloatField):
             raise ValueError("Enter a number, like 42 or 3.5: digits only, no units.") from None
 
 
-class MetricForm(FlaskForm):
+class MetricForm(VersionedForm, FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200), plain_text])
     unit = StringField(
         "Unit", validators=[Optional(), Length(max=40), plain_text],

@@ -52,6 +52,9 @@ class Metric(Model):
     __tablename__ = "metric"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(200), unique=True)
     unit: Mapped[str] = mapped_column(String(40), default="")
     direction: Mapped[str] = mapped_column(String(10))

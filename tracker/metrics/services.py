@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from tracker import concurrency
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -170,9 +171,13 @@ def create_metric(*, actor: User, data: MetricInput, now: datetime) -> Metric:
     return metric
 
 
-def update_metric(metric: Metric, *, actor: User, data: MetricInput, now: datetime) -> None:
+def update_metric(metric: Metric, *, actor: User, data: MetricInput, now: datetime,
+                  version: int | None = None) -> None:
+    """Save the edit form. `version` is the one the form was opened at:
+    concurrency.EditConflict when someone saved since (None: no form, no check)."""
     if not may(actor, "edit_metric", metric):
         raise MetricError("You can only edit metrics you own.")
+    concurrency.claim_version(metric, version)
     before = _snapshot(metric)
     values = _validate(data, actor if may(actor, "assign_owners") else metric.owner, exclude_id=metric.id)
     for key, value in values.items():

@@ -10,6 +10,7 @@ from tracker.accounts.services import active_users, list_departments
 from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
+from tracker.concurrency import EditConflict
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.services import links_to_metric
 from tracker.metrics import bp, services
@@ -219,14 +220,15 @@ def edit(metric_id: int):
     metric = _metric_or_404(metric_id)
     actor = _actor()
     ensure(may(actor, "edit_metric", metric))
-    form = MetricForm(obj=metric)
-    _fill_choices(form, actor, metric)
-    if not form.is_submitted():
-        form.department_id.data = metric.department_id or 0
-        form.behaviour_ids.data = [b.id for b in metric.behaviours]
+    form = _edit_form(metric, actor, posted=True)
     if form.validate_on_submit():
         try:
-            services.update_metric(metric, actor=actor, data=form.data_for_service(), now=clock.now())
+            services.update_metric(metric, actor=actor, data=form.data_for_service(), now=clock.now(),
+                                   version=form.expected_version())
+        except EditConflict as e:
+            transaction.rollback()
+            form.reconcile(_edit_form(metric, actor, posted=False), metric.version)
+            populate_errors(form, e)
         except services.MetricError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -235,6 +237,17 @@ def edit(metric_id: int):
             _flash_saved(metric, "Saved")
             return redirect(url_for("metrics.detail", metric_id=metric.id))
     return _form_page(form, metric)
+
+
+def _edit_form(metric: Metric, actor: User, *, posted: bool) -> MetricForm:
+    """The edit form: as posted, or as it opens now (stamped with the stored version)."""
+    form = MetricForm(obj=metric) if posted else MetricForm(formdata=None, obj=metric)
+    _fill_choices(form, actor, metric)
+    if not (posted and form.is_submitted()):
+        form.department_id.data = metric.department_id or 0
+        form.behaviour_ids.data = [b.id for b in metric.behaviours]
+        form.stamp(metric.version)
+    return form
 
 
 @bp.route("/readings/import", methods=["GET", "POST"])

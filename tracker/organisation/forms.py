@@ -3,11 +3,12 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from tracker.calendar import CADENCES, WEEKDAYS
+from tracker.concurrency import VersionedForm
 
 WEEKDAY_CHOICES = [(i, name) for i, name in enumerate(WEEKDAYS)]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(VersionedForm, FlaskForm):
     timezone = StringField("Organisation timezone", validators=[DataRequired(), Length(max=64)])
     default_cadence = SelectField("Default check-in cadence", choices=list(CADENCES.items()))
     default_weekday = SelectField("Check-ins are due on", choices=WEEKDAY_CHOICES, coerce=int)

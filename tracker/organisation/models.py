@@ -15,6 +15,9 @@ class OrgSettings(Model):
     __tablename__ = "org_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     default_cadence: Mapped[str] = mapped_column(String(12), default="weekly")
     default_weekday: Mapped[int] = mapped_column(default=4)

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from tracker import concurrency
 from tracker.accounts.models import User
 from tracker.accounts.services import valid_timezones
 from tracker.auth.policy import may
@@ -56,7 +58,11 @@ class SettingsInput:
     digest_hour: int
 
 
-def update_settings(*, actor: User, data: SettingsInput, now: datetime) -> OrgSettings:
+def update_settings(*, actor: User, data: SettingsInput, now: datetime,
+                    version: int | None = None) -> OrgSettings:
+    """Save the settings form. `version` is the one the form was opened at (0:
+    nothing was stored yet): concurrency.EditConflict when someone saved since
+    (None: no form, no check)."""
     if not may(actor, "manage_settings"):
         raise SettingsError("Only admins change organisation settings.")
     problems: list[SettingsError] = []
@@ -76,14 +82,20 @@ def update_settings(*, actor: User, data: SettingsInput, now: datetime) -> OrgSe
         raise SettingsError.collect(problems)
     settings = db.session.get(OrgSettings, 1)
     if settings is None:
+        if version:
+            raise concurrency.EditConflict()
         settings = get_settings()
         db.session.add(settings)
         before = {}
     else:
+        concurrency.claim_version(settings, version)
         before = history.snapshot(settings, FIELDS)
     for name in FIELDS:
         setattr(settings, name, getattr(data, name))
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise concurrency.EditConflict() from None  # the first save ever, made twice at once
     changes = history.diff(before, history.snapshot(settings, FIELDS))
     if changes:
         history.record("settings", 1, "updated", "Changed organisation settings", actor=actor, now=now,

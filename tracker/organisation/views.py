@@ -4,6 +4,7 @@ from flask_login import current_user
 from tracker import clock, transaction
 from tracker.accounts.services import valid_timezones
 from tracker.auth.policy import permission_required
+from tracker.concurrency import EditConflict
 from tracker.organisation import bp, services
 from tracker.organisation.forms import SettingsForm
 from tracker.validation import populate_errors
@@ -14,13 +15,21 @@ from tracker.validation import populate_errors
 def settings():
     current = services.get_settings()
     form = SettingsForm(obj=current)
+    if not form.is_submitted():
+        form.stamp(current.version or 0)
     if form.validate_on_submit():
         try:
             services.update_settings(actor=current_user._get_current_object(),
                                      data=services.SettingsInput(**{
                                          name: getattr(form, name).data for name in services.FIELDS}),
-                                     now=clock.now())
+                                     now=clock.now(), version=form.expected_version())
+        except EditConflict as e:
+            transaction.rollback()
+            stored = services.get_settings()
+            form.reconcile(SettingsForm(formdata=None, obj=stored), stored.version or 0)
+            populate_errors(form, e)
         except services.SettingsError as e:
+            transaction.rollback()
             populate_errors(form, e)
         else:
             transaction.commit()

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import signals
+from tracker import concurrency, signals
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -358,11 +358,14 @@ def create_decision(*, actor: User, data: DecisionInput, today: date,
 
 
 def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInput, today: date,
-                    now: datetime) -> None:
+                    now: datetime, version: int | None = None) -> None:
     """Change a decision and replace its evidence, all or nothing; the
-    change (who, when, what) goes to its history. Raises PeopleError."""
+    change (who, when, what) goes to its history. Raises PeopleError.
+    `version` is the one the edit form was opened at: concurrency.EditConflict
+    when someone saved since (None: no form, no check)."""
     if not may(actor, "edit_people"):
         raise PeopleError("Only HR and admins edit people decisions.")
+    concurrency.claim_version(decision, version)
     values, evidence = _validate(data, today)
     before = _snapshot(decision)
     old_ref = decision.employee_ref

@@ -9,6 +9,7 @@ from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.calendar import Quarter
+from tracker.concurrency import VersionedForm
 from tracker.people.decisions import (
     MAX_EVIDENCE,
     MAX_ID,
@@ -59,7 +60,7 @@ class _EvidenceFields(Form):
                              where=self.where.data or "")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(VersionedForm, FlaskForm):
     person_name = StringField("Person's name", validators=[
         DataRequired(message="Give the person's name."), too_long("The name", MAX_NAME), no_nul])
     employee_ref = StringField("Employee reference", validators=[

@@ -28,6 +28,9 @@ class PeopleDecision(Model):
     __tablename__ = "people_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Moved on by every save of its edit form (tracker/concurrency.py): a form
+    # opened at an older version is refused instead of undoing a newer save.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     person_name: Mapped[str] = mapped_column(String(120))
     # Ties one person's decisions together, so a promotion sees an earlier no-no.
     employee_ref: Mapped[str] = mapped_column(String(40), index=True)

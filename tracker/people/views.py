@@ -10,6 +10,7 @@ from tracker.accounts.models import User
 from tracker.accounts.services import list_departments
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.calendar import Quarter
+from tracker.concurrency import EditConflict
 from tracker.history import services as history
 from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
@@ -94,7 +95,16 @@ def _save(form: DecisionForm, decision: PeopleDecision | None):
                                                      today=organisation.today(now), now=now)
             else:
                 decisions.update_decision(decision, actor=actor, data=form.to_input(),
-                                          today=organisation.today(now), now=now)
+                                          today=organisation.today(now), now=now,
+                                          version=form.expected_version())
+        except EditConflict as e:
+            transaction.rollback()
+            assert decision is not None  # only an edit is refused as stale
+            decision = queries.decision_for_page(decision.id)
+            assert decision is not None  # decisions are never deleted
+            form.reconcile(_opened_form(decision), decision.version)
+            populate_errors(form, e)
+            return _render_form(form, decision)
         except decisions.PeopleError as e:
             transaction.rollback()
             populate_errors(form, e)
@@ -134,11 +144,16 @@ def edit(decision_id: int):
     decision = _decision_or_404(decision_id)
     if request.method == "POST":
         return _save(_posted_form(), decision)
+    return _render_form(_opened_form(decision), decision)
+
+
+def _opened_form(decision: PeopleDecision) -> DecisionForm:
+    """The edit form as it opens: the stored decision, stamped with its version."""
     evidence = [{"behaviour_id": e.behaviour_id, "what": e.what, "observed_on": e.observed_on,
                  "where": e.where_recorded} for e in decision.evidence]
     wanted = max(rows_from_args(request.args, default=1), len(evidence) + 1)
     evidence += _blank_evidence(min(wanted, decisions.MAX_EVIDENCE) - len(evidence))
-    form = _with_choices(DecisionForm(data={
+    form = _with_choices(DecisionForm(formdata=None, data={
         "person_name": decision.person_name, "employee_ref": decision.employee_ref,
         "user_id": decision.user_id or 0, "kind": decision.kind,
         "effective_date": decision.effective_date, "role_from": decision.role_from,
@@ -146,7 +161,8 @@ def edit(decision_id: int):
         "decided_by": decision.decided_by, "rationale": decision.rationale,
         "initiative_id": decision.initiative_id or 0, "evidence": evidence,
     }))
-    return _render_form(form, decision)
+    form.stamp(decision.version)
+    return form
 
 
 @bp.get(f"/<{ID}:decision_id>")
