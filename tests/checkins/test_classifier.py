@@ -423,3 +423,25 @@ def test_each_doubling_of_the_text_adds_at_most_twice_the_work_the_last_one_adde
     small, medium, large = (lines_run(classify, unit * repeats) for repeats in (200, 400, 800))
 
     assert large - medium <= 2 * (medium - small)
+
+
+def test_an_act_in_the_future_is_talk_even_when_its_verb_is_past_tense():
+    result = classify("We'll have the new courier onboarded by June.")
+
+    assert result.kind == "talk"
+    assert any(reason.startswith("future tense") for reason in result.reasons)
+
+
+def test_praise_is_talk_and_a_bonus_with_it_is_action():
+    assert classify("Thanked the night shift in the staff newsletter.").kind == "talk"
+    assert classify("Paid the night shift a £200 bonus each for the peak.").kind == "action"
+
+
+def test_an_event_is_no_act_unless_what_it_holds_is_concrete():
+    assert classify("all-hands on empathy held tuesday").kind == "talk"
+    assert classify("Held prices for loyal customers at last year's level.").kind == "action"
+
+
+def test_setting_something_live_is_an_act_and_setting_up_a_call_is_not():
+    assert classify("Set the new refund rule live in all stores on Monday.").kind == "action"
+    assert classify("Set up a weekly call with the courier about late drops.").kind == "talk"

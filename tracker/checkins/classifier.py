@@ -111,7 +111,8 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
     ("names a meeting or event", 2, CONTEXT, (
         "workshop", "offsite", "off site", "away day", "retreat", "strategy session",
         "session", "meeting", "steering committee", "committee", "task force",
-        "taskforce", "working group", "steering group", "working party", "sounding board",
+        "taskforce", "working group", "steering group", "weekly call", "monthly call",
+        "daily call", "conference call", "catch up", "sync", "working party", "sounding board",
         "task group", "keynote", "all hands", "town hall", "townhall",
         "huddle", "conference", "kickoff", "kick off", "webinar", "lunch and learn",
         "roadshow", "summit", "forum", "brainstorm", "seminar", "briefing",
@@ -172,9 +173,14 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
 )
 
 ACTION_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
+    ("says it is live now", 2, EVIDENCE, (
+        "now live", "now standard", "now the default", "now default", "is live",
+        "are live", "went live", "gone live", "live since", "live from", "in force",
+        "now in force", "took effect", "now in place",
+    )),
     ("says it is already in effect", 1, EVIDENCE, (
-        "now", "effective", "in effect", "in house", "live since", "went live",
-        "no longer", "as of", "with immediate effect", "in place", "since",
+        "now", "effective", "in effect", "in house", "no longer", "as of",
+        "with immediate effect", "in place", "since",
     )),
     ("names a date", 1, EVIDENCE, (
         "yesterday", "last week", "last month", "last quarter", "last year",
@@ -213,7 +219,7 @@ OBJECT_ACTS: tuple[str, ...] = (
     "awarded", "rewarded", "called", "phoned", "visited", "refunded",
     "paid", "reimbursed", "compensated", "credited", "invested", "spent", "bought",
     "purchased", "renegotiated", "added", "created", "built", "set up",
-    "established", "formed", "held", "ran", "hosted", "organised", "organized",
+    "established", "formed",
     "tied", "linked", "merged", "split", "restructured", "reorganised",
     "reorganized", "outsourced", "transferred", "hung", "fixed", "resolved",
     "answered", "delivered", "shipped", "upgraded", "migrated",
@@ -257,14 +263,14 @@ PREPARATION_ACTS: tuple[str, ...] = (
     "tendered", "modelled", "modeled", "researched", "prepared", "planned",
     "trained", "coached", "mentored", "upskilled", "workshopped", "brainstormed",
     "mapped", "advertised", "re advertised", "sketched", "outlined", "designed",
-    "shadowed", "canvassed", "sounded out",
+    "shadowed", "canvassed", "sounded out", "compiled", "collated", "drew up",
+    "drawn up", "requested", "sought", "applied for", "bid for", "asked for",
 )
 # Verbs that bring something in: an act when what arrives is concrete ("got
 # a new carrier"), preparation when it is a go-ahead or a document ("got
 # approval", "received the quotes").
 ACQUIRING_ACTS: tuple[str, ...] = (
-    "got", "obtained", "received", "secured", "sought", "requested", "gained",
-    "collected", "gathered", "won",
+    "got", "obtained", "received", "secured", "gained", "collected", "gathered", "won",
 )
 # Verbs of hiring that, with an adviser as object, buy advice rather than
 # change who does the work: "hired consultants to write a report".
@@ -285,9 +291,10 @@ PREPARATION_OBJECTS: tuple[str, ...] = (
     "summary", "update", "progress update", "figures", "results", "numbers",
     "programme", "program", "project", "initiative", "conversation", "dialogue",
     "discussion", "search", "brief", "feedback", "idea", "prototype", "mock up",
-    "wireframe", "design", "pilot plan", "recap", "overview", "demo", "demonstration",
-    "walkthrough", "tour", "heads up", "talk", "job spec", "spec", "specification",
+    "wireframe", "design", "pilot plan", "recap", "longlist", "long list", "overview",
+    "demo", "demonstration", "walkthrough", "tour", "heads up", "talk", "job spec", "spec", "specification",
     "person spec", "role profile", "exercise", "listening exercise", "offer letter",
+    "cv", "resume", "application", "applicant",
 )
 # What an acquiring verb brings in when it only allows a change to start.
 GO_AHEADS: tuple[str, ...] = (
@@ -305,10 +312,26 @@ AUDIENCES: tuple[str, ...] = (
     "organization", "company", "department", "managers",
 )
 # Verbs that only inform when their object is an audience.
-INFORMING_ACTS: tuple[str, ...] = (
-    "updated", "briefed", "notified", "kept", "walked", "talked", "thanked", "praised",
-    "congratulated", "celebrated", "applauded",
+INFORMING_ACTS: tuple[str, ...] = ("updated", "briefed", "notified", "kept", "walked", "talked")
+# Praise is a message whoever receives it; money or a promotion with it is
+# an act of its own.
+PRAISING_ACTS: tuple[str, ...] = (
+    "thanked", "praised", "congratulated", "celebrated", "applauded", "commended",
+    "complimented", "gave a shout out to", "shouted out",
 )
+# Verbs of events: an act only when what they hold is concrete ("held
+# prices", "ran the new rota"), nothing on their own ("all-hands held
+# Tuesday"), talk with a meeting ("held a workshop").
+EVENT_ACTS: tuple[str, ...] = (
+    "held", "ran", "hosted", "organised", "organized", "convened", "facilitated", "chaired",
+)
+# Verbs that act through the word after their object: "set the pilot live",
+# "made the head of billing redundant". Nothing without such a word.
+SETTING_ACTS: tuple[str, ...] = ("set", "put", "made", "turned")
+SETTING_RESULTS: dict[str, tuple[str, str]] = {
+    "live": ("put into effect", "stopping"),
+    "redundant": ("people decision", "people"),
+}
 # Verbs that put a change off: "delayed the switch to the new CRM".
 POSTPONING_ACTS: tuple[str, ...] = (
     "delayed", "postponed", "deferred", "paused", "shelved", "parked", "put off",
@@ -334,6 +357,9 @@ NOT_NEGATED_BY: frozenset[str] = frozenset(("longer", "more", "only", "just", "l
 IN_EFFECT_AFTER_NEGATION: frozenset[str] = frozenset(("anymore", "more", "longer"))
 # Negated, these end something: "the contract was not renewed".
 LAPSING_ACTS: frozenset[str] = frozenset(("renewed", "extended", "rehired", "reappointed"))
+# Words that put what follows in the future, and those that do before "to".
+FUTURE_WORDS: frozenset[str] = frozenset(("will", "shall", "gonna"))
+FUTURE_BEFORE_TO: frozenset[str] = frozenset(("going", "about"))
 # A negation covers the verbs after it up to a break, a contrast or this many words.
 NEGATION_SCOPE_WORDS = 10
 CONTRASTS: frozenset[str] = frozenset((
@@ -358,8 +384,9 @@ SPEECH_VERBS: frozenset[str] = frozenset((
 THAT_SPEECH_VERBS: frozenset[str] = frozenset((
     "reported", "reports", "confirmed", "confirms", "wrote", "writes", "posted",
     "shared", "noted", "notes", "updated", "published", "emailed", "messaged",
-    "presented", "showed", "shows", "acknowledged", "admitted", "agreed", "accepted",
-    "recorded", "read",
+    "presented", "showed", "shows", "show", "acknowledged", "admitted", "agreed",
+    "accepted", "recorded", "record", "records", "read", "note", "state", "suggests",
+    "indicates", "indicate", "confirm", "report",
 ))
 # What opens the reported clause after a plain speech verb.
 REPORTED_CLAUSE_OPENERS: frozenset[str] = frozenset((
@@ -522,10 +549,11 @@ def classify(text: str, organisation_cues: Iterable[OrganisationCue] = ()) -> Cl
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     tokens = _tokenize(text)
     negated = _negation_scopes(tokens)
+    future = _future_scopes(tokens)
     reported, frames = _reported_scopes(tokens)
     cues = [
         *_phrase_cues(text, tokens),
-        *_act_cues(text, tokens, negated, reported),
+        *_act_cues(text, tokens, negated, reported, future),
         *_pattern_cues(text, tokens),
         *_negation_cues(text, tokens, negated),
         *_reported_cues(text, tokens, frames),
@@ -601,7 +629,7 @@ _ADVISER_INDEX = build_index(((noun, None) for noun in ADVISERS), plurals=True)
 _AUDIENCE_INDEX = build_index(((noun, None) for noun in AUDIENCES), plurals=True)
 _PEOPLE, _STOPPING, _ON_OBJECT, _UNLISTED = "people", "stopping", "on object", "unlisted"
 _PREPARING, _ACQUIRING, _ENGAGING, _INFORMING = "preparing", "acquiring", "engaging", "informing"
-_POSTPONING = "postponing"
+_POSTPONING, _PRAISING, _EVENT, _SETTING = "postponing", "praising", "event", "setting"
 _VERB_INDEX = build_index(
     [
         *((verb, _PEOPLE) for verb in PEOPLE_DECISIONS),
@@ -612,6 +640,9 @@ _VERB_INDEX = build_index(
         *((verb, _ENGAGING) for verb in ENGAGING_ACTS),
         *((verb, _INFORMING) for verb in INFORMING_ACTS),
         *((verb, _POSTPONING) for verb in POSTPONING_ACTS),
+        *((verb, _PRAISING) for verb in PRAISING_ACTS),
+        *((verb, _EVENT) for verb in EVENT_ACTS),
+        *((verb, _SETTING) for verb in SETTING_ACTS),
     ]
 )
 # Words with a meaning of their own in the tables are never guessed as acts.
@@ -812,6 +843,8 @@ def _judge_act(
         return TALK, "put off, so not done", WEIGHT_NEGATED_ACT, talk_noun or concrete
     if verb_class == _ACQUIRING and _later(objects["go ahead"], concrete):
         return TALK, "prepares rather than changes", WEIGHT_PREPARATION_ACT, objects["go ahead"]
+    if verb_class == _PRAISING:
+        return TALK, "praise is still talk", WEIGHT_COMMUNICATION_ACT, objects["audience"] or concrete
     if verb_class == _PREPARING:
         return TALK, "prepares rather than changes", WEIGHT_PREPARATION_ACT, talk_noun or concrete
     if verb_class in (_PEOPLE, _ENGAGING) and objects["adviser"] is not None:
@@ -824,7 +857,7 @@ def _judge_act(
         return ACTION, "stopped or removed something", WEIGHT_CONCRETE_ACT, concrete or talk_noun
     if verb_class == _INFORMING and _later(objects["audience"], concrete):
         return TALK, "communicating is still talk", WEIGHT_COMMUNICATION_ACT, objects["audience"]
-    if verb_class in (_ENGAGING, _INFORMING) and concrete is None:
+    if verb_class in (_ENGAGING, _INFORMING, _EVENT) and concrete is None and talk_noun is None:
         return TALK, "", 0, None  # no act, and nothing worth a reason
     if _later(talk_noun, concrete):
         assert talk_noun is not None
@@ -854,19 +887,50 @@ def _is_negation(tokens: list[_Token], i: int) -> bool:
     return following.word not in NOT_NEGATED_BY and not (word == "no" and following.is_number)
 
 
+def _is_future(tokens: list[_Token], i: int) -> bool:
+    """True when token ``i`` puts what follows in the future: "we'll have it done"."""
+    word = tokens[i].word
+    if word in FUTURE_WORDS or word.endswith("'ll"):
+        return True
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        word in FUTURE_BEFORE_TO
+        and following is not None
+        and following.word == "to"
+        and not following.starts_clause
+    )
+
+
+def _future_scopes(tokens: list[_Token]) -> list[int]:
+    """For each token, the index of the future marker that covers it, or -1.
+
+    Like a negation, "will" covers the words after it up to a clause break,
+    a contrast or ``NEGATION_SCOPE_WORDS`` words: "we'll have the supplier
+    onboarded by June" onboards nobody yet.
+    """
+    return _scopes(tokens, _is_future, in_effect_undoes=False)
+
+
 def _negation_scopes(tokens: list[_Token]) -> list[int]:
     """For each token, the index of the negation that covers it, or -1.
 
     A negation covers the words after it up to a clause break, a contrast
     ("but", "instead") or ``NEGATION_SCOPE_WORDS`` words; one whose clause
     ends in "any more" says what no longer happens, a change in effect, and
-    covers nothing. Each token is looked at a bounded number of times, so
-    the pass is linear.
+    covers nothing.
+    """
+    return _scopes(tokens, _is_negation, in_effect_undoes=True)
+
+
+def _scopes(tokens: list[_Token], opens: Any, *, in_effect_undoes: bool) -> list[int]:
+    """For each token, the index of the opener (``opens(tokens, i)``) covering it, or -1.
+
+    Each token is looked at a bounded number of times, so the pass is linear.
     """
     covered = [-1] * len(tokens)
     i = 0
     while i < len(tokens):
-        if not _is_negation(tokens, i):
+        if not opens(tokens, i):
             i += 1
             continue
         stop = i + 1
@@ -877,7 +941,7 @@ def _negation_scopes(tokens: list[_Token]) -> list[int]:
             and tokens[stop].word not in CONTRASTS
         ):
             stop += 1
-        in_effect = any(
+        in_effect = in_effect_undoes and any(
             tokens[k].word in IN_EFFECT_AFTER_NEGATION and tokens[k - 1].word in ("any", "no")
             or tokens[k].word == "anymore"
             for k in range(i + 1, stop)
@@ -936,7 +1000,7 @@ def _reported_scopes(tokens: list[_Token]) -> tuple[list[int], list[tuple[int, i
 
 
 def _act_cues(
-    text: str, tokens: list[_Token], negated: list[int], reported: list[int]
+    text: str, tokens: list[_Token], negated: list[int], reported: list[int], future: list[int]
 ) -> Iterator[_Cue]:
     """Past-tense acts, each judged together with its object.
 
@@ -979,8 +1043,23 @@ def _act_cues(
             and not tokens[object_stop].starts_clause
         ):
             objects["audience"] = (object_stop, object_stop, None)
-        side, label, weight, noun = _judge_act(verb_class, objects)
+        if verb_class == _SETTING:
+            result = next(
+                (SETTING_RESULTS[tokens[k].word] for k in range(object_start, object_stop)
+                 if tokens[k].word in SETTING_RESULTS),
+                None,
+            )
+            if result is None:
+                continue
+            side, label, weight, noun = ACTION, result[0], WEIGHT_CONCRETE_ACT, objects["concrete"]
+        else:
+            side, label, weight, noun = _judge_act(verb_class, objects)
         if not weight:
+            continue
+        if side == ACTION and future[i] >= 0:
+            first = tokens[future[i]]
+            quote = _quote(text, first.start, first.end) + " … " + _quote(text, token.start, token.end)
+            yield _Cue(TALK, "future tense", WEIGHT_NEGATED_ACT, MARKER, quote, first.start)
             continue
 
         quote = _quote(text, token.start, tokens[object_start - 1].end)
