@@ -62,3 +62,21 @@ def test_a_tick_prints_one_line_per_job_while_the_database_is_away(app, runner):
         result = runner.invoke(args=["scheduler", "tick", "--at", "2026-01-09T08:30:00Z"])
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"{name}: database unavailable" for name in JOBS]
+
+
+def test_an_error_page_after_a_rollback_does_not_query_for_the_account(app, login_as, client):
+    from flask import abort
+    from flask_login import current_user
+
+    from tracker import transaction
+
+    @app.get("/stale-then-forbidden")
+    def stale_then_forbidden():
+        assert current_user.is_authenticated  # loads the account: one query
+        transaction.rollback()  # ...which expires it
+        abort(403)
+
+    login_as("member")
+    with count_queries(app) as queries:
+        response = client.get("/stale-then-forbidden")
+    assert response.status_code == 403 and queries() == 1

@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -37,8 +38,10 @@ def _without_loading_the_user(*, forget_loaded: bool = False) -> None:
     """Make the page's `current_user` the one this request already loaded, or
     an anonymous visitor: Flask-Login would otherwise query for the account
     while rendering. After a rollback the loaded account is expired (reading
-    it would query again), so `forget_loaded` drops it too."""
-    if forget_loaded or "_login_user" not in g:
+    it would query again), so it is dropped then, and always with `forget_loaded`."""
+    user = g.get("_login_user")
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if forget_loaded or user is None or (state is not None and state.expired_attributes):
         g._login_user = login_manager.anonymous_user()
 
 
