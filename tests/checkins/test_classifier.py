@@ -445,3 +445,7 @@ def test_an_event_is_no_act_unless_what_it_holds_is_concrete():
 def test_setting_something_live_is_an_act_and_setting_up_a_call_is_not():
     assert classify("Set the new refund rule live in all stores on Monday.").kind == "action"
     assert classify("Set up a weekly call with the courier about late drops.").kind == "talk"
+
+
+def test_saying_a_rule_remains_in_place_is_talk():
+    assert classify("The supervisor approval step for refunds remains in place.").kind == "talk"

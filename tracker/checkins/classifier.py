@@ -100,6 +100,10 @@ TALK_PHRASES: tuple[tuple[str, int, str, tuple[str, ...]], ...] = (
         "in the pipeline", "close to", "nearly", "almost", "expected", "expect",
         "not yet", "as yet", "so far",
     )),
+    ("says nothing changed", 3, MARKER, (
+        "remains", "remain", "remained", "unchanged", "as before", "status quo",
+        "stays", "stayed", "still in place",
+    )),
     ("set in the future", 3, MARKER, (
         "next week", "next month", "next quarter", "next year", "next spring",
         "next summer", "next autumn", "next fall", "next winter", "next financial year",
