@@ -28,7 +28,7 @@ from tracker.extensions import db
 from tracker.validation import FieldError
 
 CONFLICT = ("Someone else saved this after you opened it, so nothing was saved. "
-            "Below: what they changed. The form now holds their version with your own edits; "
+            "The form now holds what they saved with your own edits on top; "
             "check it and save again.")
 
 
