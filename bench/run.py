@@ -359,7 +359,6 @@ def time_job(name: str, job: Callable[[], str]) -> Result:
 def measure_jobs(now: datetime, outbox: Path) -> list[Result]:
     from tracker import scheduler
     from tracker.digests import services as digests
-    from tracker.organisation.models import JobRecord
 
     def build_digests() -> str:
         result = digests.send_digests(now, dry_run=True)
@@ -367,9 +366,7 @@ def measure_jobs(now: datetime, outbox: Path) -> list[Result]:
 
     def one_tick() -> str:
         outcome = scheduler.tick(now)
-        records = {r.name: r for r in db.session.scalars(select(JobRecord))}
-        parts = [f"{name}: {records[name].summary if ok and name in records else 'FAILED'}"
-                 for name, ok in outcome.items()]
+        parts = [f"{name}: {run.summary if run.ok else 'FAILED'}" for name, run in outcome.items()]
         mails = len(list(outbox.glob("*.eml"))) if outbox.exists() else 0
         return "; ".join(parts) + f"; {mails} mails written"
 

@@ -69,6 +69,15 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def closed_port():
+    """A port nothing listens on, held for the test so no other process takes it:
+    connecting is refused, as with a mail server that is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+@pytest.fixture
 def smtp_server():
     recorder = Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=free_port())

@@ -12,16 +12,18 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker import clock
 from tracker.checkins import jobs as checkin_jobs
-from tracker.db import database_unavailable
+from tracker.db import database_unavailable, rowcount
 from tracker.digests import services as digest_services
 from tracker.extensions import db
 from tracker.organisation import jobs as organisation_jobs
@@ -45,13 +47,24 @@ JOBS: dict[str, tuple[Callable[[datetime], dict], str]] = {
 }
 
 
-def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) -> bool:
+@dataclass(frozen=True)
+class JobRun:
+    """What one run of one job did: `ok`, and its own counts (`summary`, e.g.
+    "opened 2, created_missed 0"); `unavailable` when the database was away."""
+
+    ok: bool
+    summary: str = ""
+    unavailable: bool = False
+
+
+def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) -> JobRun:
     """Run one job as of `now` in its own transaction and record how it went.
 
     A failure is logged with its traceback and recorded; it never propagates,
     so one broken job does not stop the others, and the next run retries it.
     While the database is unavailable the job is logged in one line and not
-    recorded.
+    recorded. The summary returned is this run's own, whatever other
+    schedulers running at the same time did.
     """
     func, _ = JOBS[name]
     started = time.monotonic()
@@ -66,47 +79,60 @@ def run_job(name: str, now: datetime, *, next_run_at: datetime | None = None) ->
             # One line, no traceback, nothing recorded (there is nowhere to
             # record it): the next tick runs the job again.
             log.warning("%s: database unavailable", name)
-            return False
+            return JobRun(ok=False, unavailable=True)
         log.exception("job %s failed", name)
-        _record(name, started_at, started, outcome="error", summary="",
-                error="".join(traceback.format_exception(e))[-4000:], next_run_at=next_run_at)
-        return False
+        recorded = _record(name, started_at, started, outcome="error", summary="",
+                           error="".join(traceback.format_exception(e))[-4000:], next_run_at=next_run_at)
+        return JobRun(ok=False, unavailable=not recorded)
     summary = ", ".join(f"{k} {v}" for k, v in (result or {}).items())
     log.info("job %s: %s", name, summary or "done")
-    _record(name, started_at, started, outcome="ok", summary=summary, error=None,
-            next_run_at=next_run_at)
-    return True
+    recorded = _record(name, started_at, started, outcome="ok", summary=summary, error=None,
+                       next_run_at=next_run_at)
+    return JobRun(ok=True, summary=summary, unavailable=not recorded)
 
 
-def _record(name, started_at, started, *, outcome, summary, error, next_run_at) -> None:
+def _record(name, started_at, started, *, outcome, summary, error, next_run_at) -> bool:
+    """Add this run to the job's record; False when the database was unavailable.
+
+    The counters are increments in the database (runs = runs + 1), never a
+    value read and written back, so concurrent ticks each count."""
+    finished_at = clock.now()
+    values = {"last_started_at": started_at, "last_finished_at": finished_at,
+              "duration_ms": int((time.monotonic() - started) * 1000), "outcome": outcome,
+              "summary": summary}
+    if error is not None:
+        values.update(last_error=error, last_error_at=finished_at)
+    if next_run_at is not None:
+        values["next_run_at"] = next_run_at
+    failed = 1 if error is not None else 0
     try:
-        record = db.session.get(JobRecord, name) or JobRecord(name=name, runs=0, failures=0)
-        record.last_started_at = started_at
-        record.last_finished_at = clock.now()
-        record.duration_ms = int((time.monotonic() - started) * 1000)
-        record.outcome = outcome
-        record.summary = summary
-        record.runs = (record.runs or 0) + 1
-        if error is not None:
-            record.failures = (record.failures or 0) + 1
-            record.last_error = error
-            record.last_error_at = record.last_finished_at
-        if next_run_at is not None:
-            record.next_run_at = next_run_at
-        db.session.add(record)
+        if not _count_run(name, values, failed):
+            try:
+                with db.session.begin_nested():
+                    db.session.add(JobRecord(name=name, runs=1, failures=failed, **values))
+            except IntegrityError:
+                _count_run(name, values, failed)  # another tick made the record first
         db.session.commit()
     except SQLAlchemyError as e:
-        # The database itself is away: log it, and the next run tries again.
         with contextlib.suppress(SQLAlchemyError):
             db.session.rollback()
         if database_unavailable(e):
             log.warning("%s: database unavailable, the run was not recorded", name)
-        else:
-            log.exception("could not record the run of %s", name)
+            return False
+        log.exception("could not record the run of %s", name)
+    return True
 
 
-def tick(now: datetime, *, next_run_at: datetime | None = None) -> dict[str, bool]:
-    """Run every job once as of `now`; {job name: succeeded}."""
+def _count_run(name: str, values: dict, failed: int) -> bool:
+    """One more run (and failure) on the job's record, if it has one yet."""
+    return rowcount(db.session.execute(
+        update(JobRecord).where(JobRecord.name == name)
+        .values(runs=JobRecord.runs + 1, failures=JobRecord.failures + failed, **values),
+        execution_options={"synchronize_session": False})) == 1
+
+
+def tick(now: datetime, *, next_run_at: datetime | None = None) -> dict[str, JobRun]:
+    """Run every job once as of `now`; {job name: what its run did}."""
     return {name: run_job(name, now, next_run_at=next_run_at) for name in JOBS}
 
 
@@ -165,19 +191,15 @@ def tick_command(at: str | None):
         results = tick(now)
     finally:
         log.setLevel(level)
-    for name, ok in results.items():
-        try:
-            record = db.session.get(JobRecord, name)
-        except SQLAlchemyError as e:
-            if not database_unavailable(e):
-                raise
-            with contextlib.suppress(SQLAlchemyError):
-                db.session.rollback()
+    for name, run in results.items():
+        # What this tick did, not the job's record: other ticks may be running too.
+        if run.unavailable:
             click.echo(f"{name}: database unavailable")
-            continue
-        detail = (record.summary if ok else "failed (see the log)") if record else ""
-        click.echo(f"{name}: {'ok' if ok else 'FAILED'} {detail}".rstrip())
-    if not all(results.values()):
+        elif run.ok:
+            click.echo(f"{name}: ok {run.summary}".rstrip())
+        else:
+            click.echo(f"{name}: FAILED (see the log)")
+    if not all(run.ok for run in results.values()):
         raise SystemExit(1)
 
 

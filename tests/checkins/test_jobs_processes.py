@@ -29,7 +29,7 @@ TICKER = textwrap.dedent("""
     with app.app_context():
         for step in range(0, 24 * 20, 3):  # every 3 hours for 20 days
             results = tick(start + timedelta(hours=step))
-            if not all(results.values()):
+            if not all(run.ok for run in results.values()):
                 sys.exit(f"a job failed at step {step}: {results}")
 """)
 

@@ -1,3 +1,3 @@
 """The real SMTP server of tests/mailserver.py, for the digest tests."""
 
-from tests.mailserver import smtp_app, smtp_server  # noqa: F401
+from tests.mailserver import closed_port, smtp_app, smtp_server  # noqa: F401

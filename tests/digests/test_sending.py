@@ -159,10 +159,8 @@ def test_opting_out_drops_a_digest_waiting_for_a_retry(org, smtp_server):
     assert waiting.recipient not in {e.rcpt_tos[0] for e in smtp_server.messages}
 
 
-def test_connection_refused_is_retried(org, smtp_server):
-    from tests.mailserver import free_port
-
-    org.config["MAIL_PORT"] = free_port()
+def test_connection_refused_is_retried(org, smtp_server, closed_port):
+    org.config["MAIL_PORT"] = closed_port
     with org.app_context():
         assert digests.send_digests(AFTER_WEEK, week=WEEK).retrying == 4
         org.config["MAIL_PORT"] = smtp_server.port
