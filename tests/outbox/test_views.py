@@ -91,3 +91,18 @@ def test_the_outbox_page_costs_the_same_queries_for_5_or_120_messages(app, login
         return count()
 
     assert queries(5, 0) == queries(115, 100)
+
+
+def test_a_message_recorded_before_the_outbox_kept_bodies_offers_no_resend(app, login_as, client):
+    login_as("admin")
+    with app.app_context():
+        # What the migration copies from the old ledgers: no body to send again.
+        outbox.enqueue(outbox.Mail(kind="digest", key="digest:1:2026-W10", recipient="p@example.com",
+                                   subject="Old digest", text=""), now=NOW)
+        message = db.session.scalar(select(OutboxMessage))
+        message.state = "unknown_outcome"
+        db.session.commit()
+        message_id = message.id
+    assert "Resend…" not in client.get("/outbox/").data.decode()
+    page = client.get(f"/outbox/{message_id}/resend").data.decode()
+    assert "Nothing of this message was kept" in page and "Resend anyway" not in page
