@@ -86,6 +86,7 @@ def _pg_schema():
 
 def _truncate_all(app) -> None:
     with app.app_context():
+        db.session.remove()
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         db.session.commit()
@@ -114,6 +115,9 @@ def make_app(tmp_path, engine: str, request, **overrides):
     if engine == "sqlite":
         with app.app_context():
             db.create_all()
+    else:
+        # Whoever made it, the next test finds the shared PostgreSQL database empty.
+        request.addfinalizer(lambda: _truncate_all(app))
     return app
 
 
@@ -128,11 +132,7 @@ def app(tmp_path, engine_name, request):
     yield app
     with app.app_context():
         db.session.remove()
-    if engine_name == "postgresql":
-        _truncate_all(app)
-    else:
-        with app.app_context():
-            db.engine.dispose()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -182,10 +182,6 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(tmp_path, engin
     finally:
         with app.app_context():
             db.session.remove()
-            if engine_name == "postgresql":
-                from tests.conftest import _truncate_all
-
-                _truncate_all(app)
             db.engine.dispose()
 
 
