@@ -30,4 +30,5 @@ def send_command(week: str | None, dry_run: bool):
         return
     click.echo(f"Digests for {result.week}: {result.queued} queued. Outbox: {result.sent} sent, "
                f"{result.retrying} to retry, {result.failed} failed, "
-               f"{result.unknown_outcome} with an unknown outcome.")
+               f"{result.unknown_outcome} with an unknown outcome, "
+               f"{result.deferred} left for the next run.")

@@ -105,6 +105,7 @@ class RunResult:
     retrying: int = 0
     failed: int = 0
     unknown_outcome: int = 0
+    deferred: int = 0
     dry_run: list[str] = field(default_factory=list)
 
 
@@ -149,7 +150,7 @@ def send_digests(now: datetime, *, week: str | None = None, dry_run: bool = Fals
     sent = outbox.send_due(now)
     return RunResult(week=week, queued=int(queued), sent=sent.get("sent", 0),
                      retrying=sent.get("retrying", 0), failed=sent.get("failed", 0),
-                     unknown_outcome=sent.get("unknown_outcome", 0))
+                     unknown_outcome=sent.get("unknown_outcome", 0), deferred=sent.get("deferred", 0))
 
 
 def weekly_job(now: datetime) -> dict[str, Any]:

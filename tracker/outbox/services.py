@@ -48,6 +48,12 @@ MAX_ATTEMPTS = 20
 # Far longer than one message can take (a few MAIL_TIMEOUTs): a message
 # `sending` for longer was left by a run that died.
 LEASE = timedelta(minutes=15)
+# A run stops early when the mail server itself seems unwell: at the first
+# message it got in full without answering (the next would likely share its
+# fate, and each such message needs an admin), or after this many temporary
+# failures in a row (each may cost a MAIL_TIMEOUT). What it leaves stays
+# queued, untried and not charged an attempt, for the next run.
+TEMPORARY_IN_A_ROW = 3
 RESENDABLE = ("unknown_outcome", "failed")
 KINDS = ("reminder", "digest")
 # Single-row statements; matching them against every loaded object would cost
@@ -122,8 +128,10 @@ def send_due(now: datetime) -> dict[str, int]:
 
     Commits around each message (claimed, handed over, finished), so a crash
     loses at most the one in flight, and that one is sorted out by the lease.
-    Returns what this run did: {"sent", "retrying", "failed", "unknown_outcome",
-    "requeued"} counts.
+    Stops early, leaving the rest queued ("deferred"), at an unknown outcome
+    or after TEMPORARY_IN_A_ROW temporary failures in a row. Returns what this
+    run did: {"sent", "retrying", "failed", "unknown_outcome", "requeued",
+    "deferred"} counts (zeros left out, but for "sent").
     """
     counts: Counter[str] = Counter(sent=0, retrying=0, failed=0, unknown_outcome=0)
     counts.update(release_stale(now))
@@ -133,10 +141,15 @@ def send_due(now: datetime) -> dict[str, int]:
         .where(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     ).all()
-    for message_id in due:
+    temporary_in_a_row = 0
+    for position, message_id in enumerate(due, start=1):
         outcome = _send_one(message_id, now)
         if outcome:
             counts[outcome] += 1
+        temporary_in_a_row = temporary_in_a_row + 1 if outcome == "retrying" else 0
+        if outcome == "unknown_outcome" or temporary_in_a_row >= TEMPORARY_IN_A_ROW:
+            counts["deferred"] = len(due) - position
+            break
     return {name: n for name, n in counts.items() if n or name == "sent"}
 
 
