@@ -40,3 +40,22 @@ def test_views_were_found():
 @pytest.mark.parametrize("path", VIEWS, ids=lambda path: str(path.relative_to(TRACKER)))
 def test_views_do_not_query_the_database(path: Path):
     assert offences(path.read_text(encoding="utf-8")) == []
+
+
+def test_every_form_derives_from_tracker_form():
+    """TrackerForm refuses control characters in every field; a form built on
+    FlaskForm directly would let them through to the services."""
+    from flask_wtf import FlaskForm
+
+    from tracker import create_app
+    from tracker.forms import TrackerForm
+
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})  # imports every form
+    found, todo = [], [FlaskForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    assert len(found) >= 15
+    assert [f"{cls.__module__}.{cls.__name__}" for cls in found
+            if cls is not TrackerForm and not issubclass(cls, TrackerForm)] == []

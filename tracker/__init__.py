@@ -69,7 +69,8 @@ def register_config(app: Flask, test_config: dict | None) -> None:
 
 # Settings that must be numbers above zero (a day count, an hour count, a limit).
 POSITIVE_SETTINGS = ("REMEMBER_DAYS", "TEMPORARY_PASSWORD_HOURS", "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
-                     "SIGN_IN_MAX_FAILURES_PER_ADDRESS", "SIGN_IN_WINDOW_MINUTES")
+                     "SIGN_IN_MAX_FAILURES_PER_ADDRESS", "SIGN_IN_WINDOW_MINUTES",
+                     "READINGS_IMPORT_MAX_ROWS", "READINGS_IMPORT_MAX_ERRORS")
 
 
 def _check_positive(config, name: str) -> None:
@@ -139,6 +140,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.ids import IdConverter
+
+    # Before any blueprint: their routes read ids with `<id:...>`.
+    app.url_map.converters["id"] = IdConverter
     from tracker.accounts import views as accounts
     from tracker.auth import views as auth
     from tracker.behaviours import views as behaviours

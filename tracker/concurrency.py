@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import update
-from wtforms import Form, HiddenField, IntegerField
+from wtforms import Form, HiddenField
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from tracker.db import rowcount
 from tracker.extensions import db
+from tracker.forms import WholeNumberField
 from tracker.validation import FieldError
 
 CONFLICT = ("Someone else saved this after you opened it, so nothing was saved. "
@@ -111,12 +112,13 @@ def _take(field, stored) -> None:
 
 
 class VersionedForm(Form):
-    """Base for an edit form, named before FlaskForm (`class F(VersionedForm,
-    FlaskForm)`): the version it was opened at and the values it showed then
+    """Base for an edit form, named before TrackerForm (`class F(VersionedForm,
+    TrackerForm)`): the version it was opened at and the values it showed then
     (`opened_with`, JSON), both hidden. Neither is trusted for anything but
     showing the form again: the version is compared by the service."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # At most nine digits: a longer number would overflow the query comparing it.
+    version = WholeNumberField(widget=HiddenInput(), validators=[Optional()])
     conflict: list[Change] = []  # set by reconcile, shown by the form_errors macro
     opened_with = HiddenField()
 

@@ -50,6 +50,13 @@ WTF_CSRF_TIME_LIMIT = None
 # Request bodies above this are refused with 413 before any view runs.
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
+# A readings CSV of more rows is refused before it is checked (the whole file
+# is checked in a fixed number of queries, each naming up to twice this many
+# values: keep it at most 15,000 on SQLite, which takes 32,766 per query).
+# The page lists the first READINGS_IMPORT_MAX_ERRORS problems and counts the rest.
+READINGS_IMPORT_MAX_ROWS = 10_000
+READINGS_IMPORT_MAX_ERRORS = 50
+
 ORGANISATION_NAME = "Burning Platform Tracker"
 
 # Mail. The file backend writes .eml files into instance/outbox/ so that

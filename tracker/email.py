@@ -58,18 +58,35 @@ class UnknownOutcomeMailError(MailError):
 
 Handover = Callable[[], None] | None
 
+# Lines up to RFC 5322's limit of 998 characters: with the default 78, a long
+# header without spaces (List-Unsubscribe's URL) is RFC 2047-encoded to fit,
+# and mail clients then see no link to offer one-click unsubscribe.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
+# Every character that breaks a header line or has no business in one.
+_NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_value(value: str) -> str:
+    """`value` safe to put in a mail header: each run of line breaks and
+    control characters becomes one space. The email package refuses a value
+    with a line break, so a title typed with one (stored before titles were
+    single-line) would otherwise stop every message about it."""
+    return _NOT_IN_HEADERS.sub(" ", str(value)).strip()
+
 
 def build_message(*, to: str, subject: str, text: str, html: str | None = None,
                   message_id: str | None = None, headers: dict[str, str] | None = None) -> EmailMessage:
-    """A multipart/alternative message (plain text first, then HTML)."""
-    msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = to
-    msg["Subject"] = subject
+    """A multipart/alternative message (plain text first, then HTML). Every
+    header value passes through `header_value`."""
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["From"] = header_value(current_app.config["MAIL_DEFAULT_SENDER"])
+    msg["To"] = header_value(to)
+    msg["Subject"] = header_value(subject)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = message_id or make_msgid(domain="burning-platform.local")
+    msg["Message-ID"] = header_value(message_id or make_msgid(domain="burning-platform.local"))
     for name, value in (headers or {}).items():
-        msg[name] = value
+        msg[name] = header_value(value)
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
@@ -189,7 +206,7 @@ def _send_smtp(msg: EmailMessage, on_handover: Handover = None) -> None:
 
 def _data_block(msg: EmailMessage) -> bytes:
     """The message as DATA carries it: CRLF lines, leading dots doubled, "." at the end."""
-    data = msg.as_bytes(policy=policy.SMTP)
+    data = msg.as_bytes(policy=SMTP_POLICY)
     data = re.sub(rb"(?m)^\.", b"..", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"

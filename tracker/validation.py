@@ -40,12 +40,13 @@ class FieldError(Exception):
         return combined
 
 
-def _leaf_fields(fields: Iterable[Field]) -> Iterator[Field]:
+def leaf_fields(fields: Iterable[Field]) -> Iterator[Field]:
+    """Every field of a form, those inside FieldList and FormField included."""
     for field in fields:
         if isinstance(field, FormField):
-            yield from _leaf_fields(field.form)
+            yield from leaf_fields(field.form)
         elif isinstance(field, FieldList):
-            yield from _leaf_fields(field.entries)
+            yield from leaf_fields(field.entries)
         else:
             yield field
 
@@ -54,7 +55,7 @@ def populate_errors(form: Form, error: FieldError) -> None:
     """Put each message of `error` beside the field it names, subfields of
     FieldList and FormField included; a message that names no field of this
     form goes to `form.form_errors`, shown above the form."""
-    by_name = {field.name: field for field in _leaf_fields(form)}
+    by_name = {field.name: field for field in leaf_fields(form)}
     prefix = getattr(form, "_prefix", "")
     for problem in error.errors:
         field = by_name.get(prefix + problem.field) if problem.field else None

@@ -216,7 +216,7 @@ def test_executive_logs_an_initiative_for_someone_else_with_a_sponsor(app, clien
         ({"owner_id": "abc"}, "Invalid Choice"),
         ({"owner_id": 0}, "Choose an active owner."),
         ({"sponsor_id": 999_999}, "Not a valid choice"),
-        ({"department_id": "99999999999999999999"}, "Not a valid choice"),
+        ({"department_id": "99999999999999999999"}, "Invalid Choice"),
         ({"behaviour_ids": ["99999"]}, "not a valid choice"),
         ({"title": ""}, "This field is required."),
         ({"title": "x" * 201}, "The title is at most 200 characters."),
@@ -225,7 +225,7 @@ def test_executive_logs_an_initiative_for_someone_else_with_a_sponsor(app, clien
         ({"burning_platform": "   "}, "Say why now, and what happens if we don&#39;t."),
         ({"description": "x" * 20_001}, "The description is at most 20,000 characters."),
         ({"start_date": "yesterday"}, "Not a valid date value."),
-        ({"title": "null \x00 byte"}, "cannot contain"),
+        ({"title": "null \x00 byte"}, "must be a single line of plain text"),
     ],
 )
 def test_bad_initiative_input_gets_a_clear_error_and_stores_nothing(app, client, login_as,

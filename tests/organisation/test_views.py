@@ -36,7 +36,7 @@ def test_admin_saves_settings_and_history_keeps_the_change(app, login_as, client
     ("field", "value", "message"),
     [("timezone", "Moon/Base", b"Unknown timezone"), ("grace_days", "99", b"between 0 and 14"),
      ("reminder_hour", "24", b"between 0 and 23"), ("default_weekday", "9", b"Not a valid choice"),
-     ("default_cadence", "hourly", b"Not a valid choice"), ("digest_hour", "abc", b"Not a valid integer")],
+     ("default_cadence", "hourly", b"Not a valid choice"), ("digest_hour", "abc", b"Enter a whole number")],
 )
 def test_bad_settings_are_refused_and_nothing_changes(app, login_as, client, field, value, message):
     login_as("admin")

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from tracker.csvfile import safe_cell
 from tracker.people.alignment import Alignment, EvidenceFact, alignment
-from tracker.people.export import safe_cell
 
 BEND = EvidenceFact("Frontline bends the rules for the customer", "target",
                     what="Refunded $180 on the spot", observed_on=date(2026, 1, 5),

@@ -243,8 +243,7 @@ BAD_POSTS = {
         {"evidence-0-behaviour_id": "punish"}, "evidence-0-behaviour_id",
         "“Punishing rule-bending” is a no-no, not a target behaviour"),
     "unknown user account": ({"user_id": "987654"}, "user_id", "No user account matches"),
-    "user account id beyond any key": ({"user_id": str(2**40)}, "user_id",
-                                       "No user account matches"),
+    "user account id beyond any key": ({"user_id": str(2**40)}, "user_id", "Invalid Choice"),
     "user account that is not a number": ({"user_id": "abc"}, "user_id", "Invalid Choice"),
     "unknown behaviour": ({"evidence-0-behaviour_id": "987654"}, "evidence-0-behaviour_id",
                           "that behaviour does not exist"),
@@ -260,7 +259,7 @@ BAD_POSTS = {
     "evidence with no where": ({"evidence-0-where": ""}, "evidence-0-where",
                                "say where it is recorded"),
     "missing name": ({"person_name": ""}, "person_name", "Give the person's name"),
-    "NUL in a name": ({"person_name": "Ai\x00sha"}, "person_name", "NUL"),
+    "NUL in a name": ({"person_name": "Ai\x00sha"}, "person_name", "must be a single line of plain text"),
     "overlong rationale": ({"rationale": "x" * 5001}, "rationale", "at most 5,000 characters"),
 }
 
@@ -434,6 +433,23 @@ def test_formula_text_in_names_is_neutralised_in_both_exports(client, login_as, 
     [not_aligned] = [r for r in report if r[0] == "Not aligned"]
     assert not_aligned[3].startswith('\'=HYPERLINK("http://evil") (-1)')
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in report for cell in r)
+
+
+def test_every_cell_of_both_exports_is_quoted(client, login_as, seeded):
+    # Unquoted, a semicolon starts a new cell in spreadsheets that split on it.
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name="a;=cmd|' /C calc'!A0",
+                                              employee_ref="E-9", kind="recognition",
+                                              **{"evidence-0-behaviour_id": 0,
+                                                 "evidence-0-what": "", "evidence-0-observed_on": "",
+                                                 "evidence-0-where": ""}))
+    decisions = client.get("/people/decisions.csv?kind=recognition").get_data().decode("utf-8-sig")
+    assert '"a;=cmd|\' /C calc\'!A0"' in decisions
+    for body in (decisions, client.get("/people/report.csv?quarter=2026-Q4").get_data().decode("utf-8-sig")):
+        for row in body.splitlines():
+            reader = csv.reader(io.StringIO(row))
+            cells = next(reader)
+            assert row == ",".join('"' + cell.replace('"', '""') + '"' for cell in cells)
 
 
 def test_the_decisions_export_follows_the_list_filters(client, login_as, seeded):

@@ -1,11 +1,12 @@
 """Account forms: shape only. Rules live in `tracker.accounts.services`."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.accounts.models import Role
 from tracker.concurrency import VersionedForm
+from tracker.forms import TrackerForm
+from tracker.ids import form_id
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -14,11 +15,11 @@ def department_choices(departments) -> list[tuple[int, str]]:
     return [(0, "— none —")] + [(d.id, d.name) for d in departments]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(TrackerForm):
     email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
-    department_id = SelectField("Department", coerce=int, validate_choice=True)
+    department_id = SelectField("Department", coerce=form_id, validate_choice=True)
     password = PasswordField(
         "Password",
         validators=[Optional(), Length(max=1024)],
@@ -26,32 +27,32 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(VersionedForm, FlaskForm):
+class UserEditForm(VersionedForm, TrackerForm):
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
-    department_id = SelectField("Department", coerce=int, validate_choice=True)
+    department_id = SelectField("Department", coerce=form_id, validate_choice=True)
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(TrackerForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(TrackerForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
         "New password", validators=[DataRequired(), Length(max=1024)]
     )
 
 
-class TimezoneForm(FlaskForm):
+class TimezoneForm(TrackerForm):
     timezone = StringField("Timezone", validators=[DataRequired(), Length(max=64)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TrackerForm):
     """A button that posts: only the CSRF token."""
 
 
-class LiftPauseForm(FlaskForm):
+class LiftPauseForm(TrackerForm):
     """Let an account whose sign-ins are paused try again."""
 
     email = HiddenField(validators=[DataRequired(), Length(max=254)])

@@ -18,7 +18,9 @@ from tracker import concurrency
 from tracker.accounts import passwords
 from tracker.accounts.models import Department, Role, User, new_session_token
 from tracker.extensions import db
+from tracker.ids import parse_id
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 ROLE_VALUES = tuple(role.value for role in Role)
 
@@ -62,6 +64,10 @@ def generate_one_time_password() -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
+    """The account with this address; None for none, and for text no address
+    holds (a NUL, a line break), which the database is then never asked about."""
+    if text_problem(email, "The email", single_line=True):
+        return None
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
@@ -102,6 +108,8 @@ def create_user(
     display_name = (display_name or "").strip()
     if not display_name:
         problems.append(AccountError("A display name is required.", "display_name"))
+    elif problem := text_problem(display_name, "The display name", single_line=True):
+        problems.append(AccountError(problem, "display_name"))
     if timezone not in valid_timezones():
         problems.append(AccountError(f"Unknown timezone {timezone!r}.", "timezone"))
     try:
@@ -156,10 +164,11 @@ def user_for_session(session_id: str) -> User | None:
     """The active user a session or remember-me cookie names (`User.get_id`),
     or None when the id is malformed, the user is gone or deactivated, or the
     token was replaced since the cookie was made. One query."""
-    user_id, _, token = (session_id or "").partition(":")
-    if not (user_id.isdigit() and len(user_id) <= 18 and token):
+    raw_id, _, token = (session_id or "").partition(":")
+    user_id = parse_id(raw_id)
+    if user_id is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
@@ -197,6 +206,8 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
     display_name = (display_name or "").strip()
     if not display_name:
         problems.append(AccountError("A display name is required.", "display_name"))
+    elif problem := text_problem(display_name, "The display name", single_line=True):
+        problems.append(AccountError(problem, "display_name"))
     try:
         department = get_department(department_id)
     except AccountError as e:
@@ -275,6 +286,8 @@ def create_department(name: str) -> Department:
     name = (name or "").strip()
     if not name:
         raise AccountError("A department needs a name.", "name")
+    if problem := text_problem(name, "The department's name", single_line=True):
+        raise AccountError(problem, "name")
     exists = db.session.scalar(
         select(Department).where(func.lower(Department.name) == name.lower())
     )

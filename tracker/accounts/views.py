@@ -73,7 +73,7 @@ def user_create():
     return render_template("accounts/user_form.html", form=form, user=None)
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @permission_required("manage_users")
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -111,7 +111,7 @@ def _user_edit_form(user: User, *, posted: bool) -> UserEditForm:
     return form
 
 
-@bp.post("/admin/users/<int:user_id>/one-time-password")
+@bp.post("/admin/users/<id:user_id>/one-time-password")
 @permission_required("manage_users")
 def user_issue_password(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -123,7 +123,7 @@ def user_issue_password(user_id: int):
                            expires_at=user.password_expires_at, reissued=True)
 
 
-@bp.post("/admin/users/<int:user_id>/active")
+@bp.post("/admin/users/<id:user_id>/active")
 @permission_required("manage_users")
 def user_toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)

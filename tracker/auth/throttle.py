@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.auth.models import FailedSignIn
 from tracker.extensions import db
+from tracker.validators import without_controls
 
 EMAIL_LENGTH = 254
 ADDRESS_LENGTH = 64
@@ -55,8 +56,9 @@ def limits() -> Limits:
 
 
 def account_key(email: str | None) -> str:
-    """The email as counted: trimmed, lower-cased, cut to the column's length."""
-    return (email or "").strip().lower()[:EMAIL_LENGTH]
+    """The email as counted: trimmed, lower-cased, without control characters
+    (PostgreSQL stores no NUL, and would refuse the query), cut to the column's length."""
+    return without_controls(email or "").strip().lower()[:EMAIL_LENGTH]
 
 
 def address_key(address: str | None) -> str:

@@ -1,30 +1,29 @@
 """Behaviour forms: shape only. Rules live in `tracker.behaviours.services`."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.behaviours.models import BEHAVIOUR_KINDS
 from tracker.behaviours.services import MAX_TEXT
 from tracker.concurrency import VersionedForm
-from tracker.validators import plain_text
+from tracker.forms import TrackerForm
 
 
-class BehaviourForm(VersionedForm, FlaskForm):
+class BehaviourForm(VersionedForm, TrackerForm):
     name = StringField(
         "Name",
-        validators=[DataRequired(), Length(max=200), plain_text],
+        validators=[DataRequired(), Length(max=200)],
         description="Short and observable: 'Frontline staff refund up to $200 without asking'.",
     )
     kind = SelectField("Kind", choices=BEHAVIOUR_KINDS, default="target")
     from_behaviour = TextAreaField(
         "From: what people do now",
-        validators=[Optional(), Length(max=MAX_TEXT), plain_text],
+        validators=[Optional(), Length(max=MAX_TEXT)],
         description="The old behaviour this replaces, as a customer or colleague would see it.",
     )
     to_behaviour = TextAreaField(
         "To: what they do instead",
-        validators=[Optional(), Length(max=MAX_TEXT), plain_text],
+        validators=[Optional(), Length(max=MAX_TEXT)],
         description="For a no-no, what people do once it is gone.",
     )
 

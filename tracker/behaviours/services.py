@@ -14,6 +14,7 @@ from tracker.db import AnyRow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 MAX_TEXT = 5000
 HISTORY_FIELDS = ("name", "kind", "from_behaviour", "to_behaviour")
@@ -50,6 +51,8 @@ def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str,
         problems.append(BehaviourError("A behaviour needs a name.", "name"))
     elif len(name) > 200:
         problems.append(BehaviourError("Names are at most 200 characters.", "name"))
+    elif problem := text_problem(name, "The name", single_line=True):
+        problems.append(BehaviourError(problem, "name"))
     elif _name_taken(name, exclude_id):
         problems.append(BehaviourError(f"A behaviour called {name!r} already exists.", "name"))
     if kind not in BEHAVIOUR_KINDS:
@@ -60,6 +63,8 @@ def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str,
         if len(text or "") > MAX_TEXT:
             problems.append(BehaviourError(f"{label} is at most {MAX_TEXT} characters.",
                                            field_name))
+        elif problem := text_problem(text, label):
+            problems.append(BehaviourError(problem, field_name))
     if problems:
         raise BehaviourError.collect(problems)
     return {"name": name, "kind": kind, "from_behaviour": (from_behaviour or "").strip(),

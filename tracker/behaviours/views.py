@@ -28,7 +28,7 @@ def index():
     )
 
 
-@bp.get("/<int(max=2147483647):behaviour_id>")
+@bp.get("/<id:behaviour_id>")
 @login_required
 def detail(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)
@@ -64,7 +64,7 @@ def create():
     return render_template("behaviours/form.html", form=form, behaviour=None)
 
 
-@bp.route("/<int(max=2147483647):behaviour_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:behaviour_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_behaviours")
 def edit(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)

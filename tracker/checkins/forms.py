@@ -1,7 +1,6 @@
 """Check-in forms: shape only. The rules (dates, evidence, who may report)
 live in `tracker.checkins.services`, so jobs and the API obey them too."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
@@ -25,6 +24,8 @@ from tracker.checkins.services import (
     EntryInput,
     ReadingInput,
 )
+from tracker.forms import TrackerForm
+from tracker.ids import form_id, parse_id
 from tracker.metrics.services import MAX_NOTE as MAX_READING_NOTE
 
 DEFAULT_ROWS = 3
@@ -54,7 +55,7 @@ class _EntryFields(Form):
     done_by = StringField("Who did it", validators=[Optional(), Length(max=MAX_DONE_BY)])
     evidence = StringField("Evidence", validators=[
         Optional(), Length(max=MAX_EVIDENCE, message=TOO_LONG.format(max=MAX_EVIDENCE))])
-    behaviour_id = SelectField("Behaviour or no-no", coerce=int, validators=[Optional()])
+    behaviour_id = SelectField("Behaviour or no-no", coerce=form_id, validators=[Optional()])
 
     def to_input(self) -> EntryInput:
         return EntryInput(
@@ -85,7 +86,7 @@ class _ReadingFields(Form):
         return not (self.value.data or "").strip()
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(TrackerForm):
     """Entries and readings for one check-in; posted to preview or submit."""
 
     entries = FieldList(FormField(_EntryFields), min_entries=1, max_entries=MAX_ENTRIES)
@@ -102,10 +103,7 @@ class CheckInForm(FlaskForm):
         """One input per reading row, blank ones included, so a refusal names its row."""
         inputs = []
         for row in self.readings:
-            try:
-                metric_id = int(row.form.metric_id.data)
-            except (TypeError, ValueError):
-                metric_id = None
+            metric_id = parse_id(row.form.metric_id.data)
             inputs.append(ReadingInput(metric_id=metric_id, value=(row.form.value.data or "").strip(),
                                        observed_on=row.form.observed_on.data,
                                        note=row.form.note.data or ""))
@@ -121,10 +119,10 @@ class CheckInForm(FlaskForm):
         return valid
 
 
-class AmendForm(FlaskForm):
+class AmendForm(TrackerForm):
     """A correction to a submitted check-in, or an entry that was left out."""
 
-    amends_id = SelectField("Which entry", coerce=int)
+    amends_id = SelectField("Which entry", coerce=form_id)
     kind = RadioField("Kind", choices=KIND_CHOICES, validators=[
         DataRequired(message="Choose talk or action.")])
     text = TextAreaField("What happened", validators=[
@@ -135,7 +133,7 @@ class AmendForm(FlaskForm):
     evidence = StringField("Evidence", validators=[
         Optional(), Length(max=MAX_EVIDENCE, message=TOO_LONG.format(max=MAX_EVIDENCE))],
         description="A link (https://…) or a reference such as “contract #4471” or “PO-2291”.")
-    behaviour_id = SelectField("Behaviour or no-no", coerce=int, validators=[Optional()])
+    behaviour_id = SelectField("Behaviour or no-no", coerce=form_id, validators=[Optional()])
     note = TextAreaField("Why you are amending it", validators=[
         DataRequired(message="Say why you are amending it."),
         Length(max=MAX_NOTE, message=TOO_LONG.format(max=MAX_NOTE))])
@@ -147,7 +145,7 @@ class AmendForm(FlaskForm):
                           behaviour_id=self.behaviour_id.data or None)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(TrackerForm):
     """The reviewer's verdict, sent by one of three buttons named `verdict`."""
 
     verdict = StringField(validators=[DataRequired(), AnyOf(("confirm", "talk", "action"))])
@@ -161,7 +159,7 @@ def _role_choices() -> list[SelectChoice]:
 WEIGHT_CHOICES = [SelectChoice(weight, str(weight)) for weight in CUE_WEIGHTS]
 
 
-class CuePhraseForm(FlaskForm):
+class CuePhraseForm(TrackerForm):
     """A new cue phrase: shape only; `cues.add_cue` checks role against kind."""
 
     phrase = StringField("Phrase", validators=[DataRequired(), Length(max=MAX_CUE_PHRASE, message=TOO_LONG)])
@@ -171,7 +169,7 @@ class CuePhraseForm(FlaskForm):
     weight = SelectField("Weight", choices=WEIGHT_CHOICES, coerce=int, default=3)
 
 
-class CueChangeForm(FlaskForm):
+class CueChangeForm(TrackerForm):
     """A cue phrase's role, weight and use."""
 
     role = SelectField("Role", choices=_role_choices(), validators=[DataRequired()])

@@ -23,10 +23,12 @@ from tracker.checkins.models import ENTRY_KINDS, CheckIn, Entry
 from tracker.db import rowcount
 from tracker.extensions import db
 from tracker.history import services as history
+from tracker.ids import parse_id
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 DEFAULT_CADENCE = "weekly"
 DEFAULT_WEEKDAY = 4  # Friday
@@ -153,6 +155,8 @@ def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefi
         broken("Say what happened.", "text")
     elif len(text) > MAX_ENTRY:
         broken(f"Entries are at most {MAX_ENTRY:,} characters; split it up.", "text")
+    elif problem := text_problem(text, "The text"):
+        broken(problem, "text")
     if data.kind not in ENTRY_KINDS:
         broken("Choose talk or action.", "kind")
     evidence = (data.evidence or "").strip()
@@ -169,16 +173,21 @@ def _clean_entry(data: EntryInput, initiative: Initiative, *, today: date, prefi
             broken("Say who did it.", "done_by")
         elif len(done_by) > MAX_DONE_BY:
             broken(f"'Done by' is at most {MAX_DONE_BY} characters.", "done_by")
+        elif problem := text_problem(done_by, "'Done by'", single_line=True):
+            broken(problem, "done_by")
         if evidence:
             if len(evidence) > MAX_EVIDENCE:
                 broken(f"Evidence is at most {MAX_EVIDENCE} characters.", "evidence")
+            elif problem := text_problem(evidence, "The evidence", single_line=True):
+                broken(problem, "evidence")
             elif evidence_kind(evidence) is None:
                 broken("Evidence must be a link (https://…) or a reference such as "
                        "'contract #4471' or 'PO-2291'.", "evidence")
     else:
         happened_on, done_by, evidence = None, "", ""
     behaviour_id = data.behaviour_id or None
-    if behaviour_id is not None and db.session.get(Behaviour, int(behaviour_id)) is None:
+    if behaviour_id is not None and (parse_id(behaviour_id) is None
+                                     or db.session.get(Behaviour, parse_id(behaviour_id)) is None):
         broken("Unknown behaviour.", "behaviour_id")
     if len(problems) > found_before:
         return {}
@@ -284,12 +293,15 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
         problems.append(CheckInError("Say why you are amending it.", "note"))
     elif len(note) > MAX_NOTE:
         problems.append(CheckInError(f"The note is at most {MAX_NOTE:,} characters.", "note"))
+    elif problem := text_problem(note, "The note"):
+        problems.append(CheckInError(problem, "note"))
     # Amendments of one check-in are made one at a time: the check if the entry
     # was amended already then sees an amendment committed a moment ago.
     _lock_tallies(checkin)
     original = None
     if amends_id:
-        original = db.session.get(Entry, int(amends_id))
+        entry_id = parse_id(amends_id)
+        original = db.session.get(Entry, entry_id) if entry_id else None
         if original is None or original.checkin_id != checkin.id:
             problems.append(CheckInError("That entry is not part of this check-in.", "amends_id"))
             original = None

@@ -28,7 +28,6 @@ from tracker.organisation import services as organisation
 from tracker.validation import populate_errors
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
-ID = "int(max=2147483647)"
 MAX_CLASSIFY = 5000
 ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
@@ -137,7 +136,7 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
     )
 
 
-@bp.get(f"/<{ID}:checkin_id>")
+@bp.get("/<id:checkin_id>")
 @login_required
 def detail(checkin_id: int):
     """Anyone signed in may read a check-in; only the owner gets the forms."""
@@ -165,7 +164,7 @@ def _closed_redirect(checkin):
     return redirect(url_for("checkins.detail", checkin_id=checkin.id))
 
 
-@bp.post(f"/<{ID}:checkin_id>/preview")
+@bp.post("/<id:checkin_id>/preview")
 @login_required
 def preview(checkin_id: int):
     """Suggest talk or action for every filled row and show the form again. Stores nothing."""
@@ -192,7 +191,7 @@ def _suggestions(form: CheckInForm) -> dict:
     }
 
 
-@bp.post(f"/<{ID}:checkin_id>/submit")
+@bp.post("/<id:checkin_id>/submit")
 @login_required
 def submit(checkin_id: int):
     checkin = _checkin_or_404(checkin_id)
@@ -234,7 +233,7 @@ def _refused(form, error: services.CheckInError, nothing_done: str) -> None:
         form.form_errors.insert(0, f"{nothing_done}.")
 
 
-@bp.post(f"/<{ID}:checkin_id>/amend")
+@bp.post("/<id:checkin_id>/amend")
 @login_required
 def amend(checkin_id: int):
     checkin = _checkin_or_404(checkin_id)
@@ -286,7 +285,7 @@ def review():
     return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm())
 
 
-@bp.post(f"/entries/<{ID}:entry_id>/review")
+@bp.post("/entries/<id:entry_id>/review")
 @permission_required("review_checkins")
 def review_entry(entry_id: int):
     entry = db.get_or_404(Entry, entry_id)
@@ -344,7 +343,7 @@ def add_cue():
     return _render_classifier(form, status=400)
 
 
-@bp.post(f"/classifier/cues/<{ID}:cue_id>")
+@bp.post("/classifier/cues/<id:cue_id>")
 @permission_required("manage_classifier")
 def change_cue(cue_id: int):
     cue = db.get_or_404(CuePhrase, cue_id)
@@ -380,7 +379,7 @@ def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
                            rows=records.rows, total=records.total, shown_flags=records.shown_flags)
 
 
-@bp.get(f"/saydo/owners/<{ID}:user_id>")
+@bp.get("/saydo/owners/<id:user_id>")
 @login_required
 def saydo_owner(user_id: int):
     owner = db.get_or_404(User, user_id)
@@ -388,7 +387,7 @@ def saydo_owner(user_id: int):
                        saydo.tracked_initiatives(owner_id=owner.id))
 
 
-@bp.get(f"/saydo/departments/<{ID}:department_id>")
+@bp.get("/saydo/departments/<id:department_id>")
 @login_required
 def saydo_department(department_id: int):
     department = db.get_or_404(Department, department_id)

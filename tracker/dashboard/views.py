@@ -6,12 +6,8 @@ from tracker.accounts.services import list_departments
 from tracker.checkins import saydo
 from tracker.dashboard import bp, services
 from tracker.errors import RETRY_AFTER_SECONDS
+from tracker.ids import parse_id
 from tracker.organisation import services as organisation
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("/")
@@ -19,7 +15,8 @@ def _int_arg(name: str) -> int | None:
 def index():
     today = organisation.today(clock.now())
     data = services.build(current_user._get_current_object(), today=today,
-                          weeks=_int_arg("weeks") or 13, department_id=_int_arg("department_id"))
+                          weeks=parse_id(request.args.get("weeks")) or 13,
+                          department_id=parse_id(request.args.get("department_id")))
     chart = charts.bar_chart(
         "actions-vs-talk", "Actions against talk, per week",
         [b.label for b in data.bars],

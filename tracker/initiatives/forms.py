@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import (
@@ -16,45 +15,44 @@ from wtforms.widgets import Select, html_params
 
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.concurrency import VersionedForm
+from tracker.forms import TrackerForm
+from tracker.ids import MAX_ID, form_id, parse_id
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
 from tracker.metrics.models import DIRECTIONS
-from tracker.validators import no_nul, too_long
+from tracker.validators import too_long
 
-# Ids travel as integers to the database; anything outside a 32-bit key is
-# not an id at all, and PostgreSQL would refuse to compare it.
-MAX_ID = 2**31 - 1
 OWNER_MAX = 120  # the length of a display name
 SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
                "start": "Start date (newest)", "status": "Status"}
 NONE_CHOICE = (0, "— none —")
 
 
-class InitiativeForm(VersionedForm, FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), too_long("The title", 200), no_nul])
+class InitiativeForm(VersionedForm, TrackerForm):
+    title = StringField("Title", validators=[DataRequired(), too_long("The title", 200)])
     # Not limited to the choices: the service says what is wrong with a missing kind.
     kind = SelectField("Kind of move", choices=[("", "— choose —"), *INITIATIVE_KINDS.items()],
                        validate_choice=False)
     burning_platform = TextAreaField(
         "Burning platform",
         validators=[DataRequired(message="Say why now, and what happens if we don't."),
-                    too_long("The burning-platform statement", MAX_TEXT), no_nul],
+                    too_long("The burning-platform statement", MAX_TEXT)],
         description="Why now? What happens if we don't?",
     )
     description = TextAreaField(
         "Description",
-        validators=[Optional(), too_long("The description", MAX_TEXT), no_nul],
+        validators=[Optional(), too_long("The description", MAX_TEXT)],
         description="What will be done, concretely: contracts, offices, people, rules.",
     )
-    owner_id = SelectField("Owner", coerce=int)
-    sponsor_id = SelectField("Sponsor", coerce=int,
+    owner_id = SelectField("Owner", coerce=form_id)
+    sponsor_id = SelectField("Sponsor", coerce=form_id,
                              description="An executive who backs the move. Optional.")
-    department_id = SelectField("Department", coerce=int)
+    department_id = SelectField("Department", coerce=form_id)
     # InputRequired, not DataRequired: an unreadable date keeps its "Not a valid date" message.
     start_date = DateField("Start date", validators=[InputRequired(message="Give a start date.")])
     due_date = DateField("Due date", validators=[Optional()])
     behaviour_ids = SelectMultipleField(
-        "Behaviours it targets", coerce=int,
+        "Behaviours it targets", coerce=form_id,
         description="Target behaviours it should grow, or no-nos it should remove. "
                     "Hold Ctrl (⌘ on a Mac) to choose several.",
     )
@@ -94,12 +92,12 @@ class InitiativeForm(VersionedForm, FlaskForm):
         )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(TrackerForm):
     # Any status is accepted here: the service says why a transition is impossible.
     status = SelectField("New status", choices=list(STATUSES.items()), validate_choice=False,
                          validators=[DataRequired(message="Choose the new status.")])
     reason = TextAreaField(
-        "Reason", validators=[Optional(), too_long("The reason", MAX_TEXT), no_nul],
+        "Reason", validators=[Optional(), too_long("The reason", MAX_TEXT)],
         description="Required when abandoning: say why, so the next attempt learns from it.",
     )
 
@@ -130,9 +128,9 @@ class LongSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
-class LinkMetricForm(FlaskForm):
+class LinkMetricForm(TrackerForm):
     # Not limited to the offered choices: the service explains a metric linked twice.
-    metric_id = SelectField("Metric", coerce=int, validate_choice=False, widget=LongSelect(),
+    metric_id = SelectField("Metric", coerce=form_id, validate_choice=False, widget=LongSelect(),
                             validators=[NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
     expected_direction = SelectField("Expected change", choices=list(EXPECTED_DIRECTIONS.items()),
                                      validate_choice=False)
@@ -150,13 +148,6 @@ class LinkMetricForm(FlaskForm):
         ]
 
 
-def _id_arg(args: Mapping[str, str], name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if value.isdecimal() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
 def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
     """The list filters from a query string. Values that mean nothing are
     dropped, never an error: a hand-edited URL still shows a list."""
@@ -166,8 +157,8 @@ def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
     return InitiativeFilters(
         status=status if status in STATUSES else "",
         kind=kind if kind in INITIATIVE_KINDS else "",
-        department_id=_id_arg(args, "department_id"),
-        owner_id=_id_arg(args, "owner_id"),
+        department_id=parse_id(args.get("department_id")),
+        owner_id=parse_id(args.get("owner_id")),
         # No name is longer than its column, and no database stores NUL.
         owner=" ".join(args.get("owner", "").replace("\x00", "").split())[:OWNER_MAX],
         unmeasured=args.get("unmeasured", "") in ("1", "on", "true", "y", "yes"),

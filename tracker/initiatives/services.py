@@ -25,6 +25,7 @@ from tracker.initiatives.models import (
 )
 from tracker.metrics.models import Metric
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 MAX_TEXT = 20_000
 HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
@@ -96,6 +97,9 @@ def _validate(data: InitiativeInput, actor: User) -> dict[str, Any]:
         refuse("An initiative needs a title.", "title")
     elif len(title) > 200:
         refuse("Titles are at most 200 characters.", "title")
+    elif problem := text_problem(title, "The title", single_line=True):
+        # A title goes into reminder subjects: a line break there would stop the mail.
+        refuse(problem, "title")
     if data.kind not in INITIATIVE_KINDS:
         refuse("Choose what kind of move this is.", "kind")
     statement = (data.burning_platform or "").strip()
@@ -107,6 +111,8 @@ def _validate(data: InitiativeInput, actor: User) -> dict[str, Any]:
             ("The description", data.description or "", "description")):
         if len(text) > MAX_TEXT:
             refuse(f"{label} is at most {MAX_TEXT:,} characters.", field_name)
+        elif problem := text_problem(text, label):
+            refuse(problem, field_name)
     owner = sponsor = department = None
     try:
         owner = _active_user(data.owner_id, "owner", "owner_id")

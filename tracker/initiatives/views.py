@@ -41,7 +41,6 @@ PER_PAGE = 50
 # readings page has them all.
 READINGS_SHOWN = 30
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
-ID = "int(max=2147483647)"
 
 
 def _actor() -> User:
@@ -112,7 +111,7 @@ def create():
     return render_template("initiatives/form.html", form=form, initiative=None)
 
 
-@bp.route(f"/<{ID}:initiative_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:initiative_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(initiative_id: int):
     initiative = _get_or_404(initiative_id)
@@ -187,13 +186,13 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     )
 
 
-@bp.get(f"/<{ID}:initiative_id>")
+@bp.get("/<id:initiative_id>")
 @login_required
 def detail(initiative_id: int):
     return _detail_page(_get_or_404(initiative_id))
 
 
-@bp.post(f"/<{ID}:initiative_id>/status")
+@bp.post("/<id:initiative_id>/status")
 @login_required
 def change_status(initiative_id: int):
     initiative = _get_or_404(initiative_id)
@@ -224,7 +223,7 @@ def _link_page(initiative: Initiative, form: LinkMetricForm):
     return render_template("initiatives/link_metric.html", initiative=initiative, link_form=form)
 
 
-@bp.get(f"/<{ID}:initiative_id>/metrics")
+@bp.get("/<id:initiative_id>/metrics")
 @login_required
 def link_metric_form(initiative_id: int):
     initiative = _get_or_404(initiative_id)
@@ -232,7 +231,7 @@ def link_metric_form(initiative_id: int):
     return _link_page(initiative, LinkMetricForm(formdata=None))
 
 
-@bp.post(f"/<{ID}:initiative_id>/metrics")
+@bp.post("/<id:initiative_id>/metrics")
 @login_required
 def link_metric(initiative_id: int):
     initiative = _get_or_404(initiative_id)
@@ -257,7 +256,7 @@ def link_metric(initiative_id: int):
     return _link_page(_get_or_404(initiative_id), form)
 
 
-@bp.post(f"/<{ID}:initiative_id>/metrics/<{ID}:link_id>/delete")
+@bp.post("/<id:initiative_id>/metrics/<id:link_id>/delete")
 @login_required
 def unlink_metric(initiative_id: int, link_id: int):
     initiative = _get_or_404(initiative_id)

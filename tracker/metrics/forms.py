@@ -1,28 +1,17 @@
 """Metric and reading forms: shape only. Rules live in `tracker.metrics.services`."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FloatField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.concurrency import VersionedForm
+from tracker.forms import TrackerForm
+from tracker.ids import form_id
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
 from tracker.metrics.services import MAX_NOTE, MAX_STANDARD, MetricInput
-from tracker.validators import plain_text
 
-# Ids beyond a 32-bit integer cannot exist; refusing them here keeps the
-# database from being asked (SQLite and PostgreSQL both fail on overflow).
-MAX_ID = 2**31 - 1
 PRECISE_EXAMPLE = "95% of orders processed within 3 hours of receipt, measured weekly"
-
-
-def record_id(value) -> int:
-    """Coerce a submitted id; ValueError for anything that cannot be a row id."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("not an id")
-    return number
 
 
 class NumberField(FloatField):
@@ -39,10 +28,10 @@ class NumberField(FloatField):
             raise ValueError("Enter a number, like 42 or 3.5: digits only, no units.") from None
 
 
-class MetricForm(VersionedForm, FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), plain_text])
+class MetricForm(VersionedForm, TrackerForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     unit = StringField(
-        "Unit", validators=[Optional(), Length(max=40), plain_text],
+        "Unit", validators=[Optional(), Length(max=40)],
         description="What the numbers count: %, minutes, calls, $.",
     )
     direction = SelectField("Which way is better?", choices=DIRECTIONS)
@@ -58,15 +47,15 @@ class MetricForm(VersionedForm, FlaskForm):
     )
     standard = TextAreaField(
         "Performance standard",
-        validators=[DataRequired(), Length(max=MAX_STANDARD), plain_text],
+        validators=[DataRequired(), Length(max=MAX_STANDARD)],
         description=f"One sentence someone else could check, with a number and a time bound: "
                     f"“{PRECISE_EXAMPLE}”. Words like “promptly” or “efficiently” are flagged.",
     )
-    owner_id = SelectField("Owner", coerce=record_id, validate_choice=False)
-    department_id = SelectField("Department", coerce=record_id, validate_choice=False)
+    owner_id = SelectField("Owner", coerce=form_id, validate_choice=False)
+    department_id = SelectField("Department", coerce=form_id, validate_choice=False)
     # The service says which ids do not exist, in words.
     behaviour_ids = SelectMultipleField(
-        "Behaviours it observes", coerce=record_id, validate_choice=False,
+        "Behaviours it observes", coerce=form_id, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
 
@@ -87,14 +76,14 @@ class MetricForm(VersionedForm, FlaskForm):
         )
 
 
-class ReadingForm(FlaskForm):
+class ReadingForm(TrackerForm):
     observed_on = DateField("Observed on", validators=[InputRequired("Give the date it was observed.")])
     value = NumberField("Value", validators=[InputRequired()])
     note = TextAreaField(
-        "Note", validators=[Optional(), Length(max=MAX_NOTE), plain_text],
+        "Note", validators=[Optional(), Length(max=MAX_NOTE)],
         description="Optional: what explains the number.",
     )
 
 
-class ReadingsImportForm(FlaskForm):
+class ReadingsImportForm(TrackerForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])

@@ -2,9 +2,14 @@
 
 The file has a header row naming the columns ``metric``, ``observed_on`` and
 ``value`` (required) and ``note`` (optional), in any order and any case.
-Every row is checked and every problem is reported with the line it is on, so
-the person uploading can fix the whole file in one go; if there is a single
+Every row is checked and problems are reported with the line they are on, so
+the person uploading can fix the file in one go; if there is a single
 problem, no reading is returned, so a half-imported file never exists.
+
+The work is bounded whatever the file: at most ``max_rows`` readings (the
+rest is not read), the metrics named looked up in one call and the readings
+already stored in one more, and at most ``max_errors`` messages kept (the
+rest only counted).
 
 This module is pure: looking metrics up and knowing which readings already
 exist are passed in, and nothing is written anywhere.
@@ -16,12 +21,16 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+
+from tracker.validators import text_problem
 
 __all__ = [
+    "MAX_ERRORS",
     "MAX_NOTE_CHARS",
+    "MAX_ROWS",
     "MAX_UPLOAD_BYTES",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -32,6 +41,8 @@ __all__ = [
 ]
 
 MAX_UPLOAD_BYTES = 1_000_000
+MAX_ROWS = 10_000
+MAX_ERRORS = 50
 MAX_NOTE_CHARS = 2000
 REQUIRED_COLUMNS: tuple[str, ...] = ("metric", "observed_on", "value")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("note",)
@@ -44,6 +55,9 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 # Longest cell text quoted back in a message; the rest is elided.
 _QUOTE_CHARS = 60
+
+FindMetrics = Callable[[Collection[str]], Mapping[str, int]]
+ExistingReadings = Callable[[Collection[tuple[int, date]]], Collection[tuple[int, date]]]
 
 
 @dataclass(frozen=True)
@@ -69,11 +83,14 @@ class RowError:
 class ParseResult:
     """Readings to store, or the errors that stop any of them being stored.
 
-    When ``errors`` is non-empty, ``readings`` is always empty.
+    When ``errors`` is non-empty, ``readings`` is always empty. ``errors``
+    holds the first problems found, in file order; ``more_errors`` counts
+    those found after them and not kept.
     """
 
     readings: list[ParsedReading] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    more_errors: int = 0
 
     @property
     def ok(self) -> bool:
@@ -84,31 +101,32 @@ class ParseResult:
 def parse_readings_csv(
     data: bytes,
     *,
-    find_metric: Callable[[str], int | None],
-    existing: Container[tuple[int, date]],
+    find_metrics: FindMetrics,
+    existing: ExistingReadings,
     today: date,
     refuse: Callable[[int], str | None] | None = None,
+    max_rows: int = MAX_ROWS,
+    max_errors: int = MAX_ERRORS,
 ) -> ParseResult:
-    """Parse ``data`` as a readings CSV; return every reading or every error.
+    """Parse ``data`` as a readings CSV; return every reading or the errors.
 
-    ``find_metric`` receives the stripped, non-empty ``metric`` cell (an id or
-    an exact name) and returns the metric's id, or None if there is no such
-    metric; it is called at most once per distinct cell. ``existing`` holds the
-    (metric id, date) pairs that already have a reading. Dates after ``today``
-    are rejected. ``refuse``, if given, receives each metric id found and
-    returns why its rows may not be stored (e.g. a permission), or None; it
-    is called at most once per metric.
+    ``find_metrics`` is called once, with every distinct stripped ``metric``
+    cell that could name a metric (an id or an exact name), and returns the
+    metric id of each cell it knows. ``existing`` is called once, with the
+    (metric id, date) pairs of the rows, and returns those that already have
+    a reading. Dates after ``today`` are rejected. ``refuse``, if given,
+    receives each metric id found and returns why its rows may not be stored
+    (e.g. a permission), or None; it is called at most once per metric.
 
-    Errors name the 1-based line of the file (the header is line 1 when it is
-    the first line); problems with the file as a whole are on line 0. A row
-    can have several errors, listed in column order. Blank lines, and rows
-    whose cells are all blank, are skipped.
+    A file of more than ``max_rows`` readings is refused without reading the
+    rest. At most ``max_errors`` errors are kept; the others are counted in
+    ``more_errors``. Errors name the 1-based line of the file (the header is
+    line 1 when it is the first line); problems with the file as a whole are
+    on line 0. A row can have several errors, listed in column order. Blank
+    lines, and rows whose cells are all blank, are skipped.
 
-    Never raises for any ``data``, unless ``find_metric`` itself raises.
+    Never raises for any ``data``, unless a callback itself raises.
     """
-    if isinstance(today, datetime):
-        # A datetime cannot be compared with a date; only the day matters.
-        today = today.date()
     text_or_error = _decode(data)
     if isinstance(text_or_error, RowError):
         return ParseResult(errors=[text_or_error])
@@ -129,37 +147,81 @@ def parse_readings_csv(
         return ParseResult(errors=columns_or_errors)
     columns = columns_or_errors
 
-    checker = _RowChecker(
-        columns=columns,
-        find_metric=find_metric,
-        existing=_as_set(existing),
-        today=today,
-        refuse=refuse,
-    )
-    readings: list[ParsedReading] = []
-    errors: list[RowError] = []
-    saw_row = False
+    records: list[tuple[int, list[str]]] = []
     while (row := rows.next()) is not None:
-        saw_row = True
-        line, cells = row
-        reading, row_errors = checker.check(line, cells)
-        if reading is not None:
-            readings.append(reading)
-        errors.extend(row_errors)
-    if rows.error is not None:
-        errors.append(rows.error)
-    elif not saw_row:
-        errors.append(RowError(0, "the file has a header but no readings"))
+        if len(records) == max_rows:
+            return ParseResult(errors=[RowError(
+                0, f"the file has more than {max_rows:,} readings; the limit is {max_rows:,}"
+                   " (split it into smaller files)")])
+        records.append(row)
+    if rows.error is None and not records:
+        return ParseResult(errors=[RowError(0, "the file has a header but no readings")])
 
-    if errors:
-        return ParseResult(readings=[], errors=errors)
-    return ParseResult(readings=readings, errors=[])
+    # Every row's shape first, then the two lookups, then what needs them.
+    shaped = [_shape(line, cells, columns, today) for line, cells in records]
+    names = {row.metric_cell for row in shaped if row.metric_cell}
+    metric_ids = find_metrics(names) if names else {}
+    pairs = {(metric_ids[row.metric_cell], row.observed_on) for row in shaped
+             if row.metric_cell in metric_ids and row.observed_on is not None}
+    stored = set(existing(pairs)) if pairs else set()
+
+    refusals: dict[int, str | None] = {}
+    seen: dict[tuple[int, date], int] = {}
+    readings: list[ParsedReading] = []
+    errors = _Errors(max_errors)
+    for checked in shaped:
+        problems = list(checked.problems)
+        metric_id = metric_ids.get(checked.metric_cell) if checked.metric_cell else None
+        if checked.metric_cell and metric_id is None:
+            problems.insert(0, f"unknown metric {_quote(checked.metric_cell)}")
+        elif metric_id is not None and refuse is not None:
+            if metric_id not in refusals:
+                refusals[metric_id] = refuse(metric_id)
+            refusal = refusals[metric_id]
+            if refusal:
+                problems.insert(0, refusal)
+        if metric_id is not None and checked.observed_on is not None:
+            key = (metric_id, checked.observed_on)
+            if key in stored:
+                problems.append(f"metric {_quote(checked.metric_cell)} already has a reading on "
+                                f"{checked.observed_on.isoformat()}")
+            earlier = seen.get(key)
+            if earlier is not None:
+                problems.append(f"same metric and date as line {earlier} "
+                                f"({_quote(checked.metric_cell)} on {checked.observed_on.isoformat()})")
+            else:
+                seen[key] = checked.line
+        if problems:
+            errors.add(checked.line, problems)
+        elif metric_id is not None and checked.observed_on is not None and checked.value is not None:
+            readings.append(ParsedReading(checked.line, metric_id, checked.observed_on, checked.value,
+                                          checked.note))
+    if rows.error is not None:
+        errors.add(rows.error.line, [rows.error.message])
+
+    if errors.kept:
+        return ParseResult(errors=errors.kept, more_errors=errors.more)
+    return ParseResult(readings=readings)
+
+
+class _Errors:
+    """The first `limit` errors, and a count of the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[RowError] = []
+        self.more = 0
+
+    def add(self, line: int, messages: list[str]) -> None:
+        for message in messages:
+            if len(self.kept) < self.limit:
+                self.kept.append(RowError(line, message))
+            else:
+                self.more += 1
 
 
 def _decode(data: object) -> str | RowError:
     """Return the text of an upload, or why it cannot be read as text."""
-    if isinstance(data, (bytearray, memoryview)):
-        data = bytes(data)
     if not isinstance(data, bytes):
         return RowError(0, "no file was received")
     # Checked before decoding so an oversized upload costs nothing more.
@@ -179,27 +241,6 @@ def _decode(data: object) -> str | RowError:
             0,
             f"the file is not UTF-8 text (bad byte at position {exc.start}); save it as 'CSV UTF-8'",
         )
-
-
-def _as_set(existing: Container[tuple[int, date]]) -> Container[tuple[int, date]]:
-    """Sets and other containers are used as they are (a caller may load
-    lazily); lists and tuples are copied into a set once, so each row's check
-    is O(1)."""
-    if not isinstance(existing, list | tuple):
-        return existing
-    try:
-        return frozenset(existing)
-    except TypeError:
-        # Unhashable members cannot equal a (int, date) pair anyway.
-        return frozenset(item for item in existing if _is_hashable(item))
-
-
-def _is_hashable(item: object) -> bool:
-    try:
-        hash(item)
-    except TypeError:
-        return False
-    return True
 
 
 class _Rows:
@@ -274,126 +315,79 @@ def _read_header(line: int, cells: list[str]) -> dict[str, int] | list[RowError]
     return errors if errors else columns
 
 
-class _RowChecker:
-    """Checks data rows one by one, remembering earlier rows for duplicates."""
+@dataclass(frozen=True)
+class _Shaped:
+    """A row as far as it can be read without the database: the metric cell
+    to look up (empty when there is nothing to look up), the date, value and
+    note, and the problems found so far, in column order."""
 
-    def __init__(
-        self,
-        *,
-        columns: dict[str, int],
-        find_metric: Callable[[str], int | None],
-        existing: Container[tuple[int, date]],
-        today: date,
-        refuse: Callable[[int], str | None] | None = None,
-    ) -> None:
-        self._columns = columns
-        self._width = len(columns)
-        self._find_metric = find_metric
-        self._existing = existing
-        self._today = today
-        self._metric_cache: dict[str, int | None] = {}
-        self._refuse = refuse
-        self._refusals: dict[int, str | None] = {}
-        self._seen: dict[tuple[int, date], int] = {}
+    line: int
+    metric_cell: str
+    observed_on: date | None
+    value: float | None
+    note: str
+    problems: tuple[str, ...]
 
-    def check(self, line: int, cells: list[str]) -> tuple[ParsedReading | None, list[RowError]]:
-        """Return the row's reading, or None and every reason it is invalid."""
-        if len(cells) != self._width:
-            return None, [
-                RowError(
-                    line,
-                    f"expected {self._width} cells, found {len(cells)}"
-                    " (a value with a comma must be in double quotes)",
-                )
-            ]
-        errors: list[str] = []
-        metric_cell = cells[self._columns["metric"]].strip()
-        date_cell = cells[self._columns["observed_on"]].strip()
-        value_cell = cells[self._columns["value"]].strip()
-        note_at = self._columns.get("note")
-        note = cells[note_at].strip() if note_at is not None else ""
 
-        metric_id = self._metric(metric_cell, errors)
-        observed_on = self._date(date_cell, errors)
-        value = self._value(value_cell, errors)
-        if len(note) > MAX_NOTE_CHARS:
-            errors.append(f"note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}")
+def _shape(line: int, cells: list[str], columns: dict[str, int], today: date) -> _Shaped:
+    if len(cells) != len(columns):
+        return _Shaped(line, "", None, None, "", (
+            f"expected {len(columns)} cells, found {len(cells)}"
+            " (a value with a comma must be in double quotes)",))
+    problems: list[str] = []
+    metric_cell = cells[columns["metric"]].strip()
+    if not metric_cell:
+        problems.append("metric is empty")
+    elif not metric_cell.isprintable():
+        # Control characters (NUL among them) are never in a metric name,
+        # and some databases reject them in a query: not looked up.
+        problems.append(f"unknown metric {_quote(metric_cell)}")
+        metric_cell = ""
+    observed_on = _date(cells[columns["observed_on"]].strip(), today, problems)
+    value = _value(cells[columns["value"]].strip(), problems)
+    note_at = columns.get("note")
+    note = cells[note_at].strip() if note_at is not None else ""
+    if len(note) > MAX_NOTE_CHARS:
+        problems.append(f"note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}")
+    elif problem := text_problem(note, "note"):
+        problems.append(problem)
+    return _Shaped(line, metric_cell, observed_on, value, note, tuple(problems))
 
-        if metric_id is not None and observed_on is not None:
-            key = (metric_id, observed_on)
-            if key in self._existing:
-                errors.append(
-                    f"metric {_quote(metric_cell)} already has a reading on {observed_on.isoformat()}"
-                )
-            earlier = self._seen.get(key)
-            if earlier is not None:
-                errors.append(
-                    f"same metric and date as line {earlier}"
-                    f" ({_quote(metric_cell)} on {observed_on.isoformat()})"
-                )
-            else:
-                self._seen[key] = line
 
-        if errors or metric_id is None or observed_on is None or value is None:
-            return None, [RowError(line, message) for message in errors]
-        return ParsedReading(line, metric_id, observed_on, value, note), []
+def _date(cell: str, today: date, problems: list[str]) -> date | None:
+    if not cell:
+        problems.append("observed_on is empty")
+        return None
+    if not _ISO_DATE.fullmatch(cell):
+        problems.append(f"observed_on {_quote(cell)} is not a date in the form YYYY-MM-DD")
+        return None
+    try:
+        observed_on = date.fromisoformat(cell)
+    except ValueError:
+        problems.append(f"observed_on {_quote(cell)} is not a real date")
+        return None
+    if observed_on > today:
+        problems.append(
+            f"observed_on {observed_on.isoformat()} is in the future (today is {today.isoformat()})")
+        return None
+    return observed_on
 
-    def _metric(self, cell: str, errors: list[str]) -> int | None:
-        if not cell:
-            errors.append("metric is empty")
-            return None
-        if not cell.isprintable():
-            # Control characters (NUL among them) are never in a metric name,
-            # and some databases reject them in a query.
-            errors.append(f"unknown metric {_quote(cell)}")
-            return None
-        if cell not in self._metric_cache:
-            self._metric_cache[cell] = self._find_metric(cell)
-        metric_id = self._metric_cache[cell]
-        if metric_id is None:
-            errors.append(f"unknown metric {_quote(cell)}")
-        elif self._refuse is not None:
-            if metric_id not in self._refusals:
-                self._refusals[metric_id] = self._refuse(metric_id)
-            refusal = self._refusals[metric_id]
-            if refusal:
-                errors.append(refusal)
-        return metric_id
 
-    def _date(self, cell: str, errors: list[str]) -> date | None:
-        if not cell:
-            errors.append("observed_on is empty")
-            return None
-        if not _ISO_DATE.fullmatch(cell):
-            errors.append(f"observed_on {_quote(cell)} is not a date in the form YYYY-MM-DD")
-            return None
-        try:
-            observed_on = date.fromisoformat(cell)
-        except ValueError:
-            errors.append(f"observed_on {_quote(cell)} is not a real date")
-            return None
-        if observed_on > self._today:
-            errors.append(
-                f"observed_on {observed_on.isoformat()} is in the future (today is {self._today.isoformat()})"
-            )
-            return None
-        return observed_on
-
-    def _value(self, cell: str, errors: list[str]) -> float | None:
-        if not cell:
-            errors.append("value is empty")
-            return None
-        if not _NUMBER.fullmatch(cell):
-            errors.append(
-                f"value {_quote(cell)} is not a number"
-                " (use digits, '.' for decimals, no thousands separators)"
-            )
-            return None
-        value = float(cell)
-        if not math.isfinite(value):
-            errors.append(f"value {_quote(cell)} is too large")
-            return None
-        return value
+def _value(cell: str, problems: list[str]) -> float | None:
+    if not cell:
+        problems.append("value is empty")
+        return None
+    if not _NUMBER.fullmatch(cell):
+        problems.append(
+            f"value {_quote(cell)} is not a number"
+            " (use digits, '.' for decimals, no thousands separators)"
+        )
+        return None
+    value = float(cell)
+    if not math.isfinite(value):
+        problems.append(f"value {_quote(cell)} is too large")
+        return None
+    return value
 
 
 def _quote(cell: str) -> str:

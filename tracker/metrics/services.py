@@ -1,13 +1,14 @@
 """Rules for metrics and readings. Functions add and flush; the caller commits."""
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -19,10 +20,12 @@ from tracker.behaviours.services import BehaviourError, behaviours_by_ids, regis
 from tracker.db import AnyRow
 from tracker.extensions import db
 from tracker.history import services as history
+from tracker.ids import parse_id
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading, metric_behaviour
 from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 MAX_NOTE = 2000
 MAX_STANDARD = 1000
@@ -90,6 +93,8 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
         refuse("A metric needs a name.", "name")
     elif len(name) > 200:
         refuse("Names are at most 200 characters.", "name")
+    elif problem := text_problem(name, "The name", single_line=True):
+        refuse(problem, "name")
     else:
         # The exact match as well: SQL lower() and Python's disagree outside ASCII
         # ('İ'), and the unique constraint must never be what catches a duplicate.
@@ -131,6 +136,10 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
     if len(standard) > MAX_STANDARD:
         refuse(f"The performance standard is one sentence: at most {MAX_STANDARD} characters.",
                "standard")
+    elif problem := text_problem(standard, "The performance standard"):
+        refuse(problem, "standard")
+    if problem := text_problem(data.unit, "The unit", single_line=True):
+        refuse(problem, "unit")
     owner = db.session.get(User, int(data.owner_id)) if data.owner_id else None
     if owner is None or not owner.active:
         refuse("Choose an active owner.", "owner_id")
@@ -204,6 +213,8 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date | None, val
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise MetricError(f"Notes are at most {MAX_NOTE} characters.", "note")
+    if problem := text_problem(note, "The note"):
+        raise MetricError(problem, "note")
     duplicate = db.session.scalar(
         select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on)
     )
@@ -223,27 +234,6 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date | None, val
     return reading
 
 
-class _ExistingReadings:
-    """The (metric, date) pairs already stored, loaded one metric at a time:
-    one query per metric named in the file, not one per row."""
-
-    def __init__(self) -> None:
-        self._dates: dict[int, set[date]] = {}
-
-    def __contains__(self, key: object) -> bool:
-        metric_id, observed_on = cast(tuple[int, date], key)
-        if metric_id not in self._dates:
-            self._dates[metric_id] = set(db.session.scalars(
-                select(Reading.observed_on).where(Reading.metric_id == metric_id)))
-        return observed_on in self._dates[metric_id]
-
-    def __iter__(self) -> Iterator[tuple[int, date]]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
 STORED_MEANWHILE = ("While this file was being imported, readings for some of the same metrics and "
                     "dates were stored by someone else (another upload at the same moment?). "
                     "Upload the file again: the rows already stored will be listed.")
@@ -255,37 +245,49 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
     Returns the parse result; when it has errors nothing was added (the caller
     rolls back, which it must also do when a concurrent upload stored one of
     the same readings first: the result then says so). Rows for metrics the
-    actor may not record are errors too.
+    actor may not record are errors too. A fixed number of queries whatever
+    the number of rows: the metrics named, the readings already stored for
+    them, then the insert. READINGS_IMPORT_MAX_ROWS and READINGS_IMPORT_MAX_ERRORS
+    bound the rows read and the errors listed.
     """
     metrics: dict[int, Metric] = {}
 
-    def find_metric(cell: str) -> int | None:
-        metric = None
-        if cell.isdigit() and len(cell) < 10:
-            metric = db.session.get(Metric, int(cell))
-        if metric is None:
-            metric = db.session.scalar(select(Metric).where(Metric.name == cell))
-        if metric is None:
-            return None
-        metrics[metric.id] = metric
-        return metric.id
+    def find_metrics(cells: Collection[str]) -> dict[str, int]:
+        """Each cell's metric: by id if it is one, else by exact name, in one query."""
+        ids = {cell: parse_id(cell) for cell in cells}
+        for metric in db.session.scalars(select(Metric).where(or_(
+                Metric.id.in_({ident for ident in ids.values() if ident}), Metric.name.in_(cells)))):
+            metrics[metric.id] = metric
+        by_name = {metric.name: metric.id for metric in metrics.values()}
+        found = {cell: ident for cell, ident in ids.items() if ident is not None and ident in metrics}
+        return {cell: by_name[cell] for cell in cells if cell not in found and cell in by_name} | found
+
+    def existing(pairs: Collection[tuple[int, date]]) -> set[tuple[int, date]]:
+        """The pairs already stored, in one query over the metrics and dates named."""
+        dates = [observed_on for _, observed_on in pairs]
+        return set(db.session.execute(
+            select(Reading.metric_id, Reading.observed_on).where(
+                Reading.metric_id.in_({metric_id for metric_id, _ in pairs}),
+                Reading.observed_on.between(min(dates), max(dates)))).tuples()) & set(pairs)
 
     def refuse(metric_id: int) -> str | None:
         if may(actor, "record_reading", metrics[metric_id]):
             return None
         return f"you may not record readings for {metrics[metric_id].name!r}"
 
+    config = current_app.config
     # Refused rows are errors like any other, so every bad line is listed at once.
-    result = parse_readings_csv(data, find_metric=find_metric, existing=_ExistingReadings(),
-                                today=today, refuse=refuse)
+    result = parse_readings_csv(data, find_metrics=find_metrics, existing=existing, today=today,
+                                refuse=refuse, max_rows=config["READINGS_IMPORT_MAX_ROWS"],
+                                max_errors=config["READINGS_IMPORT_MAX_ERRORS"])
     if not result.ok:
         return result
-    for row in result.readings:
-        db.session.add(Reading(metric_id=row.metric_id, observed_on=row.observed_on,
-                               value=row.value, note=row.note, recorded_by_id=actor.id,
-                               recorded_at=now))
     try:
-        db.session.flush()
+        # One executemany, not an INSERT per row.
+        db.session.execute(insert(Reading), [
+            {"metric_id": row.metric_id, "observed_on": row.observed_on, "value": row.value,
+             "note": row.note, "recorded_by_id": actor.id, "recorded_at": now}
+            for row in result.readings])
     except IntegrityError:
         # Another upload (or a reading typed in) stored one of these metric and
         # date pairs after the check above: the unique reading refuses ours.

@@ -1,7 +1,7 @@
 """Metric pages: the list, one metric with its chart and readings, the form,
 recording a reading, every reading page by page, and importing readings from CSV."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
@@ -12,9 +12,10 @@ from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
 from tracker.concurrency import EditConflict
 from tracker.history.services import events_for, readable_changes
+from tracker.ids import parse_id
 from tracker.initiatives.services import links_to_metric
 from tracker.metrics import bp, services
-from tracker.metrics.forms import MAX_ID, MetricForm, ReadingForm, ReadingsImportForm
+from tracker.metrics.forms import MetricForm, ReadingForm, ReadingsImportForm
 from tracker.metrics.models import SOURCES, Metric
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
@@ -26,8 +27,6 @@ SPARKLINE_READINGS = 12
 # The metric page's table lists the newest readings; all of them are a link away.
 READINGS_SHOWN = 30
 READINGS_PER_PAGE = 100
-# An import error page lists at most this many rows; the rest are counted.
-IMPORT_ERRORS_SHOWN = 500
 
 
 @bp.app_template_filter("format_number")
@@ -44,16 +43,12 @@ def _today():
     return organisation.today(clock.now())
 
 
-def _positive_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdecimal() and 0 < int(raw) <= MAX_ID else None
-
-
 @bp.get("/")
 @login_required
 def index():
     source = request.args.get("source", "")
     source = source if source in SOURCES else ""
-    department_id = _positive_id(request.args.get("department"))
+    department_id = parse_id(request.args.get("department"))
     metrics = services.list_metrics(source=source, department_id=department_id)
     recent = services.readings_for([m.id for m in metrics], SPARKLINE_READINGS)
     rows = [
@@ -122,14 +117,14 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
     )
 
 
-@bp.get("/<int(max=2147483647):metric_id>")
+@bp.get("/<id:metric_id>")
 @login_required
 def detail(metric_id: int):
     metric = _metric_or_404(metric_id)
     return _detail_page(metric, ReadingForm(observed_on=_today()))
 
 
-@bp.get("/<int(max=2147483647):metric_id>/readings")
+@bp.get("/<id:metric_id>/readings")
 @login_required
 def all_readings(metric_id: int):
     """Every reading of a metric, newest first, a page at a time."""
@@ -139,7 +134,7 @@ def all_readings(metric_id: int):
                            args={"metric_id": metric.id})
 
 
-@bp.post("/<int(max=2147483647):metric_id>/readings")
+@bp.post("/<id:metric_id>/readings")
 @login_required
 def record_reading(metric_id: int):
     metric = _metric_or_404(metric_id)
@@ -214,7 +209,7 @@ def create():
     return _form_page(form, None)
 
 
-@bp.route("/<int(max=2147483647):metric_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:metric_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(metric_id: int):
     metric = _metric_or_404(metric_id)
@@ -255,7 +250,7 @@ def _edit_form(metric: Metric, actor: User, *, posted: bool) -> MetricForm:
 def import_readings():
     actor = _actor()
     form = ReadingsImportForm()
-    errors = []
+    errors, more_errors = [], 0
     if form.validate_on_submit():
         # One byte over the cap is enough for the parser to say "too large".
         data = form.file.data.stream.read(MAX_UPLOAD_BYTES + 1)
@@ -267,14 +262,15 @@ def import_readings():
             flash(f"Imported {count} reading{'' if count == 1 else 's'}.", "success")
             return redirect(url_for("metrics.index"))
         transaction.rollback()
-        errors = result.errors
+        errors, more_errors = result.errors, result.more_errors
     return render_template(
         "metrics/import.html",
         form=form,
-        errors=errors[:IMPORT_ERRORS_SHOWN],
-        errors_total=len(errors),
-        errors_hidden=max(0, len(errors) - IMPORT_ERRORS_SHOWN),
+        errors=errors,
+        errors_total=len(errors) + more_errors,
+        errors_hidden=more_errors,
         max_bytes=MAX_UPLOAD_BYTES,
+        max_rows=current_app.config["READINGS_IMPORT_MAX_ROWS"],
         metrics=services.recordable_metrics(actor),
         today=_today(),
     )

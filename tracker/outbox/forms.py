@@ -1,7 +1,7 @@
 """Outbox forms: shape only. Rules live in `tracker.outbox.services`."""
 
-from flask_wtf import FlaskForm
+from tracker.forms import TrackerForm
 
 
-class ResendForm(FlaskForm):
+class ResendForm(TrackerForm):
     """The confirmation that sends a message again: nothing but its CSRF token."""

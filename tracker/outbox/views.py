@@ -31,7 +31,7 @@ def index():
                            args={k: v for k, v in (("state", state), ("kind", kind)) if v})
 
 
-@bp.route("/<int(max=2147483647):message_id>/resend", methods=["GET", "POST"])
+@bp.route("/<id:message_id>/resend", methods=["GET", "POST"])
 @permission_required("resend_mail")
 def resend(message_id: int):
     """A warning first (it may already have been delivered), then the resend on POST."""

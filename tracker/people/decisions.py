@@ -22,6 +22,7 @@ from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
 from tracker.history import services as history
+from tracker.ids import parse_id
 from tracker.initiatives.models import Initiative
 from tracker.people.alignment import EvidenceFact, alignment
 from tracker.people.models import (
@@ -33,6 +34,7 @@ from tracker.people.models import (
 )
 from tracker.people.queries import same_person
 from tracker.validation import FieldError
+from tracker.validators import text_problem
 
 MAX_NAME = 120
 MAX_REF = 40
@@ -45,7 +47,6 @@ MAX_EVIDENCE = 10
 # normal, one years away is a typo or a wish.
 MAX_DAYS_AHEAD = 366
 MAX_DAYS_BACK = 10 * 366
-MAX_ID = 2**31 - 1
 SUBJECT = "people_decision"
 HISTORY_FIELDS = ("person_name", "employee_ref", "user_id", "kind", "effective_date", "role_from",
                   "role_to", "department_id", "decided_by", "rationale", "initiative_id", "aligned")
@@ -110,31 +111,23 @@ class DecisionInput:
 
 
 def _text(value: str | None, field: str, label: str, limit: int, problems: list[PeopleError], *,
-          required: str | None = None, row: int | None = None) -> str:
-    """`value` stripped; a problem with it goes to `problems`."""
+          required: str | None = None, row: int | None = None, multi_line: bool = False) -> str:
+    """`value` stripped; a problem with it goes to `problems`. Names, roles and
+    references are one line; only `multi_line` text may break lines."""
     text = (value or "").strip()
     prefix = f"Evidence {row}: " if row else ""
     if required and not text:
         problems.append(PeopleError(prefix + required, field))
-    elif "\x00" in text:
-        problems.append(PeopleError(f"{prefix}{label} contains a NUL character; remove it.", field))
+    elif problem := text_problem(text, label, single_line=not multi_line):
+        problems.append(PeopleError(prefix + problem, field))
     elif len(text) > limit:
         problems.append(PeopleError(f"{prefix}{label} is at most {limit:,} characters.", field))
     return text
 
 
-def _get_id(value: Any) -> int | None:
-    """`value` as a database id, or None when it cannot be one."""
-    try:
-        ident = int(value)
-    except (TypeError, ValueError):
-        return None
-    return ident if 0 < ident <= MAX_ID else None
-
-
 def _get(model: type[T], value: Any) -> T | None:
     """The row with id `value`, or None for a missing, malformed or out-of-range id."""
-    ident = _get_id(value)
+    ident = parse_id(value)
     return db.session.get(model, ident) if ident else None
 
 
@@ -190,7 +183,7 @@ def _validate(data: DecisionInput, today: date) -> tuple[dict[str, Any], list[di
     values["decided_by"] = _text(data.decided_by, "decided_by", "Who decided", MAX_NAME, problems,
                                  required="Say who made the decision.")
     values["rationale"] = _text(data.rationale, "rationale", "The rationale", MAX_TEXT, problems,
-                                required="Give the rationale, in HR's words.")
+                                required="Give the rationale, in HR's words.", multi_line=True)
     values["initiative_id"] = None
     if data.initiative_id:
         initiative = _get(Initiative, data.initiative_id)
@@ -216,7 +209,7 @@ def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effectiv
     if len(filled) > MAX_EVIDENCE:
         problems.append(PeopleError(f"At most {MAX_EVIDENCE} pieces of evidence per decision."))
         return []
-    wanted = [_get_id(row.behaviour_id) for _, row in filled]
+    wanted = [parse_id(row.behaviour_id) for _, row in filled]
     known = {b.id: b for b in db.session.scalars(
         select(Behaviour).where(Behaviour.id.in_([i for i in wanted if i])))} if any(wanted) else {}
     label = DECISION_KINDS[kind].lower() if kind else ""
@@ -238,7 +231,7 @@ def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effectiv
             refuse(f"“{behaviour.name}” is a target behaviour; a {label} is aligned when it "
                    "removes a no-no. Give the no-no it removes.", "behaviour_id")
         what = _text(row.what, f"evidence-{n - 1}-what", "What the person did", MAX_WHAT,
-                     problems, row=n, required="say what the person did.")
+                     problems, row=n, required="say what the person did.", multi_line=True)
         observed_on = row.observed_on if isinstance(row.observed_on, date) else None
         if observed_on is None:
             refuse("say when it happened.", "observed_on")

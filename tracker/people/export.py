@@ -1,34 +1,14 @@
-"""CSV downloads of people decisions and of the alignment report, safe to
-open in a spreadsheet."""
+"""CSV downloads of people decisions and of the alignment report, written
+by the shared `tracker.csvfile.write_csv` (every cell quoted, formulas
+neutralised)."""
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
+from tracker.csvfile import write_csv
 from tracker.people.decisions import evidence_lines
 from tracker.people.models import PeopleDecision
 from tracker.people.report import PeopleReport
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """`value` as CSV text a spreadsheet will not run: a leading formula
-    character is neutralised with a single quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    # The byte-order mark makes Excel read the file as UTF-8 (names keep their accents).
-    return "\ufeff" + buffer.getvalue()
 
 
 def _percent(share: float | None) -> str:
@@ -42,7 +22,7 @@ DECISIONS_HEADER = ("ID", "Person", "Employee ref", "User account", "Kind", "Eff
 
 def decisions_csv(decisions: Iterable[PeopleDecision]) -> str:
     """One row per decision, its evidence in one cell."""
-    return _csv(DECISIONS_HEADER, (
+    return write_csv(DECISIONS_HEADER, (
         (d.id, d.person_name, d.employee_ref, d.user.email if d.user else "", d.kind_label,
          d.effective_date.isoformat(), d.role_from, d.role_to, d.department.name, d.decided_by,
          d.rationale, d.initiative.title if d.initiative else "",
@@ -76,4 +56,4 @@ def report_csv(report: PeopleReport) -> str:
               f"{d.person_name} ({d.employee_ref}), {d.kind_label.lower()} "
               f"{d.effective_date.isoformat()}", 1, 0, "", "; ".join(d.alignment_reasons or []))
              for d in report.not_aligned]
-    return _csv(REPORT_HEADER, rows)
+    return write_csv(REPORT_HEADER, rows)

@@ -3,16 +3,16 @@ kind, dates, unknown accounts) live in `tracker.people.decisions`."""
 
 from collections.abc import Mapping
 
-from flask_wtf import FlaskForm
 from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from tracker.calendar import Quarter
 from tracker.concurrency import VersionedForm
+from tracker.forms import TrackerForm
+from tracker.ids import form_id, parse_id
 from tracker.people.decisions import (
     MAX_EVIDENCE,
-    MAX_ID,
     MAX_NAME,
     MAX_REF,
     MAX_ROLE,
@@ -24,7 +24,7 @@ from tracker.people.decisions import (
 )
 from tracker.people.models import DECISION_KINDS
 from tracker.people.queries import DecisionFilters
-from tracker.validators import no_nul, too_long
+from tracker.validators import too_long
 
 DEFAULT_ROWS = 2
 NONE_CHOICE = SelectChoice(0, "— none —")
@@ -45,13 +45,13 @@ class _EvidenceFields(Form):
     """One piece of evidence. A row left empty is ignored."""
 
     # Not limited to the offered choices: the service explains an unknown behaviour.
-    behaviour_id = SelectField("Behaviour", coerce=int, validate_choice=False,
+    behaviour_id = SelectField("Behaviour", coerce=form_id, validate_choice=False,
                                validators=[Optional()])
     what = TextAreaField("What the person did", validators=[
-        Optional(), too_long("What the person did", MAX_WHAT), no_nul])
+        Optional(), too_long("What the person did", MAX_WHAT)])
     observed_on = DateField("When", validators=[Optional()])
     where = StringField("Where it is recorded", validators=[
-        Optional(), too_long("Where it is recorded", MAX_WHERE), no_nul],
+        Optional(), too_long("Where it is recorded", MAX_WHERE)],
         description="A case number, a file, a link.")
 
     def to_input(self) -> EvidenceInput:
@@ -60,14 +60,14 @@ class _EvidenceFields(Form):
                              where=self.where.data or "")
 
 
-class DecisionForm(VersionedForm, FlaskForm):
+class DecisionForm(VersionedForm, TrackerForm):
     person_name = StringField("Person's name", validators=[
-        DataRequired(message="Give the person's name."), too_long("The name", MAX_NAME), no_nul])
+        DataRequired(message="Give the person's name."), too_long("The name", MAX_NAME)])
     employee_ref = StringField("Employee reference", validators=[
         DataRequired(message="Give the employee reference."),
-        too_long("The employee reference", MAX_REF), no_nul],
+        too_long("The employee reference", MAX_REF)],
         description="Ties this person's decisions together, so a promotion sees an earlier no-no.")
-    user_id = SelectField("User account", coerce=int, validate_choice=False,
+    user_id = SelectField("User account", coerce=form_id, validate_choice=False,
                           description="Only if the person has an account here. Optional.")
     kind = SelectField("Kind of decision", validate_choice=False, validators=[
         InputRequired(message="Choose what kind of decision this is.")], choices=[
@@ -75,19 +75,19 @@ class DecisionForm(VersionedForm, FlaskForm):
     effective_date = DateField("Effective date", validators=[
         InputRequired(message="Give the date the decision takes effect.")])
     role_from = StringField("Role from", validators=[
-        Optional(), too_long("The role they leave", MAX_ROLE), no_nul],
+        Optional(), too_long("The role they leave", MAX_ROLE)],
         description="Empty for a hire.")
     role_to = StringField("Role to", validators=[
-        Optional(), too_long("The role they take", MAX_ROLE), no_nul],
+        Optional(), too_long("The role they take", MAX_ROLE)],
         description="Empty for an exit.")
-    department_id = SelectField("Department", coerce=int, validate_choice=False)
+    department_id = SelectField("Department", coerce=form_id, validate_choice=False)
     decided_by = StringField("Decided by", validators=[
-        DataRequired(message="Say who made the decision."), too_long("Who decided", MAX_NAME),
-        no_nul], description="Name and role of whoever made the call.")
+        DataRequired(message="Say who made the decision."), too_long("Who decided", MAX_NAME)],
+        description="Name and role of whoever made the call.")
     rationale = TextAreaField("Rationale", validators=[
-        DataRequired(message="Give the rationale."), too_long("The rationale", MAX_TEXT), no_nul],
+        DataRequired(message="Give the rationale."), too_long("The rationale", MAX_TEXT)],
         description="In HR's words. Nothing here is inferred or added by the app.")
-    initiative_id = SelectField("Linked initiative", coerce=int, validate_choice=False,
+    initiative_id = SelectField("Linked initiative", coerce=form_id, validate_choice=False,
                                 description="Optional.")
     evidence = FieldList(FormField(_EvidenceFields), min_entries=1, max_entries=MAX_EVIDENCE)
 
@@ -119,13 +119,6 @@ class DecisionForm(VersionedForm, FlaskForm):
         )
 
 
-def _id_arg(args: Mapping[str, str], name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if value.isdecimal() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
 def filters_from_args(args: Mapping[str, str]) -> DecisionFilters:
     """The list filters from a query string. Values that mean nothing are
     dropped, never an error: a hand-edited URL still shows a list."""
@@ -133,14 +126,14 @@ def filters_from_args(args: Mapping[str, str]) -> DecisionFilters:
     aligned = {"yes": True, "no": False}.get(args.get("aligned", ""))
     return DecisionFilters(
         quarter=Quarter.parse(args.get("quarter")),
-        department_id=_id_arg(args, "department_id"),
+        department_id=parse_id(args.get("department_id")),
         kind=kind if kind in DECISION_KINDS else "",
         aligned=aligned,
     )
 
 
 def department_from_args(args: Mapping[str, str]) -> int | None:
-    return _id_arg(args, "department_id")
+    return parse_id(args.get("department_id"))
 
 
 def rows_from_args(args: Mapping[str, str], default: int = DEFAULT_ROWS) -> int:

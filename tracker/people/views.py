@@ -27,7 +27,6 @@ from tracker.validation import populate_errors
 
 PER_PAGE = 50
 # Flask's int converter accepts any length; ids beyond a 32-bit key are 404, not a database error.
-ID = "int(max=2147483647)"
 
 
 def _actor() -> User:
@@ -137,7 +136,7 @@ def create():
     return _render_form(form, None)
 
 
-@bp.route(f"/<{ID}:decision_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:decision_id>/edit", methods=["GET", "POST"])
 @permission_required("read_people")
 def edit(decision_id: int):
     ensure(may(_actor(), "edit_people"))
@@ -165,7 +164,7 @@ def _opened_form(decision: PeopleDecision) -> DecisionForm:
     return form
 
 
-@bp.get(f"/<{ID}:decision_id>")
+@bp.get("/<id:decision_id>")
 @permission_required("read_people")
 def detail(decision_id: int):
     decision = _decision_or_404(decision_id)
