@@ -105,7 +105,7 @@ def queue_reminders(now: datetime) -> dict[str, int]:
     gets each kind once, however many ticks or schedulers run."""
     settings = get_settings()
     local = local_now(settings, now)
-    today = local.date()
+    today = org_today(now, settings)
     if local.hour < settings.reminder_hour:
         return {"queued": 0}
     candidates = db.session.scalars(

@@ -27,6 +27,7 @@ from tracker.ids import parse_id
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
+from tracker.organisation.services import today as organisation_today
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -136,7 +137,8 @@ def evidence_kind(evidence: str) -> str | None:
 
 
 def _existed_since(initiative: Initiative) -> date:
-    created = initiative.created_at.date() if initiative.created_at else initiative.start_date
+    # The organisation's date of its creation, as action dates are the organisation's.
+    created = organisation_today(initiative.created_at) if initiative.created_at else initiative.start_date
     return min(initiative.start_date, created)
 
 

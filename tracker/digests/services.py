@@ -22,6 +22,7 @@ from tracker.checkins import saydo
 from tracker.digests.content import Digest, digest_for, gather_week
 from tracker.extensions import db
 from tracker.organisation.services import get_settings, local_now
+from tracker.organisation.services import today as org_today
 from tracker.outbox import services as outbox
 
 
@@ -119,7 +120,7 @@ def queue_digests(now: datetime, *, week: str | None = None) -> dict[str, int | 
     organisation's timezone) for everyone who wants one and has none queued or
     sent for it yet. Once the week is queued a run costs two queries."""
     settings = get_settings()
-    week = week or week_just_ended(local_now(settings, now).date())
+    week = week or week_just_ended(org_today(now, settings))
     users = {digest_key(user, week): user for user in recipients()}
     missing = users.keys() - outbox.keys_taken(users)
     if not missing:
@@ -137,7 +138,7 @@ def send_digests(now: datetime, *, week: str | None = None, dry_run: bool = Fals
     outbox has due (these digests and anything else waiting). `dry_run` says
     who would get what and records nothing."""
     settings = get_settings()
-    week = week or week_just_ended(local_now(settings, now).date())
+    week = week or week_just_ended(org_today(now, settings))
     if dry_run:
         facts = gather_week(week, settings.timezone)
         result = RunResult(week=week)
@@ -168,7 +169,7 @@ def weekly_job(now: datetime) -> dict[str, Any]:
 
 def last_week(now: datetime) -> str:
     """The ISO week that ended before `now`, in the organisation's timezone."""
-    return week_just_ended(local_now(get_settings(), now).date())
+    return week_just_ended(org_today(now))
 
 
 def preview_html(user: User, week: str) -> str:
