@@ -49,6 +49,10 @@ TABLE = {
     ("report_checkin", OWN):            (Y, Y, Y, Y),
     ("report_checkin", OTHERS):         (N, N, N, N),
     ("report_checkin", NONE):           (N, N, N, N),
+    # Everyone sees their own digest; admins anyone's (what the outbox sent them).
+    ("preview_digest", OWN):            (Y, Y, Y, Y),
+    ("preview_digest", OTHERS):         (Y, N, N, N),
+    ("preview_digest", NONE):           (Y, N, N, N),
 }
 
 # The object an owned action is about, owned by `owner_id`.
@@ -57,6 +61,7 @@ OBJECTS = {
     "edit_metric": lambda owner_id: Metric(owner_id=owner_id),
     "record_reading": lambda owner_id: Metric(owner_id=owner_id),
     "report_checkin": lambda owner_id: CheckIn(initiative=Initiative(owner_id=owner_id)),
+    "preview_digest": lambda owner_id: User(id=owner_id),
 }
 
 

@@ -51,6 +51,8 @@ OWNED_ACTIONS: dict[str, tuple[frozenset[Role], Callable[[Any], int | None]]] = 
     "record_reading": (LEADERS, lambda metric: metric.owner_id),
     # Only the initiative's owner reports on it; leaders review instead.
     "report_checkin": (frozenset(), lambda checkin: checkin.initiative.owner_id),
+    # See a person's weekly digest (and what was sent to them): their own; admins anyone's.
+    "preview_digest": (frozenset({Role.ADMIN}), lambda user: user.id),
 }
 
 ACTIONS = frozenset(ROLE_ACTIONS) | frozenset(OWNED_ACTIONS)

@@ -75,6 +75,7 @@ class Digest:
     own: dict[str, Any] | None = None
     people: dict[str, Any] | None = None
     empty_lines: list[str] = field(default_factory=list)
+    future: bool = False  # a week not yet begun: nothing can have happened in it
 
     @property
     def is_empty(self) -> bool:

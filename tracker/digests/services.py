@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tracker import email
 from tracker.accounts.models import User
-from tracker.calendar import week_just_ended
+from tracker.calendar import week_bounds, week_just_ended
 from tracker.charts import progress_bar_html
 from tracker.checkins import saydo
 from tracker.digests.content import Digest, digest_for, gather_week
@@ -24,6 +24,7 @@ from tracker.extensions import db
 from tracker.organisation.services import get_settings, local_now
 from tracker.organisation.services import today as org_today
 from tracker.outbox import services as outbox
+from tracker.outbox.models import OutboxMessage
 
 
 def message_id(user: User, week: str) -> str:
@@ -172,7 +173,53 @@ def last_week(now: datetime) -> str:
     return week_just_ended(org_today(now))
 
 
-def preview_html(user: User, week: str) -> str:
-    """The HTML of `user`'s digest of `week`, as the preview's frame shows it."""
-    digest = digest_for(user, gather_week(week, get_settings().timezone))
+# The preview's frame opens links in the whole tab; the stored message was
+# rendered for a mail client, so the frame's preview adds the same <base> the
+# live rendering does (`render(in_frame=True)`).
+_FRAME_BASE = '<base target="_top">'
+
+
+@dataclass
+class Preview:
+    """What the preview of one person's week shows.
+
+    `stored` is the digest as queued in the outbox (sent, or waiting to be),
+    shown exactly; without one, a past or current week is rendered from the
+    data as of now, and a week that has not begun is only said to be in the
+    future."""
+
+    user: User
+    week: str
+    stored: OutboxMessage | None = None
+    future: bool = False
+
+    @property
+    def as_of_now(self) -> bool:
+        return self.stored is None and not self.future
+
+
+def preview_for(user: User, week: str, *, now: datetime) -> Preview:
+    """`user`'s digest of `week` as the preview shows it (one query for the stored message)."""
+    stored = outbox.message_with_key(digest_key(user, week))
+    if stored is not None and (stored.body_html or stored.body_text):
+        return Preview(user=user, week=week, stored=stored)
+    return Preview(user=user, week=week, future=week_bounds(week)[0] > org_today(now))
+
+
+def preview_html(preview: Preview) -> str:
+    """The HTML the preview's frame shows: the stored message itself when there
+    is one, otherwise the digest rendered from the data as of now."""
+    if preview.stored is not None:
+        if not preview.stored.body_html:
+            return render_template("digests/stored_text.html", text=preview.stored.body_text)
+        return preview.stored.body_html.replace("<head>", "<head>" + _FRAME_BASE, 1)
+    if preview.future:
+        start, end = week_bounds(preview.week)
+        digest = Digest(user=preview.user, week=preview.week, start=start, end=end, future=True)
+    else:
+        digest = digest_for(preview.user, gather_week(preview.week, get_settings().timezone))
     return render(digest, in_frame=True)[2]
+
+
+def person(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

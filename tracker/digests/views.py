@@ -2,10 +2,11 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
-from tracker.auth.policy import permission_required
+from tracker.auth.policy import ensure, may, permission_required
 from tracker.calendar import week_bounds
 from tracker.digests import bp, services
 from tracker.extensions import csrf
+from tracker.ids import parse_id
 from tracker.security import as_mail_document
 
 
@@ -18,13 +19,33 @@ def _week_from_query() -> str:
     return week
 
 
+def _person_from_query():
+    """The person whose digest is previewed: the signed-in person, or (for an
+    admin) the one `?user_id=` names."""
+    user_id = request.args.get("user_id")
+    if user_id is None:
+        return current_user._get_current_object()
+    wanted = parse_id(user_id)
+    person = services.person(wanted) if wanted is not None else None
+    if person is None:
+        abort(404)
+    ensure(may(current_user, "preview_digest", person))
+    return person
+
+
 @bp.get("/preview")
 @login_required
 def preview():
-    """The signed-in person's own digest for a week: the page around it, and
-    the mail itself in a frame (`preview_mail`)."""
+    """A person's digest for a week: what was sent (or queued) when there is
+    such a message, otherwise the digest as of now; the mail itself is in a
+    frame (`preview_mail`)."""
     week = _week_from_query()
-    return render_template("digests/preview.html", week=week, subject=services.subject_line(week))
+    person = _person_from_query()
+    shown = services.preview_for(person, week, now=clock.now())
+    frame_args = {"week": week} if person.id == current_user.id else {"week": week, "user_id": person.id}
+    return render_template("digests/preview.html", week=week, preview=shown,
+                           subject=shown.stored.subject if shown.stored else services.subject_line(week),
+                           frame_args=frame_args)
 
 
 @bp.get("/preview/mail")
@@ -33,8 +54,8 @@ def preview_mail():
     """The digest mail's HTML as sent (its links open in the whole tab), under the
     mail document's policy: inline style, no script, framed only by this site."""
     week = _week_from_query()
-    html = services.preview_html(current_user._get_current_object(), week)
-    return as_mail_document(make_response(html))
+    shown = services.preview_for(_person_from_query(), week, now=clock.now())
+    return as_mail_document(make_response(services.preview_html(shown)))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

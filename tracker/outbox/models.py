@@ -45,3 +45,11 @@ class OutboxMessage(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def digest_of(self) -> tuple[int, str] | None:
+        """(person's id, ISO week) of a digest's key "digest:<user>:<week>"; None otherwise."""
+        parts = self.dedupe_key.split(":")
+        if self.kind != "digest" or len(parts) != 3 or not parts[1].isdigit():
+            return None
+        return int(parts[1]), parts[2]

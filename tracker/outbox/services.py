@@ -274,6 +274,11 @@ def get_message(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
 
 
+def message_with_key(key: str) -> OutboxMessage | None:
+    """The message stored under a dedupe key, whatever its state."""
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
+
+
 def state_counts(kind: str | None = None) -> dict[str, int]:
     """{state: messages} for every state (zero included), of one kind or all."""
     query = select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
