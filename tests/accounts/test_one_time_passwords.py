@@ -32,7 +32,7 @@ def create_through_admin_page(app, password="") -> str:
     assert response.status_code == 200
     page = response.data.decode()
     assert "must choose their own password when they first sign in" in page
-    assert re.search(r"stops working on <strong><time[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+    assert re.search(r"stops working on <strong><time[^>]*>\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC<", page)
     if password:
         return password
     return re.search(r'data-testid="one-time-password">([^<]+)<', page).group(1)

@@ -34,9 +34,11 @@ ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
 @bp.app_context_processor
 def saydo_words() -> dict:
-    """The say/do wording, for `checkins/_saydo.html` wherever it is included."""
+    """The say/do wording, for `checkins/_saydo.html` wherever it is included,
+    and the one wording of a check-in's due day (dashboard banner, check-in
+    pages)."""
     return {"saydo_flag_text": saydo.FLAG_TEXT, "saydo_flag_why": saydo.FLAG_WHY,
-            "saydo_explanation": saydo.EXPLANATION}
+            "saydo_explanation": saydo.EXPLANATION, "due_wording": services.due_wording}
 
 
 @bp.app_template_filter("checkin_period")

@@ -166,7 +166,8 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     timeline, timeline_total = build_timeline(
         events, initiative.metric_links, recent, day_of, actions=actions,
         reading_totals={metric_id: len(series) for metric_id, series in points.items()})
-    record = saydo.record_of(initiative, checkins, points, today=day_of(clock.now()))
+    today = day_of(clock.now())
+    record = saydo.record_of(initiative, checkins, points, today=today)
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
                  if decision_count and may(_actor(), "read_people") else [])
@@ -182,7 +183,7 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
         checkin_counts={c.id: checkin_services.kind_counts(c) for c in checkins[:8]},
         can_edit=can_edit, status_form=status_form, button=EmptyForm(),
-        directions=EXPECTED_DIRECTIONS, signed=signed, quantity=quantity,
+        directions=EXPECTED_DIRECTIONS, signed=signed, quantity=quantity, today=today,
     )
 
 

@@ -47,6 +47,17 @@ def today(now: datetime, settings: OrgSettings | None = None) -> date:
     return local_now(settings or get_settings(), now).date()
 
 
+def time_label(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as people read it on the organisation's wall clock, with the
+    zone's abbreviation: '29 Nov 2026 14:05 AEDT'. Zones without a letter
+    abbreviation show their offset ('UTC-03')."""
+    local = moment.astimezone(zone)
+    abbreviation = local.tzname() or ""
+    if abbreviation[:1] in "+-":
+        abbreviation = f"UTC{abbreviation}"
+    return f"{local.strftime('%d %b %Y %H:%M')} {abbreviation}".rstrip()
+
+
 @dataclass
 class SettingsInput:
     timezone: str

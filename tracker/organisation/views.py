@@ -1,5 +1,9 @@
-from flask import current_app, flash, redirect, render_template, url_for
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from tracker import clock, transaction
 from tracker.accounts.services import valid_timezones
@@ -8,6 +12,21 @@ from tracker.concurrency import EditConflict
 from tracker.organisation import bp, services
 from tracker.organisation.forms import SettingsForm
 from tracker.validation import populate_errors
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime | None) -> Markup:
+    """The one way a template shows a moment: a <time> element on the
+    organisation's wall clock with the zone's abbreviation ('29 Nov 2026
+    14:05 AEDT'), machine-readable in UTC; '—' for no moment. The zone is read
+    once per request."""
+    if moment is None:
+        return Markup("—")
+    zone = g.get("organisation_zone")
+    if zone is None:
+        zone = g.organisation_zone = ZoneInfo(services.get_settings().timezone)
+    label = services.time_label(moment, zone)
+    return Markup('<time datetime="{}">{}</time>').format(moment.isoformat(), label)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
