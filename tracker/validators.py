@@ -19,15 +19,19 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def text_problem(value: object, label: str, *, single_line: bool = False) -> str | None:
+def text_problem(value: object, label: str, *, single_line: bool = False,
+                 max_length: int | None = None) -> str | None:
     """Why `value` cannot be stored as text named `label` ("The title"), or None.
 
     Single-line text (titles, names, addresses, references) may hold no line
     break, tab or other control character; multi-line text may hold tabs and
-    line breaks but no other control character (NUL among them).
+    line breaks but no other control character (NUL among them). With
+    `max_length`, longer text is refused in the words `too_long` uses.
     """
     if not isinstance(value, str):
         return None
+    if max_length is not None and len(value) > max_length:
+        return f"{label} is at most {max_length:,} characters."
     if single_line:
         if _LINE_BREAKS_AND_CONTROLS.search(value):
             return f"{label} must be a single line of plain text: remove line breaks and control characters."

@@ -46,6 +46,19 @@ def test_users_create_bad_input_fails_cleanly(app, runner):
         input="short\n",
     )
     assert short.exit_code != 0 and "at least 12 characters" in short.output
+    # Longer than the column holds: a message, not PostgreSQL's 'value too long'.
+    long_name = runner.invoke(
+        args=["users", "create", "--name", "N" * 121, "--email", "x@example.com", "--role", "member",
+              "--password-stdin"],
+        input="a very long password\n",
+    )
+    assert long_name.exit_code != 0 and "The display name is at most 120 characters." in long_name.output
+    long_email = runner.invoke(
+        args=["users", "create", "--name", "X", "--email", "x" * 250 + "@example.com", "--role", "member",
+              "--password-stdin"],
+        input="a very long password\n",
+    )
+    assert long_email.exit_code != 0 and "at most 254 characters" in long_email.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 

@@ -84,7 +84,7 @@ def test_executives_hr_and_admins_create_and_edit_behaviours(app, client, login_
     [
         ({"name": ""}, "This field is required"),
         ({"name": "   "}, "This field is required"),
-        ({"name": "n" * 201}, "Field cannot be longer than 200 characters"),
+        ({"name": "n" * 201}, "The name is at most 200 characters."),
         ({"kind": "maybe"}, "Not a valid choice"),
         ({"from_behaviour": "x" * 1_000_000}, "Field cannot be longer than 5000 characters"),
         ({"to_behaviour": "x" * 5001}, "Field cannot be longer than 5000 characters"),

@@ -199,7 +199,7 @@ def test_member_form_offers_only_themselves_as_owner_while_executives_see_everyo
         ({"behaviour_ids": "nope"}, "could not be coerced"),
         ({"direction": "sideways"}, "Not a valid choice"),
         ({"name": ""}, "This field is required"),
-        ({"name": "n" * 201}, "Field cannot be longer than 200 characters"),
+        ({"name": "n" * 201}, "The name is at most 200 characters."),
         ({"standard": "s" * 1001}, "Field cannot be longer than 1000 characters"),
         ({"unit": "u" * 41}, "Field cannot be longer than 40 characters"),
         ({"name": "Nul\x00byte"}, "control characters"),
@@ -227,12 +227,16 @@ def test_duplicate_metric_name_is_refused_on_create_and_edit(app, client, login_
         assert db.session.get(Metric, second_id).name == "Refunds"
 
 
-@pytest.mark.parametrize(("field", "limit"), [("name", 200), ("unit", 40), ("standard", 1000)])
-def test_a_one_megabyte_text_gets_a_length_message_not_a_crash(app, client, login_as, field, limit):
+@pytest.mark.parametrize(("field", "message"), [
+    ("name", "The name is at most 200 characters."),
+    ("unit", "Field cannot be longer than 40 characters"),
+    ("standard", "Field cannot be longer than 1000 characters"),
+])
+def test_a_one_megabyte_text_gets_a_length_message_not_a_crash(app, client, login_as, field, message):
     executive = login_as("executive")
     response = client.post("/metrics/new", data=form_data(executive.id, **{field: "a" * 1_000_000}))
     assert response.status_code == 200
-    assert f"Field cannot be longer than {limit} characters" in response.data.decode()
+    assert message in response.data.decode()
     assert count(app, Metric) == 0
 
 

@@ -4,9 +4,11 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.accounts.models import Role
+from tracker.accounts.services import MAX_DEPARTMENT_NAME, MAX_DISPLAY_NAME, MAX_EMAIL
 from tracker.concurrency import VersionedForm
 from tracker.forms import TrackerForm
 from tracker.ids import form_id
+from tracker.validators import too_long
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -16,8 +18,9 @@ def department_choices(departments) -> list[tuple[int, str]]:
 
 
 class UserCreateForm(TrackerForm):
-    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=MAX_EMAIL)])
+    display_name = StringField("Display name",
+                               validators=[DataRequired(), too_long("The display name", MAX_DISPLAY_NAME)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MEMBER.value)
     department_id = SelectField("Department", coerce=form_id, validate_choice=True)
     password = PasswordField(
@@ -28,13 +31,15 @@ class UserCreateForm(TrackerForm):
 
 
 class UserEditForm(VersionedForm, TrackerForm):
-    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    display_name = StringField("Display name",
+                               validators=[DataRequired(), too_long("The display name", MAX_DISPLAY_NAME)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     department_id = SelectField("Department", coerce=form_id, validate_choice=True)
 
 
 class DepartmentForm(TrackerForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Name",
+                       validators=[DataRequired(), too_long("The department's name", MAX_DEPARTMENT_NAME)])
 
 
 class PasswordChangeForm(TrackerForm):
@@ -55,4 +60,4 @@ class EmptyForm(TrackerForm):
 class LiftPauseForm(TrackerForm):
     """Let an account whose sign-ins are paused try again."""
 
-    email = HiddenField(validators=[DataRequired(), Length(max=254)])
+    email = HiddenField(validators=[DataRequired(), Length(max=MAX_EMAIL)])

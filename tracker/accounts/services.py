@@ -34,8 +34,16 @@ class TemporaryPasswordExpired(AccountError):
     """The right temporary password, too late: an admin must issue a new one."""
 
 
+# The longest text each account field holds; forms read these numbers from here.
+MAX_EMAIL = 254
+MAX_DISPLAY_NAME = 120
+MAX_DEPARTMENT_NAME = 80
+
+
 def normalise_email(raw: str) -> str:
     """The lower-cased address, or AccountError if it is not an email address."""
+    if len((raw or "").strip()) > MAX_EMAIL:
+        raise AccountError(f"An email address is at most {MAX_EMAIL} characters.", "email")
     try:
         result = validate_email((raw or "").strip(), check_deliverability=False)
     except EmailNotValidError as e:
@@ -108,7 +116,8 @@ def create_user(
     display_name = (display_name or "").strip()
     if not display_name:
         problems.append(AccountError("A display name is required.", "display_name"))
-    elif problem := text_problem(display_name, "The display name", single_line=True):
+    elif problem := text_problem(display_name, "The display name", single_line=True,
+                                 max_length=MAX_DISPLAY_NAME):
         problems.append(AccountError(problem, "display_name"))
     if timezone not in valid_timezones():
         problems.append(AccountError(f"Unknown timezone {timezone!r}.", "timezone"))
@@ -206,7 +215,8 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
     display_name = (display_name or "").strip()
     if not display_name:
         problems.append(AccountError("A display name is required.", "display_name"))
-    elif problem := text_problem(display_name, "The display name", single_line=True):
+    elif problem := text_problem(display_name, "The display name", single_line=True,
+                                 max_length=MAX_DISPLAY_NAME):
         problems.append(AccountError(problem, "display_name"))
     try:
         department = get_department(department_id)
@@ -286,7 +296,8 @@ def create_department(name: str) -> Department:
     name = (name or "").strip()
     if not name:
         raise AccountError("A department needs a name.", "name")
-    if problem := text_problem(name, "The department's name", single_line=True):
+    if problem := text_problem(name, "The department's name", single_line=True,
+                               max_length=MAX_DEPARTMENT_NAME):
         raise AccountError(problem, "name")
     exists = db.session.scalar(
         select(Department).where(func.lower(Department.name) == name.lower())

@@ -4,15 +4,16 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.behaviours.models import BEHAVIOUR_KINDS
-from tracker.behaviours.services import MAX_TEXT
+from tracker.behaviours.services import MAX_NAME, MAX_TEXT
 from tracker.concurrency import VersionedForm
 from tracker.forms import TrackerForm
+from tracker.validators import too_long
 
 
 class BehaviourForm(VersionedForm, TrackerForm):
     name = StringField(
         "Name",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), too_long("The name", MAX_NAME)],
         description="Short and observable: 'Frontline staff refund up to $200 without asking'.",
     )
     kind = SelectField("Kind", choices=BEHAVIOUR_KINDS, default="target")

@@ -17,6 +17,7 @@ from tracker.validation import FieldError
 from tracker.validators import text_problem
 
 MAX_TEXT = 5000
+MAX_NAME = 200
 HISTORY_FIELDS = ("name", "kind", "from_behaviour", "to_behaviour")
 history.describe(
     "behaviour",
@@ -49,9 +50,7 @@ def _clean(name: str, kind: str, from_behaviour: str, to_behaviour: str,
     name = (name or "").strip()
     if not name:
         problems.append(BehaviourError("A behaviour needs a name.", "name"))
-    elif len(name) > 200:
-        problems.append(BehaviourError("Names are at most 200 characters.", "name"))
-    elif problem := text_problem(name, "The name", single_line=True):
+    elif problem := text_problem(name, "The name", single_line=True, max_length=MAX_NAME):
         problems.append(BehaviourError(problem, "name"))
     elif _name_taken(name, exclude_id):
         problems.append(BehaviourError(f"A behaviour called {name!r} already exists.", "name"))

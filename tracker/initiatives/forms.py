@@ -13,23 +13,23 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select, html_params
 
+from tracker.accounts.services import MAX_DISPLAY_NAME
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.concurrency import VersionedForm
 from tracker.forms import TrackerForm
 from tracker.ids import MAX_ID, form_id, parse_id
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
-from tracker.initiatives.services import MAX_TEXT, SORTS, InitiativeFilters, InitiativeInput
+from tracker.initiatives.services import MAX_TEXT, MAX_TITLE, SORTS, InitiativeFilters, InitiativeInput
 from tracker.metrics.models import DIRECTIONS
 from tracker.validators import too_long
 
-OWNER_MAX = 120  # the length of a display name
 SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
                "start": "Start date (newest)", "status": "Status"}
 NONE_CHOICE = (0, "— none —")
 
 
 class InitiativeForm(VersionedForm, TrackerForm):
-    title = StringField("Title", validators=[DataRequired(), too_long("The title", 200)])
+    title = StringField("Title", validators=[DataRequired(), too_long("The title", MAX_TITLE)])
     # Not limited to the choices: the service says what is wrong with a missing kind.
     kind = SelectField("Kind of move", choices=[("", "— choose —"), *INITIATIVE_KINDS.items()],
                        validate_choice=False)
@@ -160,7 +160,7 @@ def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:
         department_id=parse_id(args.get("department_id")),
         owner_id=parse_id(args.get("owner_id")),
         # No name is longer than its column, and no database stores NUL.
-        owner=" ".join(args.get("owner", "").replace("\x00", "").split())[:OWNER_MAX],
+        owner=" ".join(args.get("owner", "").replace("\x00", "").split())[:MAX_DISPLAY_NAME],
         unmeasured=args.get("unmeasured", "") in ("1", "on", "true", "y", "yes"),
         sort=sort if sort in SORTS else "updated",
     )

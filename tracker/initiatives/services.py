@@ -28,6 +28,7 @@ from tracker.validation import FieldError
 from tracker.validators import text_problem
 
 MAX_TEXT = 20_000
+MAX_TITLE = 200
 HISTORY_FIELDS = ("title", "kind", "description", "burning_platform", "owner_id", "sponsor_id",
                   "department_id", "start_date", "due_date", "checkin_cadence", "checkin_weekday")
 history.describe(
@@ -95,9 +96,7 @@ def _validate(data: InitiativeInput, actor: User) -> dict[str, Any]:
     title = (data.title or "").strip()
     if not title:
         refuse("An initiative needs a title.", "title")
-    elif len(title) > 200:
-        refuse("Titles are at most 200 characters.", "title")
-    elif problem := text_problem(title, "The title", single_line=True):
+    elif problem := text_problem(title, "The title", single_line=True, max_length=MAX_TITLE):
         # A title goes into reminder subjects: a line break there would stop the mail.
         refuse(problem, "title")
     if data.kind not in INITIATIVE_KINDS:

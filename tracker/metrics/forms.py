@@ -9,7 +9,8 @@ from tracker.concurrency import VersionedForm
 from tracker.forms import TrackerForm
 from tracker.ids import form_id
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
-from tracker.metrics.services import MAX_NOTE, MAX_STANDARD, MetricInput
+from tracker.metrics.services import MAX_NAME, MAX_NOTE, MAX_STANDARD, MetricInput
+from tracker.validators import too_long
 
 PRECISE_EXAMPLE = "95% of orders processed within 3 hours of receipt, measured weekly"
 
@@ -29,7 +30,7 @@ class NumberField(FloatField):
 
 
 class MetricForm(VersionedForm, TrackerForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), too_long("The name", MAX_NAME)])
     unit = StringField(
         "Unit", validators=[Optional(), Length(max=40)],
         description="What the numbers count: %, minutes, calls, $.",

@@ -28,6 +28,7 @@ from tracker.validation import FieldError
 from tracker.validators import text_problem
 
 MAX_NOTE = 2000
+MAX_NAME = 200
 MAX_STANDARD = 1000
 HISTORY_FIELDS = ("name", "unit", "direction", "baseline", "target", "target_date", "cadence",
                   "source", "standard", "owner_id", "department_id", "behaviour_ids")
@@ -91,9 +92,7 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
     name = (data.name or "").strip()
     if not name:
         refuse("A metric needs a name.", "name")
-    elif len(name) > 200:
-        refuse("Names are at most 200 characters.", "name")
-    elif problem := text_problem(name, "The name", single_line=True):
+    elif problem := text_problem(name, "The name", single_line=True, max_length=MAX_NAME):
         refuse(problem, "name")
     else:
         # The exact match as well: SQL lower() and Python's disagree outside ASCII
