@@ -11,6 +11,7 @@ from tracker.charts import (
     bar_chart,
     format_number,
     line_chart,
+    percent,
     progress_bar,
     progress_bar_html,
     sparkline,
@@ -406,3 +407,12 @@ def test_more_readings_than_pixels_are_thinned_but_keep_spikes_and_both_ends():
 
 def test_a_series_with_fewer_readings_than_pixels_is_drawn_point_for_point():
     assert len(line_points(parse(line_chart("m", "t", daily(400))))) == 400
+
+
+@pytest.mark.parametrize(
+    ("share", "whole"),
+    [(0.57, 57), (0.5 / 9, 6), (0.425, 43), (0.145, 15), (0.004, 1), (0.996, 99), (0, 0), (1, 100),
+     (-0.2, 0), (1.3, 100), (math.nan, 0)],
+)
+def test_percent_is_the_nearest_whole_but_100_only_when_all_and_0_only_when_none(share, whole):
+    assert percent(share) == whole

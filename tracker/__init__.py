@@ -190,8 +190,11 @@ def register_cli(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from tracker.auth.policy import can
+    from tracker.charts import percent
     from tracker.validation import error_attrs
 
     app.jinja_env.globals["can"] = can
+    # `share|percent`: the one rounding of a share to a whole percent (charts.percent).
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["error_attrs"] = error_attrs
     app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

@@ -512,11 +512,25 @@ def sparkline(
     return _svg(chart_id, "sparkline", title, desc, (width, height), body)
 
 
+def percent(share: float) -> int:
+    """A share (0.57) as the whole percentage every page, digest and download
+    shows (57): the nearest whole percent, halves up, except that anything
+    short of all reads at most 99 and anything above nothing at least 1, so
+    100% means done and 0% means none. Clamped to 0..100; NaN reads 0."""
+    share = float(share)
+    if math.isnan(share) or share <= 0:
+        return 0
+    if share >= 1:
+        return 100
+    # The epsilon stops float noise (0.145 * 100 == 14.499...) from moving a half down.
+    return min(max(math.floor(share * 100 + 0.5 + 1e-9), 1), 99)
+
+
 def progress_bar_html(fraction: float, label: str) -> Markup:
     """An email-safe progress bar: nested tables with inline CSS, no SVG.
 
-    ``fraction`` is clamped to [0, 1] (NaN counts as 0) and shown as a whole
-    percentage rounded down, so the bar reads 100% only when the work is done.
+    ``fraction`` is clamped to [0, 1] (NaN counts as 0) and shown as `percent`
+    shows it everywhere, so the bar reads 100% only when the work is done.
     ``label`` is escaped. The output is well-formed XML as well as HTML.
     """
     return _progress_bar(fraction, label, inline_style=True)
@@ -529,24 +543,21 @@ def progress_bar(fraction: float, label: str) -> Markup:
 
 
 def _progress_bar(fraction: float, label: str, *, inline_style: bool) -> Markup:
-    fraction = float(fraction)
-    fraction = 0.0 if math.isnan(fraction) else min(max(fraction, 0.0), 1.0)
-    # The epsilon stops float noise (0.29 * 100 == 28.999...) from costing a percent.
-    percent = math.floor(fraction * 100 + 1e-9)
+    whole = percent(fraction)
 
     def style(css: str) -> str | None:
         return css if inline_style else None
 
     cell = "height:10px;font-size:0;line-height:0;background:"
     nbsp = Markup("&#160;")  # a numeric reference: XML parsers do not know &nbsp;
-    filled = _el("td", nbsp, class_="progress-done", width=f"{percent}%", style=style(cell + _LINE))
+    filled = _el("td", nbsp, class_="progress-done", width=f"{whole}%", style=style(cell + _LINE))
     rest = _el("td", nbsp, class_="progress-rest", style=style(cell + _GRID))
     # Some mail clients still paint a 0% cell, so an empty or full bar gets a single cell.
-    cells = [c for c, keep in ((filled, percent > 0), (rest, percent < 100)) if keep]
+    cells = [c for c, keep in ((filled, whole > 0), (rest, whole < 100)) if keep]
     layout = {"role": "presentation", "cellpadding": "0", "cellspacing": "0", "border": "0"}
     caption = _el(
         "td", _el("span", label, class_="progress-label"), " ",
-        _el("strong", f"{percent}%", class_="progress-percent"),
+        _el("strong", f"{whole}%", class_="progress-percent"),
         class_="progress-caption",
         style=style(f"font:13px/1.4 Arial,sans-serif;color:{_INK};padding:0 0 4px 0"),
     )

@@ -1,6 +1,7 @@
 """Weekly digests through the outbox and a real SMTP server: content, headers, exactly once.
 (The outbox's own fault suite is tests/outbox/test_faults.py.)"""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, sign_in_session
 from tests.factories import NOW
 from tracker.checkins import services as checkins
 from tracker.digests import services as digests
@@ -222,3 +223,64 @@ def test_people_decisions_reach_hr_and_executives_never_members(org, smtp_server
         body = mails[member].get_body(("plain",)).get_content()
         html = mails[member].get_body(("html",)).get_content()
         assert "PEOPLE" not in body and "Nick" not in body and "Nick" not in html
+
+
+def visible_numbers(text: str) -> list[str]:
+    """Every number a reader sees, in order of size, links left out."""
+    return sorted(re.findall(r"\d+(?:\.\d+)?%?", re.sub(r"https?://\S+", "", text)))
+
+
+def test_html_and_text_parts_say_the_same_numbers_as_the_pages_they_link_to(org, smtp_server, client):
+    """Issue 15, item 4: Casey's 1 unevidenced action in 9 entries is 5.6%: 6% in
+    both parts of the mail and on her say/do page, under the same subheadings."""
+    from tracker.accounts.models import User
+
+    with org.app_context():
+        casey = factories.make_user("member", email="casey@example.com", name="Casey Lin")
+        initiative = factories.make_initiative("Retire the paper forms", owner=casey,
+                                               status="in_progress", start_date=date(2026, 1, 5))
+        checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
+        checkins.submit_checkin(
+            checkin, actor=casey, now=datetime(2026, 3, 5, 10, tzinfo=UTC), today=date(2026, 3, 5),
+            entries=[factories.action(evidence="", on=date(2026, 3, 4))]
+            + [factories.talk(f"We will review form number {n} with the team") for n in range(8)])
+        db.session.commit()
+        casey_id = casey.id
+        digests.send_digests(AFTER_WEEK, week=WEEK)
+        ceo_id = db.session.scalars(select(User.id).where(User.email == "ceo@example.com")).one()
+    ceo = by_recipient(smtp_server)["ceo@example.com"]
+    html = ceo.get_body(("html",)).get_content()
+    text = ceo.get_body(("plain",)).get_content()
+    seen_in_html = html_to_text(html)
+    assert visible_numbers(seen_in_html) == visible_numbers(text)
+    for heading in ("Who acts, who talks", "Acting most"):
+        assert heading in seen_in_html and heading in text
+    assert "Casey Lin: 6%" in text and "Say/do 6%" in seen_in_html
+    sign_in_session(client, ceo_id)
+    page = client.get(f"/checkins/saydo/owners/{casey_id}").get_data(as_text=True)
+    assert '<strong class="ck-pct">6%</strong>' in page
+    assert f"https://tracker.example.com/checkins/saydo/owners/{casey_id}" in text
+
+
+def html_to_text(html: str) -> str:
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = False
+
+        def handle_starttag(self, tag, attrs):
+            self.skip = tag in ("title", "style")
+
+        def handle_endtag(self, tag):
+            self.skip = False
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())

@@ -363,7 +363,7 @@ def test_list_shows_latest_reading_sparkline_and_vague_badge(app, client, login_
     assert "<strong>27%</strong>" in precise_row and "2026-01-03" in precise_row
     assert f'id="spark-{precise_id}-title"' in precise_row
     assert precise_row.count('class="chart-point"') == 3
-    assert "42% of the way" in precise_row
+    assert "43% of the way" in precise_row  # 42.5%: the nearest whole percent, halves up
 
 
 def test_detail_shows_vague_findings_with_reason_and_hint(app, client, login_as):

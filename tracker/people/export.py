@@ -5,6 +5,7 @@ neutralised)."""
 from collections.abc import Iterable
 from typing import Any
 
+from tracker.charts import percent
 from tracker.csvfile import write_csv
 from tracker.people.decisions import evidence_lines
 from tracker.people.models import PeopleDecision
@@ -12,7 +13,7 @@ from tracker.people.report import PeopleReport
 
 
 def _percent(share: float | None) -> str:
-    return "" if share is None else f"{round(share * 100)}%"
+    return "" if share is None else f"{percent(share)}%"
 
 
 DECISIONS_HEADER = ("ID", "Person", "Employee ref", "User account", "Kind", "Effective date",
