@@ -76,3 +76,55 @@ def test_scheduler_tick_right_after_demo_load_invents_no_missed_history(app, run
         result = open_due_checkins(NOW)
         db.session.rollback()
     assert result["created_missed"] == 0
+
+
+def test_demo_reports_each_act_once_with_evidence_of_its_own(app, runner):
+    from tracker.checkins.models import Entry
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        actions = db.session.execute(
+            select(Entry.text, Entry.evidence).where(Entry.kind == "action")).all()
+        texts = [text for text, _ in actions if not text.startswith("We will")]
+        evidence = [e for _, e in actions if e]
+        assert len(evidence) >= 10
+        assert len(texts) == len(set(texts)), "an act reported in two periods"
+        assert len(evidence) == len(set(evidence)), "one piece of evidence behind two acts"
+
+
+def test_the_classifier_agrees_with_the_demo_owners_acts(app, runner):
+    from tracker.checkins.classifier import classify
+    from tracker.demo import content
+
+    for lines in content.ACTION_LINES.values():
+        for text, _evidence in lines:
+            assert classify(text).kind == "action", text
+
+
+def test_demo_dates_run_in_order(app, runner):
+    """Behaviours, then metrics before their first reading, then each initiative
+    logged on its start day before any of its check-ins; nothing after now."""
+    from tracker.behaviours.models import Behaviour
+    from tracker.checkins.models import CheckIn, Entry
+    from tracker.history.models import HistoryEvent
+    from tracker.organisation.services import today
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        assert max(db.session.scalars(select(HistoryEvent.at))) <= NOW
+        first_metric = min(db.session.scalars(select(Metric.created_at)))
+        assert max(db.session.scalars(select(Behaviour.created_at))) < first_metric
+        for metric in db.session.scalars(select(Metric)):
+            first = min(db.session.scalars(select(Reading.observed_on).where(Reading.metric_id == metric.id)))
+            assert today(metric.created_at) <= first
+        for initiative in db.session.scalars(select(Initiative)):
+            logged = today(initiative.created_at)
+            assert logged <= initiative.start_date and initiative.created_at > first_metric
+            events = db.session.scalars(select(HistoryEvent.at).where(
+                HistoryEvent.subject_type == "initiative", HistoryEvent.subject_id == initiative.id)).all()
+            assert min(events) == initiative.created_at
+            due_days = db.session.scalars(select(CheckIn.due_on).where(
+                CheckIn.initiative_id == initiative.id)).all()
+            acted = db.session.scalars(select(Entry.happened_on).join(CheckIn).where(
+                CheckIn.initiative_id == initiative.id, Entry.happened_on.is_not(None))).all()
+            assert all(logged <= day for day in [*due_days, *acted]), initiative.title

@@ -177,22 +177,41 @@ TALK_LINES = (
     "Exploring options with two vendors before we commit to anything.",
 )
 
-# (text, evidence) per initiative title; dates are filled in when the demo loads.
+# (text, evidence) per initiative title, in the order they happened; dates are
+# filled in when the demo loads. Each act is reported once, with evidence of its
+# own: the same roster change reported in four periods would be one act counted
+# four times.
 ACTION_LINES = {
     "Bring the call centre back in-house": (
         ("Hired 6 call-centre agents on permanent contracts in Wollongong", "HR-2026-0412"),
         ("Moved the Saturday call queue from the vendor to our own team", "https://intranet.example.com/queues/sat"),
         ("Gave notice to the offshore vendor on the remaining 20% of call volume", "contract #4471"),
-        ("Trained 14 agents on resolving billing calls without transfers", "LMS-course-778"),
+        ("Gave 14 agents authority to close billing calls without a transfer", "CHG-3417"),
+        ("Moved the evening call queue from the vendor to our own team", "CHG-3425"),
+        ("Hired 4 more agents on permanent contracts for the evening shift", "HR-2026-0433"),
+        ("Cut the vendor's weekday call allocation from 40% to 10%", "contract #4471-A2"),
+        ("Ended the vendor's after-hours overflow service", "contract #4471-A3"),
+        ("Opened a second in-house call floor in Parramatta with 12 desks", "LEASE-2026-07"),
+        ("Hired 5 agents on permanent contracts for the Parramatta floor", "HR-2026-0448"),
+        ("Moved the complaints line from the vendor to our own team", "CHG-3436"),
+        ("Switched off the vendor's call routing for all weekday calls", "CHG-3444"),
     ),
     "Frontline refund authority up to $200": (
         ("Removed supervisor approval for refunds up to $200 from the till system", "CHG-3391"),
-        ("Approved 212 refunds at the first point of contact this week", "https://bi.example.com/refunds/w"),
         ("Withdrew 3 written warnings issued for bending the returns rule", "HR-2026-0377"),
+        ("Deleted the refund-approval step from the returns procedure", "POL-2026-018"),
+        ("Gave the 8 store counters the same $200 refund limit as the call centre", "CHG-3398"),
+        ("Removed the refund count from frontline performance reviews", "HR-2026-0401"),
+        ("Closed the refund-exception queue supervisors worked through each morning", "CHG-3411"),
+        ("Raised the online chat team's refund limit to $200", "CHG-3419"),
+        ("Removed the receipt requirement for refunds under $50", "POL-2026-021"),
+        ("Cancelled the monthly refund-variance audit of frontline staff", "AUD-2026-09"),
+        ("Paid back 41 customers refused a refund under the old rule", "https://bi.example.com/refunds/remediation"),
     ),
     "Monthly service hero awards": (
         ("Recognised 9 named staff at the monthly service awards", "https://intranet.example.com/heroes"),
         ("Paid the first service-hero bonuses in the payroll run", "PAY-2026-11"),
+        ("Promoted 2 service heroes to senior agent", "HR-2026-0420"),
     ),
     "Customer-perceived quality replaces the internal QA score": (
         ("Switched the agent scorecard to post-contact customer ratings", "CHG-3402"),
@@ -200,7 +219,7 @@ ACTION_LINES = {
     ),
     "Hire service-first team leads": (
         ("Appointed 2 team leads chosen by a customer-role-play interview", "HR-2026-0391"),
-        ("Interviewed 11 candidates with the new service scenario panel", ""),
+        ("Hired 3 team leads chosen by the service scenario panel", ""),
     ),
     "Orders processed within 3 hours": (
         ("Added a second picking shift from 2pm to clear afternoon orders", "ROSTER-2026-44"),

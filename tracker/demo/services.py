@@ -71,8 +71,10 @@ def load_demo(now: datetime) -> list[tuple[str, str, str]]:
                            grace_days=2, reminder_hour=9, digest_weekday=0, digest_hour=8)
     db.session.add(settings)
     logins, users = _people()
-    behaviours = _behaviours(users["ceo@example.com"], now)
     today = org_today(now, settings)
+    # The story runs in order: behaviours named, then metrics defined before
+    # their first reading, then each initiative logged on its start day.
+    behaviours = _behaviours(users["ceo@example.com"], _morning(_month_start(today, 13)))
     rng = random.Random(20261123)
     metrics = _metrics(users, behaviours, today, now, rng)
     initiatives = _initiatives(users, behaviours, metrics, today, now)
@@ -115,6 +117,11 @@ def _behaviours(author: User, now: datetime) -> dict[str, Behaviour]:
     }
 
 
+def _morning(day: date, hour: int = 9) -> datetime:
+    """`day` at `hour` on the demo organisation's wall clock."""
+    return datetime.combine(day, time(hour), tzinfo=DEMO_TZ)
+
+
 def _month_start(today: date, months_ago: int) -> date:
     month_index = today.year * 12 + today.month - 1 - months_ago
     return date(month_index // 12, month_index % 12 + 1, 1)
@@ -154,17 +161,19 @@ def _metrics(users: dict[str, User], behaviours: dict[str, Behaviour], today: da
                 department_id=_department_id(department),
                 behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
             ),
-            now=now,
+            now=_morning(_month_start(today, 13), 10),
         )
-        # A year of monthly readings, each on the first of the month.
+        # A year of monthly readings, each on the first of the month and
+        # recorded that day.
         values = _series(trend, baseline, target, 12, rng)
         for months_ago, value in zip(range(11, -1, -1), values, strict=True):
+            observed = _month_start(today, months_ago)
             db.session.add(Reading(
-                metric=metric, observed_on=_month_start(today, months_ago), value=value,
-                note="", recorded_by_id=users[owner].id, recorded_at=now,
+                metric=metric, observed_on=observed, value=value,
+                note="", recorded_by_id=users[owner].id, recorded_at=min(_morning(observed), now),
             ))
-        history.record("metric", metric.id, "reading", "Imported 12 monthly readings",
-                       actor=users[owner], now=now)
+        history.record("metric", metric.id, "reading", "Recorded 12 monthly readings",
+                       actor=users[owner], now=min(_morning(_month_start(today, 0)), now))
         metrics[key] = metric
     db.session.flush()
     return metrics
@@ -177,33 +186,38 @@ def _initiatives(users: dict[str, User], behaviours: dict[str, Behaviour], metri
         (title, kind, status, owner, sponsor, department, started, due, behaviour_keys, links,
          statement, description, abandon_reason) = row
         executive = users["ceo@example.com"]
+        start_date = _month_start(today, started) + timedelta(days=6)
+        logged = min(_morning(start_date), now)  # logged on its start day, before any check-in
         initiative = initiative_services.create_initiative(
             actor=executive,
             data=initiative_services.InitiativeInput(
                 title=title, kind=kind, burning_platform=statement, description=description,
                 owner_id=users[owner].id, sponsor_id=users[sponsor].id if sponsor else None,
                 department_id=_department_id(department),
-                start_date=_month_start(today, started) + timedelta(days=6),
+                start_date=start_date,
                 due_date=_month_start(today, -due) if due > -started else None,
                 behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
             ),
-            now=now,
+            now=logged,
         )
         for metric_key, amount in links:
             metric = metrics[metric_key]
             initiative_services.link_metric(
                 initiative, actor=executive, metric_id=metric.id,
                 expected_direction="increase" if metric.direction == "higher" else "decrease",
-                expected_amount=amount, expected_by=metric.target_date, now=now,
+                expected_amount=amount, expected_by=metric.target_date, now=logged,
             )
         path = {"proposed": [], "announced": ["announced"],
                 "in_progress": ["announced", "in_progress"],
                 "done": ["announced", "in_progress", "done"],
                 "abandoned": ["announced", "abandoned"]}[status]
-        for step in path:
+        for minutes, step in enumerate(path, start=1):
+            moment = logged + timedelta(minutes=minutes)
+            if step == "done" and initiative.due_date:
+                moment = max(moment, min(_morning(initiative.due_date, 17), now))  # finished when due
             initiative_services.change_status(initiative, actor=executive, status=step,
-                                              reason=abandon_reason, now=now,
-                                              today=initiative.start_date)
+                                              reason=abandon_reason, now=moment,
+                                              today=org_today(moment))
         created.append(initiative)
     return created
 
@@ -247,15 +261,18 @@ def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now:
                                                            text=rng.choice(content.TALK_LINES)))
             happened = max(period.start, initiative.start_date)
             wants_action = {"acts": 0.8, "mixed": 0.45, "quiet": 0.3, "talks": 0.0}[habit]
+            # Spread the acts over the weeks instead of using them all up early.
+            wants_action = min(wants_action, len(actions) / max(weeks_left, 1))
             if actions and rng.random() < wants_action:
-                text, evidence = actions[index % len(actions)]
+                text, evidence = actions.pop(0)  # each act happens, and is reported, once
                 if habit == "mixed" and rng.random() < 0.4:
                     evidence = ""
                 entries.append(checkin_services.EntryInput(
                     kind="action", text=text, happened_on=happened,
                     done_by=owner.display_name, evidence=evidence))
-            if habit == "talks" and rng.random() < 0.3:
-                # Talk dressed up as action: the classifier flags it for review.
+            if habit == "talks" and rng.random() < 0.3 and weeks_left > 4:
+                # Talk dressed up as action: the classifier flagged it, and the
+                # CEO's review (below) counted it as the talk it is.
                 entries.append(checkin_services.EntryInput(
                     kind="action", text="We will launch the new programme with a kickoff next month.",
                     happened_on=happened, done_by=owner.display_name, evidence=""))
