@@ -12,7 +12,7 @@ from tracker.auth import policy
 from tracker.auth.policy import may, permission_required
 from tracker.checkins.models import CheckIn
 from tracker.initiatives.models import Initiative
-from tracker.metrics.models import Metric
+from tracker.metrics.models import Metric, Reading
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("admin", "executive", "hr", "member")
@@ -45,6 +45,10 @@ TABLE = {
     ("record_reading", OWN):            (Y, Y, Y, Y),
     ("record_reading", OTHERS):         (Y, Y, N, N),
     ("record_reading", NONE):           (Y, Y, N, N),
+    # A reading's metric owner (and its recorder, below) correct it; leaders any.
+    ("correct_reading", OWN):           (Y, Y, Y, Y),
+    ("correct_reading", OTHERS):        (Y, Y, N, N),
+    ("correct_reading", NONE):          (Y, Y, N, N),
     # Leaders review check-ins; only the initiative's owner reports on one.
     ("report_checkin", OWN):            (Y, Y, Y, Y),
     ("report_checkin", OTHERS):         (N, N, N, N),
@@ -60,6 +64,7 @@ OBJECTS = {
     "edit_initiative": lambda owner_id: Initiative(owner_id=owner_id),
     "edit_metric": lambda owner_id: Metric(owner_id=owner_id),
     "record_reading": lambda owner_id: Metric(owner_id=owner_id),
+    "correct_reading": lambda owner_id: Reading(metric=Metric(owner_id=owner_id), recorded_by_id=3),
     "report_checkin": lambda owner_id: CheckIn(initiative=Initiative(owner_id=owner_id)),
     "preview_digest": lambda owner_id: User(id=owner_id),
 }
@@ -80,6 +85,12 @@ CASES = [pytest.param(role, action, ownership, allowed, id=f"{role}-{action}-{ow
 def test_who_may_do_what(role, action, ownership, allowed):
     user = User(id=ME, role=role)
     assert may(user, action, _object(action, ownership)) is allowed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_whoever_recorded_a_reading_may_correct_it(role):
+    reading = Reading(metric=Metric(owner_id=SOMEONE), recorded_by_id=ME)
+    assert may(User(id=ME, role=role), "correct_reading", reading)
 
 
 def test_the_table_covers_every_action_and_every_ownership_of_owned_actions():

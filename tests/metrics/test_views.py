@@ -270,7 +270,8 @@ def test_bad_reading_is_shown_on_the_metric_page_and_not_stored(app, client, log
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"value": "inf"}, "value", "The value must be a finite number."),
     ({"observed_on": "FUTURE"}, "observed_on", "A reading cannot be observed in the future."),
-    ({"observed_on": "2026-01-05"}, "observed_on", "There is already a reading for 2026-01-05."),
+    ({"observed_on": "2026-01-05"}, "observed_on",
+     "There is already a reading for 2026-01-05: correct it on the metric's readings page instead."),
 ])
 def test_a_refused_reading_is_explained_beside_its_field(app, client, login_as, data, field, message):
     owner = login_as("member")
@@ -293,7 +294,7 @@ def test_second_reading_on_the_same_date_is_refused_on_the_page(app, client, log
     assert client.post(f"/metrics/{metric_id}/readings", data=form).status_code == 302
     response = client.post(f"/metrics/{metric_id}/readings", data={**form, "value": "4"})
     assert response.status_code == 200
-    assert b"There is already a reading for 2026-01-05." in response.data
+    assert b"There is already a reading for 2026-01-05:" in response.data
     assert count(app, Reading) == 1
 
 
@@ -604,8 +605,10 @@ def test_a_valid_import_runs_the_same_queries_for_100_and_2000_rows(app, client,
         metric_id_owned_by(app, owner.id, name=f"Metric {n}")
 
     def valid(rows: int, first: date) -> bytes:
+        # The metrics are in %: values stay between 0 and 100.
         return ("metric,observed_on,value,note\n" + "".join(
-            f"Metric {n % 4},{first + timedelta(days=n // 4)},{n},row {n}\n" for n in range(rows))).encode()
+            f"Metric {n % 4},{first + timedelta(days=n // 4)},{n % 100},row {n}\n"
+            for n in range(rows))).encode()
 
     with_100 = import_queries(app, client, valid(100, date(2015, 1, 1)), 302)
     with_2000 = import_queries(app, client, valid(2000, date(2018, 1, 1)), 302)

@@ -44,11 +44,14 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
 }
 
 # Actions on an object someone owns: the owner may do them to their own, the
-# roles listed to anyone's. The function names the object's owner.
-OWNED_ACTIONS: dict[str, tuple[frozenset[Role], Callable[[Any], int | None]]] = {
+# roles listed to anyone's. The function names the object's owner (or owners).
+OWNED_ACTIONS: dict[str, tuple[frozenset[Role], Callable[[Any], int | frozenset[int | None] | None]]] = {
     "edit_initiative": (LEADERS, lambda initiative: initiative.owner_id),
     "edit_metric": (LEADERS, lambda metric: metric.owner_id),
     "record_reading": (LEADERS, lambda metric: metric.owner_id),
+    # Correct or void a reading: its metric's owner or whoever recorded it.
+    "correct_reading": (LEADERS, lambda reading: frozenset({reading.metric.owner_id,
+                                                             reading.recorded_by_id})),
     # Only the initiative's owner reports on it; leaders review instead.
     "report_checkin": (frozenset(), lambda checkin: checkin.initiative.owner_id),
     # See a person's weekly digest (and what was sent to them): their own; admins anyone's.
@@ -74,7 +77,10 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
     roles, owner_of = OWNED_ACTIONS[action]
     if user.role in roles:
         return True
-    return obj is not None and owner_of(obj) == user.id
+    if obj is None:
+        return False
+    owners = owner_of(obj)
+    return user.id in owners if isinstance(owners, frozenset) else owners == user.id
 
 
 def can(action: str, obj: Any = None) -> bool:

@@ -19,7 +19,7 @@ from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.initiatives.services import ACTIVE_STATUSES
-from tracker.metrics.models import Metric, Reading, is_better
+from tracker.metrics.models import Metric, Reading, current_readings, is_better
 
 WINDOW = 8               # periods looked at, by default
 TALK_ONLY_STREAK = 3     # submitted check-ins in a row without an action
@@ -224,9 +224,10 @@ def _period_counts(initiative_ids: list[int] | Select[Any], since: date,
 
 def _one_value(*conditions: ColumnElement[bool], newest: bool = True) -> ScalarSelect[float]:
     """The newest (or oldest) reading of the linked metric meeting `conditions`,
-    found through the (metric, date) index."""
+    found through the (metric, date) index of current readings."""
     order = Reading.observed_on.desc() if newest else Reading.observed_on
-    return (select(Reading.value).where(Reading.metric_id == InitiativeMetric.metric_id, *conditions)
+    return (select(Reading.value)
+            .where(Reading.metric_id == InitiativeMetric.metric_id, current_readings(), *conditions)
             .order_by(order).limit(1).scalar_subquery())
 
 

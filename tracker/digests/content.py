@@ -22,7 +22,7 @@ from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn, Entry
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
-from tracker.metrics.models import Metric, Reading
+from tracker.metrics.models import Metric, Reading, current_readings
 from tracker.people.services import people_summary
 
 LEADERS_SHOWN = 3
@@ -125,7 +125,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
         select(Reading.metric_id, Reading.observed_on, Reading.value,
                func.row_number().over(partition_by=Reading.metric_id,
                                       order_by=Reading.observed_on.desc()).label("rank"))
-        .where(Reading.observed_on <= end)
+        .where(Reading.observed_on <= end, current_readings())
         .subquery()
     )
     latest_two: dict[int, list[tuple[date, float]]] = defaultdict(list)

@@ -40,6 +40,11 @@ class MetricForm(VersionedForm, TrackerForm):
                            description="Where it stands today.")
     target = NumberField("Target", validators=[InputRequired()],
                          description="Where it must get to.")
+    min_value = NumberField("Lowest plausible reading", validators=[Optional()],
+                            description="Optional: readings below it are refused as typos "
+                                        "(% metrics: 0 unless you say otherwise; counts: 0).")
+    max_value = NumberField("Highest plausible reading", validators=[Optional()],
+                            description="Optional: readings above it are refused (% metrics: 100).")
     target_date = DateField("Target date", validators=[InputRequired("Give the date the target is due.")])
     cadence = SelectField("Read", choices=CADENCES, default="monthly")
     source = SelectField(
@@ -74,6 +79,8 @@ class MetricForm(VersionedForm, TrackerForm):
             owner_id=self.owner_id.data,
             department_id=self.department_id.data or None,
             behaviour_ids=tuple(self.behaviour_ids.data or ()),
+            min_value=self.min_value.data,
+            max_value=self.max_value.data,
         )
 
 
@@ -84,6 +91,17 @@ class ReadingForm(TrackerForm):
         "Note", validators=[Optional(), Length(max=MAX_NOTE)],
         description="Optional: what explains the number.",
     )
+
+
+class CorrectReadingForm(TrackerForm):
+    value = NumberField("Correct value", validators=[InputRequired()])
+    reason = TextAreaField("Why", validators=[DataRequired("Say why: the history keeps the reason."),
+                                               Length(max=MAX_NOTE)])
+
+
+class VoidReadingForm(TrackerForm):
+    reason = TextAreaField("Why", validators=[DataRequired("Say why: the history keeps the reason."),
+                                               Length(max=MAX_NOTE)])
 
 
 class ReadingsImportForm(TrackerForm):

@@ -1,8 +1,22 @@
 """Observable metrics and their readings."""
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Date, Float, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Department, User
@@ -19,6 +33,17 @@ SOURCES = {
     "self": "Self-assessed",
 }
 
+# Units whose readings are counted things: whole numbers, never negative.
+COUNT_UNITS = frozenset({"count", "#", "calls", "people", "orders", "complaints", "tickets",
+                         "incidents", "defects", "items", "visits", "errors"})
+
+
+def is_percentage(unit: str) -> bool:
+    return unit.strip().lower() in {"%", "percent", "per cent"}
+
+
+def is_count(unit: str) -> bool:
+    return unit.strip().lower() in COUNT_UNITS
 
 
 def is_better(direction: str, value: float, than: float) -> bool:
@@ -67,6 +92,10 @@ class Metric(Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The metric's own plausible range for a reading; None: the unit's default
+    # (0 to 100 for %, 0 up for counts), or no bound.
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
 
     owner: Mapped[User] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -90,6 +119,30 @@ class Metric(Model):
         """Whether `value` is better than `than` by this metric's direction."""
         return is_better(self.direction, value, than)
 
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The lowest and highest plausible reading: the metric's own, else its unit's."""
+        low, high = self.min_value, self.max_value
+        if is_percentage(self.unit):
+            low = 0.0 if low is None else low
+            high = 100.0 if high is None else high
+        elif is_count(self.unit) and low is None:
+            low = 0.0
+        return low, high
+
+    def implausible(self, value: float) -> str | None:
+        """Why `value` cannot be a reading of this metric, or None when it can.
+        The one plausibility check: the reading form, the CSV import and every
+        other way in ask it."""
+        low, high = self.bounds()
+        shown = f"{self.unit}" if self.unit.startswith("%") else (f" {self.unit}" if self.unit else "")
+        if is_count(self.unit) and value != int(value):
+            return f"{self.name} counts {self.unit.strip()}: a whole number, like {int(value)}."
+        if low is not None and value < low:
+            return f"{value:g}{shown} is below the lowest plausible value, {low:g}{shown}."
+        if high is not None and value > high:
+            return f"{value:g}{shown} is above the highest plausible value, {high:g}{shown}."
+        return None
+
     def movement(self, before: float | None, after: float | None) -> str:
         """Which way a change from `before` to `after` went: "toward" the
         target, "away" from it, or "" when either is missing or nothing changed."""
@@ -99,8 +152,19 @@ class Metric(Model):
 
 
 class Reading(Model):
+    """One reading, never changed once stored (append-only). A correction is a
+    new row that `supersedes` the reading it corrects; a void is a new row that
+    supersedes it with `voided` set and counts nowhere. The reading superseded
+    stops being current (`is_current`, set once), so only current readings
+    count, and one current reading per metric and date is the unique rule."""
+
     __tablename__ = "reading"
-    __table_args__ = (UniqueConstraint("metric_id", "observed_on"),)
+    __table_args__ = (
+        Index("uq_reading_current_day", "metric_id", "observed_on", unique=True,
+              sqlite_where=text("is_current = 1"), postgresql_where=text("is_current")),
+        # Every reading of a metric, history included: the readings page.
+        Index("ix_reading_metric_history", "metric_id", "observed_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
@@ -109,6 +173,20 @@ class Reading(Model):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False once a correction or void supersedes it; a void is never current.
+    is_current: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The reading this one corrects or voids: one correction per reading.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reading.id"), unique=True)
+    voided: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why it was corrected or voided.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     metric: Mapped[Metric] = relationship()
     recorded_by: Mapped[User | None] = relationship()
+    supersedes: Mapped["Reading | None"] = relationship(remote_side=[id])
+
+
+def current_readings(reading: type[Reading] | Any = Reading) -> ColumnElement[bool]:
+    """The one filter every figure reads readings through: only current ones
+    (not corrected since, not voided). `reading` may be an alias of Reading."""
+    return reading.is_current == true()

@@ -105,6 +105,7 @@ def parse_readings_csv(
     existing: ExistingReadings,
     today: date,
     refuse: Callable[[int], str | None] | None = None,
+    implausible: Callable[[int, float], str | None] | None = None,
     max_rows: int = MAX_ROWS,
     max_errors: int = MAX_ERRORS,
 ) -> ParseResult:
@@ -117,6 +118,8 @@ def parse_readings_csv(
     a reading. Dates after ``today`` are rejected. ``refuse``, if given,
     receives each metric id found and returns why its rows may not be stored
     (e.g. a permission), or None; it is called at most once per metric.
+    ``implausible``, if given, receives each row's metric id and value and
+    returns why that value cannot be a reading of the metric, or None.
 
     A file of more than ``max_rows`` readings is refused without reading the
     rest. At most ``max_errors`` errors are kept; the others are counted in
@@ -180,6 +183,9 @@ def parse_readings_csv(
             refusal = refusals[metric_id]
             if refusal:
                 problems.insert(0, refusal)
+        if (metric_id is not None and checked.value is not None and implausible is not None
+                and (reason := implausible(metric_id, checked.value))):
+            problems.append(reason)
         if metric_id is not None and checked.observed_on is not None:
             key = (metric_id, checked.observed_on)
             if key in stored:

@@ -21,7 +21,15 @@ from tracker.db import AnyRow
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.ids import parse_id
-from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES, Metric, Reading, metric_behaviour
+from tracker.metrics.models import (
+    CADENCES,
+    DIRECTIONS,
+    SOURCES,
+    Metric,
+    Reading,
+    current_readings,
+    metric_behaviour,
+)
 from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 from tracker.validation import FieldError
@@ -31,13 +39,15 @@ MAX_NOTE = 2000
 MAX_NAME = 200
 MAX_STANDARD = 1000
 HISTORY_FIELDS = ("name", "unit", "direction", "baseline", "target", "target_date", "cadence",
-                  "source", "standard", "owner_id", "department_id", "behaviour_ids")
+                  "source", "standard", "owner_id", "department_id", "behaviour_ids",
+                  "min_value", "max_value")
 history.describe(
     "metric",
     labels={"name": "Name", "unit": "Unit", "direction": "Direction", "baseline": "Baseline",
             "target": "Target", "target_date": "Target date", "cadence": "Cadence",
             "source": "Source", "standard": "Standard", "owner_id": "Owner",
-            "department_id": "Department", "behaviour_ids": "Behaviours"},
+            "department_id": "Department", "behaviour_ids": "Behaviours",
+            "min_value": "Lowest plausible reading", "max_value": "Highest plausible reading"},
     values={"direction": DIRECTIONS, "cadence": CADENCES, "source": SOURCES},
     references={"owner_id": User.display_name, "department_id": Department.name,
                 "behaviour_ids": Behaviour.name},
@@ -69,6 +79,8 @@ class MetricInput:
     owner_id: int
     department_id: int | None = None
     behaviour_ids: tuple[int, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
 
 
 def _finite(value: Any, label: str, field_name: str) -> float:
@@ -129,6 +141,17 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
             refuse("Higher is better, so the target must be above the baseline.", "target")
         elif data.direction == "lower" and target > baseline:
             refuse("Lower is better, so the target must be below the baseline.", "target")
+    bounds: dict[str, float | None] = {"min_value": None, "max_value": None}
+    for label, value, field_name in (("The lowest plausible reading", data.min_value, "min_value"),
+                                     ("The highest plausible reading", data.max_value, "max_value")):
+        if value is not None:
+            try:
+                bounds[field_name] = _finite(value, label, field_name)
+            except MetricError as e:
+                problems.append(e)
+    low, high = bounds["min_value"], bounds["max_value"]
+    if low is not None and high is not None and low >= high:
+        refuse("The highest plausible reading must be above the lowest.", "max_value")
     if not isinstance(data.target_date, date):
         refuse("A metric needs a target date.", "target_date")
     standard = (data.standard or "").strip()
@@ -159,7 +182,8 @@ def _validate(data: MetricInput, actor: User, exclude_id: int | None = None) -> 
     return {"name": name, "unit": (data.unit or "").strip()[:40], "direction": data.direction,
             "baseline": baseline, "target": target, "target_date": data.target_date,
             "cadence": data.cadence, "source": data.source, "standard": standard,
-            "owner": owner, "department": department, "behaviours": behaviours}
+            "owner": owner, "department": department, "behaviours": behaviours,
+            "min_value": low, "max_value": high}
 
 
 def _snapshot(metric: Metric) -> dict[str, Any]:
@@ -205,6 +229,8 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date | None, val
     if not may(actor, "record_reading", metric):
         raise MetricError("Only the metric's owner, executives and admins record readings.")
     number = _finite(value, "The value", "value")
+    if problem := metric.implausible(number):
+        raise MetricError(problem, "value")
     if not isinstance(observed_on, date):
         raise MetricError("A reading needs the date it was observed.", "observed_on")
     if observed_on > today:
@@ -215,9 +241,11 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date | None, val
     if problem := text_problem(note, "The note"):
         raise MetricError(problem, "note")
     duplicate = db.session.scalar(
-        select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on)
+        select(Reading.id).where(Reading.metric_id == metric.id, Reading.observed_on == observed_on,
+                                 current_readings())
     )
-    already = MetricError(f"There is already a reading for {observed_on.isoformat()}.", "observed_on")
+    already = MetricError(f"There is already a reading for {observed_on.isoformat()}: "
+                          "correct it on the metric's readings page instead.", "observed_on")
     if duplicate is not None:
         raise already
     reading = Reading(metric=metric, observed_on=observed_on, value=number, note=note,
@@ -267,7 +295,8 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
         return set(db.session.execute(
             select(Reading.metric_id, Reading.observed_on).where(
                 Reading.metric_id.in_({metric_id for metric_id, _ in pairs}),
-                Reading.observed_on.between(min(dates), max(dates)))).tuples()) & set(pairs)
+                Reading.observed_on.between(min(dates), max(dates)),
+                current_readings())).tuples()) & set(pairs)
 
     def refuse(metric_id: int) -> str | None:
         if may(actor, "record_reading", metrics[metric_id]):
@@ -277,7 +306,9 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
     config = current_app.config
     # Refused rows are errors like any other, so every bad line is listed at once.
     result = parse_readings_csv(data, find_metrics=find_metrics, existing=existing, today=today,
-                                refuse=refuse, max_rows=config["READINGS_IMPORT_MAX_ROWS"],
+                                refuse=refuse,
+                                implausible=lambda metric_id, value: metrics[metric_id].implausible(value),
+                                max_rows=config["READINGS_IMPORT_MAX_ROWS"],
                                 max_errors=config["READINGS_IMPORT_MAX_ERRORS"])
     if not result.ok:
         return result
@@ -328,7 +359,7 @@ def readings_for(metric_ids: Iterable[int], limit_per_metric: int | None = None)
         newer = aliased(Reading)
         cutoff = (
             select(newer.observed_on)
-            .where(newer.metric_id == Metric.id)
+            .where(newer.metric_id == Metric.id, current_readings(newer))
             .order_by(newer.observed_on.desc())
             .offset(limit_per_metric - 1)
             .limit(1)
@@ -337,11 +368,11 @@ def readings_for(metric_ids: Iterable[int], limit_per_metric: int | None = None)
         )
         cutoffs = (select(Metric.id.label("metric_id"), cutoff.label("since"))
                    .where(Metric.id.in_(ids)).cte("cutoffs").prefix_with("MATERIALIZED"))
-        query = select(*columns).join(cutoffs, and_(
+        query = select(*columns).where(current_readings()).join(cutoffs, and_(
             Reading.metric_id == cutoffs.c.metric_id,
             or_(cutoffs.c.since.is_(None), Reading.observed_on >= cutoffs.c.since)))
     else:
-        query = select(*columns).where(Reading.metric_id.in_(ids))
+        query = select(*columns).where(Reading.metric_id.in_(ids), current_readings())
     query = query.order_by(Reading.metric_id, Reading.observed_on)
     for reading in db.session.execute(query):
         out[reading.metric_id].append(reading)
@@ -361,7 +392,7 @@ def reading_points(metric_ids: Iterable[int]) -> dict[int, list[tuple[date, floa
         return out
     rows = db.session.execute(
         select(Reading.metric_id, Reading.observed_on, Reading.value)
-        .where(Reading.metric_id.in_(ids))
+        .where(Reading.metric_id.in_(ids), current_readings())
         .order_by(Reading.metric_id, Reading.observed_on)
     )
     for metric_id, observed_on, value in rows:
@@ -370,13 +401,15 @@ def reading_points(metric_ids: Iterable[int]) -> dict[int, list[tuple[date, floa
 
 
 def latest_readings(metric: Metric, limit: int) -> list[Reading]:
-    """The metric's newest `limit` readings with who recorded them, newest first."""
-    return list(db.session.scalars(all_readings_query(metric).limit(limit)))
+    """The metric's newest `limit` current readings with who recorded them, newest first."""
+    query = all_readings_query(metric).where(current_readings())
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def all_readings_query(metric: Metric) -> Select[Reading]:
-    """The select() of every reading of `metric` with its author, newest first,
-    for a page of readings or the latest few."""
+    """The select() of every reading of `metric`, corrected, voided and
+    corrections included, with its author, newest first (a correction just
+    above the reading it corrects)."""
     return (
         select(Reading)
         .where(Reading.metric_id == metric.id)
@@ -387,8 +420,90 @@ def all_readings_query(metric: Metric) -> Select[Reading]:
 
 
 def readings_page(metric: Metric, page: int, per_page: int) -> Pagination:
-    """One page of the metric's readings, newest first (an empty page past the end)."""
+    """One page of the metric's readings, history included (corrected and
+    voided ones struck through by the page), newest first (an empty page past the end)."""
     return db.paginate(all_readings_query(metric), page=page, per_page=per_page, error_out=False)
+
+
+def get_reading(reading_id: int) -> Reading | None:
+    """One reading with its metric and author, for the correction form."""
+    return db.session.scalar(select(Reading).where(Reading.id == reading_id).options(
+        joinedload(Reading.metric), joinedload(Reading.recorded_by)))
+
+
+def correct_reading(reading: Reading, *, actor: User, value: Any, reason: str,
+                    now: datetime) -> Reading:
+    """Supersede a current reading by a new one of `value`, stored with who,
+    when and `reason`; the original is kept, no longer current. Raises
+    MetricError when `actor` may not, the reading is not current (corrected
+    or voided already, also concurrently: the caller rolls back), the value
+    is not a plausible number for the metric, or no reason is given."""
+    metric = reading.metric
+    reason = _reason(reading, actor, reason)
+    number = _finite(value, "The value", "value")
+    if problem := metric.implausible(number):
+        raise MetricError(problem, "value")
+    if number == reading.value:
+        raise MetricError("That is the value already recorded: nothing to correct.", "value")
+    correction = _supersede(reading, actor=actor, value=number, voided=False, reason=reason, now=now)
+    history.record("metric", metric.id, "correction",
+                   f"Corrected the reading of {reading.observed_on.isoformat()} from "
+                   f"{reading.value:g} to {number:g}", actor=actor, now=now,
+                   changes={"observed_on": reading.observed_on, "value": [reading.value, number],
+                            "reason": reason})
+    return correction
+
+
+def void_reading(reading: Reading, *, actor: User, reason: str, now: datetime) -> Reading:
+    """Take a current reading out of every figure, recording who, when and
+    `reason`; the reading is kept, struck through. Raises MetricError as
+    `correct_reading` does."""
+    metric = reading.metric
+    reason = _reason(reading, actor, reason)
+    void = _supersede(reading, actor=actor, value=reading.value, voided=True, reason=reason, now=now)
+    history.record("metric", metric.id, "void",
+                   f"Voided the reading of {reading.observed_on.isoformat()} ({reading.value:g})",
+                   actor=actor, now=now,
+                   changes={"observed_on": reading.observed_on, "value": reading.value, "reason": reason})
+    return void
+
+
+NOT_CURRENT = "This reading has been corrected or voided already: correct the current one."
+
+
+def _reason(reading: Reading, actor: User, reason: str) -> str:
+    if not may(actor, "correct_reading", reading):
+        raise MetricError("Only the metric's owner, the reading's recorder, executives and admins "
+                          "correct readings.")
+    if not reading.is_current:
+        raise MetricError(NOT_CURRENT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise MetricError("Say why: the history keeps the reason.", "reason")
+    if len(reason) > MAX_NOTE:
+        raise MetricError(f"Reasons are at most {MAX_NOTE} characters.", "reason")
+    if problem := text_problem(reason, "The reason"):
+        raise MetricError(problem, "reason")
+    return reason
+
+
+def _supersede(reading: Reading, *, actor: User, value: float, voided: bool, reason: str,
+               now: datetime) -> Reading:
+    # The original stops being current before its successor is added, so the
+    # one-current-reading-per-day index holds at every statement; the unique
+    # supersedes_id refuses a second correction stored concurrently.
+    reading.is_current = False
+    try:
+        db.session.flush()
+        successor = Reading(metric_id=reading.metric_id, observed_on=reading.observed_on, value=value,
+                            note=reading.note, recorded_by_id=actor.id, recorded_at=now,
+                            supersedes_id=reading.id, voided=voided, is_current=not voided,
+                            reason=reason)
+        db.session.add(successor)
+        db.session.flush()
+    except IntegrityError:
+        raise MetricError(NOT_CURRENT) from None
+    return successor
 
 
 def list_metrics(*, source: str = "", department_id: int | None = None) -> list[Metric]:

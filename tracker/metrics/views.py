@@ -15,8 +15,14 @@ from tracker.history.services import events_for, readable_changes
 from tracker.ids import parse_id
 from tracker.initiatives.services import links_to_metric
 from tracker.metrics import bp, services
-from tracker.metrics.forms import MetricForm, ReadingForm, ReadingsImportForm
-from tracker.metrics.models import SOURCES, Metric
+from tracker.metrics.forms import (
+    CorrectReadingForm,
+    MetricForm,
+    ReadingForm,
+    ReadingsImportForm,
+    VoidReadingForm,
+)
+from tracker.metrics.models import SOURCES, Metric, Reading
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
 from tracker.organisation import services as organisation
@@ -157,6 +163,60 @@ def record_reading(metric_id: int):
                   "success")
             return redirect(url_for("metrics.detail", metric_id=metric.id))
     return _detail_page(metric, form)
+
+
+def _reading_or_404(reading_id: int) -> Reading:
+    reading = services.get_reading(reading_id)
+    if reading is None:
+        abort(404)
+    ensure(may(_actor(), "correct_reading", reading))
+    return reading
+
+
+def _correction_page(reading: Reading, correct_form: CorrectReadingForm, void_form: VoidReadingForm):
+    return render_template("metrics/correct.html", reading=reading, metric=reading.metric,
+                           correct_form=correct_form, void_form=void_form)
+
+
+@bp.route("/readings/<id:reading_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct_reading(reading_id: int):
+    """Correct a reading: a new one supersedes it; the original stays in history."""
+    reading = _reading_or_404(reading_id)
+    form = CorrectReadingForm()
+    if form.validate_on_submit():
+        try:
+            correction = services.correct_reading(reading, actor=_actor(), value=form.value.data,
+                                                  reason=form.reason.data or "", now=clock.now())
+        except services.MetricError as e:
+            transaction.rollback()
+            populate_errors(form, e)
+        else:
+            transaction.commit()
+            flash(f"Corrected the reading of {reading.observed_on.isoformat()} to "
+                  f"{format_number(correction.value)}.", "success")
+            return redirect(url_for("metrics.all_readings", metric_id=reading.metric_id))
+    return _correction_page(reading, form, VoidReadingForm(prefix="void", formdata=None))
+
+
+@bp.post("/readings/<id:reading_id>/void")
+@login_required
+def void_reading(reading_id: int):
+    """Void a reading: it counts nowhere; it stays in history, struck through."""
+    reading = _reading_or_404(reading_id)
+    form = VoidReadingForm(prefix="void")
+    if form.validate_on_submit():
+        try:
+            services.void_reading(reading, actor=_actor(), reason=form.reason.data or "",
+                                  now=clock.now())
+        except services.MetricError as e:
+            transaction.rollback()
+            populate_errors(form, e)
+        else:
+            transaction.commit()
+            flash(f"Voided the reading of {reading.observed_on.isoformat()}.", "success")
+            return redirect(url_for("metrics.all_readings", metric_id=reading.metric_id))
+    return _correction_page(reading, CorrectReadingForm(formdata=None), form)
 
 
 def _fill_choices(form: MetricForm, actor: User, metric: Metric | None) -> None:
