@@ -173,3 +173,37 @@ def test_every_query_over_readings_outside_metrics_reads_only_current_ones():
                  if (name := path.relative_to(root).as_posix()) not in allowed
                  and imports_reading.search(text := path.read_text()) and "current_readings()" not in text]
     assert forgetful == []
+
+
+def test_the_weekly_digest_moves_use_the_current_reading(ctx):
+    from tracker.digests.content import gather_week
+
+    metric = factories.make_metric()
+    record(metric, 30, date(2026, 2, 1))
+    typo = record(metric, 4, date(2026, 3, 3))  # ISO week 2026-W10
+
+    def move():
+        moves = [m for m in gather_week("2026-W10", "UTC").moves if m.metric.id == metric.id]
+        return [(m.previous, m.latest) for m in moves]
+
+    assert move() == [(30, 4)]
+    correction = services.correct_reading(typo, actor=metric.owner, value=40, reason="typo", now=NOW)
+    assert move() == [(30, 40)]
+    services.void_reading(correction, actor=metric.owner, reason="not ours", now=NOW)
+    assert move() == []
+
+
+def test_a_typo_that_put_an_initiative_off_track_stops_doing_so_once_corrected(ctx):
+    from tracker.checkins import saydo
+    from tracker.initiatives import services as initiatives
+
+    owner = factories.make_user("member")
+    initiative = factories.make_initiative(owner=owner, status="in_progress", start_date=date(2026, 1, 5))
+    metric = factories.make_metric(owner=owner, baseline=10, target=50)
+    initiatives.link_metric(initiative, actor=owner, metric_id=metric.id, expected_direction="increase",
+                            expected_amount=5, expected_by=date(2026, 12, 1), now=NOW)
+    record(metric, 30, date(2026, 1, 1))
+    typo = record(metric, 3, date(2026, 3, 1))
+    assert "off_track" in saydo.records_for([initiative], today=TODAY)[initiative.id].flags
+    services.correct_reading(typo, actor=owner, value=33, reason="typed 3 for 33", now=NOW)
+    assert "off_track" not in saydo.records_for([initiative], today=TODAY)[initiative.id].flags
