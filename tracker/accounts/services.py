@@ -31,7 +31,12 @@ class AccountError(FieldError):
 
 
 class TemporaryPasswordExpired(AccountError):
-    """The right temporary password, too late: an admin must issue a new one."""
+    """The right temporary password, too late: an admin must issue a new one.
+    `expired_at` says when, for a page to show on the organisation's clock."""
+
+    def __init__(self, message: str, expired_at: datetime) -> None:
+        super().__init__(message)
+        self.expired_at = expired_at
 
 
 # The longest text each account field holds; forms read these numbers from here.
@@ -161,8 +166,8 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
         return None
     if user.password_expires_at is not None and now >= user.password_expires_at:
         raise TemporaryPasswordExpired(
-            f"This one-time password expired on {user.password_expires_at:%Y-%m-%d %H:%M} UTC. "
-            "Ask an admin to issue a new one."
+            "This one-time password has expired. Ask an admin to issue a new one.",
+            user.password_expires_at,
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)

@@ -28,8 +28,7 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data, now=now)
         except accounts.TemporaryPasswordExpired as e:
-            form.form_errors.append(str(e))
-            return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", form=form, expired_at=e.expired_at)
         if user is None:
             throttle.record_failure(email=form.email.data, address=address, now=now)
             transaction.commit()
