@@ -80,12 +80,14 @@ def test_scheduler_tick_right_after_demo_load_invents_no_missed_history(app, run
 
 def test_demo_reports_each_act_once_with_evidence_of_its_own(app, runner):
     from tracker.checkins.models import Entry
+    from tracker.demo import content
 
+    all_acts = {text for lines in content.ACTION_LINES.values() for text, _ in lines}
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         actions = db.session.execute(
             select(Entry.text, Entry.evidence).where(Entry.kind == "action")).all()
-        texts = [text for text, _ in actions if not text.startswith("We will")]
+        texts = [text for text, _ in actions if text in all_acts]
         evidence = [e for _, e in actions if e]
         assert len(evidence) >= 10
         assert len(texts) == len(set(texts)), "an act reported in two periods"
@@ -128,3 +130,13 @@ def test_demo_dates_run_in_order(app, runner):
             acted = db.session.scalars(select(Entry.happened_on).join(CheckIn).where(
                 CheckIn.initiative_id == initiative.id, Entry.happened_on.is_not(None))).all()
             assert all(logged <= day for day in [*due_days, *acted]), initiative.title
+
+
+def test_demo_leaves_recent_preparation_reported_as_action_waiting_for_review(app, runner):
+    from tracker.checkins.models import Entry
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        pending = db.session.execute(select(Entry.text, Entry.suggested_kind).where(
+            Entry.review_state == "pending")).all()
+        assert pending and all(kind == "talk" for _, kind in pending)

@@ -166,6 +166,10 @@ OWNER_HABITS = {
     "coo@example.com": "mixed",
 }
 
+# Preparation an owner of mixed habits reports as action in a recent week: the
+# classifier calls it talk, so it waits in the review queue.
+PREPARATION_AS_ACTION = "Trained 12 store staff on the new returns rules"
+
 TALK_LINES = (
     "Discussed the plan with the leadership team; everyone is aligned on the importance of it.",
     "We will roll this out to the remaining teams next month.",

@@ -276,6 +276,10 @@ def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now:
                 entries.append(checkin_services.EntryInput(
                     kind="action", text="We will launch the new programme with a kickoff next month.",
                     happened_on=happened, done_by=owner.display_name, evidence=""))
+            if habit == "mixed" and weeks_left == 2:
+                entries.append(checkin_services.EntryInput(
+                    kind="action", text=content.PREPARATION_AS_ACTION, happened_on=happened,
+                    done_by=owner.display_name, evidence=""))
             if not entries:
                 entries.append(checkin_services.EntryInput(kind="talk", text=TALK_FOLLOW_UP))
             submitted_at = datetime.combine(period.due_on, time(7, 0), tzinfo=UTC)
