@@ -152,7 +152,7 @@ BAD_INPUTS = {
     "no name": ({"person_name": "   "}, "Give the person's name", "person_name"),
     "no employee reference": ({"employee_ref": ""}, "employee reference", "employee_ref"),
     "name too long": ({"person_name": "x" * 121}, "at most 120 characters", "person_name"),
-    "NUL in the rationale": ({"rationale": "a\x00b"}, "NUL", "rationale"),
+    "NUL in the rationale": ({"rationale": "a\x00b"}, "control characters", "rationale"),
     "no rationale": ({"rationale": ""}, "rationale", "rationale"),
     "nobody decided": ({"decided_by": ""}, "who made the decision", "decided_by"),
     "promotion without the new role": ({"role_to": ""}, "names the role they take", "role_to"),
