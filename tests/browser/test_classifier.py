@@ -5,13 +5,16 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import sign_in
 from tracker.checkins import services as checkins
-from tracker.db import utcnow
 from tracker.extensions import db
+
+# The page looks back 90 days from the app's clock, fixed at the moment the entries are made.
+pytestmark = pytest.mark.fixed_now(factories.NOW)
 
 
 def _reviewed_entries(app) -> None:
@@ -21,7 +24,7 @@ def _reviewed_entries(app) -> None:
         factories.make_user("admin", email="admin@example.com")
         initiative = factories.make_initiative(owner=owner, status="in_progress",
                                                start_date=date(2025, 1, 6))
-        now = utcnow()
+        now = factories.NOW
         statements = [
             [factories.action("Updated the leadership team on progress", on=now.date()),
              factories.action("Terminated the courier contract", on=now.date())],

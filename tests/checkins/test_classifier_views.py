@@ -10,8 +10,10 @@ from tests import factories
 from tests.conftest import count_queries
 from tracker.checkins import services as checkins
 from tracker.checkins.models import CuePhrase
-from tracker.db import utcnow
 from tracker.extensions import db
+
+# The page looks back 90 days from the app's clock, fixed at the moment the entries are made.
+pytestmark = pytest.mark.fixed_now(factories.NOW)
 
 PAGE = "/checkins/classifier"
 
@@ -23,7 +25,7 @@ def _entries(app, n: int) -> None:
         executive = factories.make_user("executive")
         initiative = factories.make_initiative(owner=owner, status="in_progress",
                                                start_date=date(2025, 1, 6))
-        now = utcnow()
+        now = factories.NOW
         for week in range(n):
             start = date(2025, 1, 6) + timedelta(weeks=week)
             checkin = factories.make_checkin(initiative, period_start=start)
