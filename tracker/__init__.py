@@ -191,10 +191,13 @@ def register_cli(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from tracker.auth.policy import can
     from tracker.charts import percent
+    from tracker.metrics.models import change_wording
     from tracker.validation import error_attrs
 
     app.jinja_env.globals["can"] = can
     # `share|percent`: the one rounding of a share to a whole percent (charts.percent).
     app.jinja_env.filters["percent"] = percent
+    # `amount|change_in(unit)`: a change in a metric's own unit ("40 points" of a percentage).
+    app.jinja_env.filters["change_in"] = change_wording
     app.jinja_env.globals["error_attrs"] = error_attrs
     app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

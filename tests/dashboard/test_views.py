@@ -96,6 +96,32 @@ def test_perception_gap_holds_belief_against_customers(app, login_as, client):
     assert "We believe 80 points more than customers see" in page
 
 
+def test_perception_gap_obeys_the_department_filter(app, login_as, client):
+    """Issue 15, item 6: the gap panel shows one department's metrics when the
+    rest of the dashboard does."""
+    seed(app)
+    with app.app_context():
+        support = factories.make_department("Support")
+        hr = factories.make_user("hr")
+        behaviour = factories.make_behaviour("Calls answered by a person", actor=hr)
+        for name, source, value in (("Support rates its phones", "self", 90),
+                                    ("Callers rate the phones", "customer", 30)):
+            metric = factories.make_metric(name, source=source, baseline=10, target=90,
+                                           behaviours=[behaviour], department=support)
+            for i, v in enumerate((10, value)):
+                db.session.add(Reading(metric_id=metric.id, value=v,
+                                       observed_on=NOW.date() - timedelta(days=20 - 10 * i)))
+        db.session.commit()
+        support_id = support.id
+    login_as("executive")
+    everyone = client.get("/").get_data(as_text=True).split("What we believe against")[1]
+    assert "Quality judged by customers" in everyone and "Calls answered by a person" in everyone
+    support_only = client.get(f"/?department_id={support_id}").get_data(as_text=True)
+    gap = support_only.split("What we believe against")[1]
+    assert "Calls answered by a person" in gap and "We believe 75 points more than customers see" in gap
+    assert "Quality judged by customers" not in gap and "Managers rate our service" not in gap
+
+
 def test_department_filter_and_bad_filters(app, login_as, client):
     seed(app)
     login_as("executive")

@@ -395,7 +395,7 @@ def test_owner_links_and_unlinks_a_metric_and_history_shows_both(app, client, lo
     assert client.post(f"{url}/metrics", data=link_form(metric_id, expected_amount="7.5")).status_code == 302
     page = client.get(url).data.decode()
     assert "still talk until a metric is linked" not in page
-    assert "Increase by 7.5% by 2026-12-31" in page
+    assert "Increase by 7.5 points by 2026-12-31" in page
     assert f'href="/metrics/{metric_id}"' in page
     with app.app_context():
         link_id = db.session.scalar(select(InitiativeMetric.id))
@@ -648,7 +648,7 @@ def test_timeline_merges_acts_and_readings_newest_first(app, client, login_as):
     assert days == sorted(days, reverse=True)
     assert "Linked metric Callback rate" in timeline
     # Readings 10, 11, 12: each later one moved toward the target.
-    assert "Callback rate: 12% (+1%)" in timeline
+    assert "Callback rate: 12% (+1 point)" in timeline  # a percentage changes by points
     assert timeline.count("toward target") == 2
     assert timeline.index("Logged the initiative") < timeline.index("Callback rate: 10%")
 
@@ -663,7 +663,7 @@ def test_linked_metric_shows_latest_reading_and_a_chart(app, client, login_as):
     assert page.count('class="chart-point"') == 4
     assert "Baseline 10%" in page and "Target 50% by 2027-06-30" in page
     # The initiative's start and the expected date are marked, and said in words too.
-    assert "2026-01-05 start of " in page and "2026-12-31 expected +5%" in page
+    assert "2026-01-05 start of " in page and "2026-12-31 expected +5 points" in page
 
 
 def test_linked_metric_with_200_readings_is_one_line_and_its_latest_30_in_a_table(
@@ -709,7 +709,7 @@ def test_timeline_built_from_the_newest_readings_matches_one_built_from_all(app)
     entries, total = newest
     assert total == 150 and len(entries) == TIMELINE_LIMIT
     # The oldest one shown still says how far it moved from the one before it.
-    assert entries[-1].text.endswith("(+1%)") or entries[-1].text.endswith("(-6%)")
+    assert entries[-1].text.endswith("(+1 point)") or entries[-1].text.endswith("(-6 points)")
 
 
 def test_timeline_says_how_many_entries_it_leaves_out(app, client, login_as):

@@ -12,7 +12,7 @@ from tracker.auth.policy import may
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.metrics import services
-from tracker.metrics.models import Metric, Reading
+from tracker.metrics.models import Metric, Reading, change_wording
 
 TODAY = date(2026, 11, 20)
 
@@ -325,3 +325,12 @@ def test_readings_for_returns_each_metrics_readings_oldest_first(ctx):
     readings = services.readings_for([first.id, second.id], limit_per_metric=2)
     assert [r.value for r in readings[first.id]] == [2, 3]
     assert readings[second.id] == []
+
+
+@pytest.mark.parametrize(("amount", "unit", "signed", "wording"), [
+    (40, "%", False, "40 points"), (1, "%", True, "+1 point"), (-6, "%", True, "-6 points"),
+    (7.5, "%", False, "7.5 points"), (3, "days", True, "+3 days"), (12, "", False, "12"),
+])
+def test_a_change_is_worded_in_the_metrics_own_unit(amount, unit, signed, wording):
+    """Issue 15, item 6: 55% to 95% is 40 points, not 40%."""
+    assert change_wording(amount, unit, signed=signed) == wording

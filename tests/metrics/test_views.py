@@ -396,7 +396,7 @@ def test_detail_shows_readings_table_behaviours_and_linked_initiatives(app, clie
     assert "2026-01-05" in table and "33%" in table and "first month" in table
     assert "Reading Writer" in table
     assert "Frontline bends the rules" in page
-    assert "Tear up the refund rulebook" in page and "Up by 20% by 2027-01-01" in page
+    assert "Tear up the refund rulebook" in page and "Up by 20 points by 2027-01-01" in page
 
 
 def test_saving_a_vague_standard_warns_after_saving(app, client, login_as):

@@ -205,11 +205,13 @@ def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
 
 
 def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
-          names: dict[int, str]) -> list[tuple[int, list[int], float, list[int], float]]:
+          names: dict[int, str],
+          department_id: int | None) -> list[tuple[int, list[int], float, list[int], float]]:
     """Target behaviours watched by both a self-assessed and a customer-perceived
-    metric with readings, largest gap between belief and perception first. Each
-    side is the mean of its metrics' latest reading as progress from baseline
-    (0) to target (1)."""
+    metric with readings (of one department's metrics, when filtered, as the
+    movers are), largest gap between belief and perception first. Each side is
+    the mean of its metrics' latest reading as progress from baseline (0) to
+    target (1)."""
     latest = {m: metrics[m].progress(values[-1]) for m, values in series.items() if values}
     progress = {m: p for m, p in latest.items() if p is not None}
     rows = db.session.execute(
@@ -219,6 +221,8 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
     ).all()
     by_behaviour: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for behaviour_id, metric_id in rows:
+        if department_id is not None and metrics[metric_id].department_id != department_id:
+            continue
         if metric_id in progress and metrics[metric_id].source in ("self", "customer"):
             by_behaviour[behaviour_id][metrics[metric_id].source].append(metric_id)
 
@@ -270,7 +274,7 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
     # Each metric's latest SPARK_POINTS values, oldest first.
     series = {metric_id: [r.value for r in rows] for metric_id, rows
               in readings_for(list(metrics), limit_per_metric=SPARK_POINTS).items() if rows}
-    gaps = _gaps(metrics, series, {r.id: r.name for r in metric_rows})
+    gaps = _gaps(metrics, series, {r.id: r.name for r in metric_rows}, department_id)
     return Summary(
         bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),
         attention=[(i.id, records[i.id], reasons) for i, reasons in attention[:ATTENTION_SHOWN]],

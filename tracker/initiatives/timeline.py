@@ -16,7 +16,7 @@ from tracker.checkins.models import Entry
 from tracker.db import AnyRow
 from tracker.history.models import HistoryEvent
 from tracker.initiatives.models import Initiative, InitiativeMetric
-from tracker.metrics.models import Metric
+from tracker.metrics.models import Metric, change_wording
 
 TIMELINE_LIMIT = 40
 
@@ -36,8 +36,8 @@ def quantity(value: float, unit: str) -> str:
 
 
 def signed(value: float, unit: str) -> str:
-    """A change: "+3%", "-2 days"."""
-    return ("+" if value > 0 else "") + quantity(value, unit)
+    """A change in the metric's own unit: "+3 points" (of a percentage), "-2 days"."""
+    return change_wording(value, unit, signed=True)
 
 
 def shorten(text: str, limit: int = 80) -> str:

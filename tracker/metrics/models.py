@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Department, User
 from tracker.behaviours.models import Behaviour
+from tracker.charts import format_number
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import Model
 
@@ -53,6 +54,16 @@ def is_better(direction: str, value: float, than: float) -> bool:
     `Metric.movement` apply it, and so does the say/do off-track check, which
     reads only the direction from the database."""
     return value > than if direction == "higher" else value < than
+
+
+def change_wording(amount: float, unit: str, *, signed: bool = False) -> str:
+    """A change in a metric's own unit: a percentage moves by points (55% to
+    95% is "40 points", not "40%"), anything else by its unit ("3 days").
+    `signed` puts "+" before a rise."""
+    number = ("+" if signed and amount > 0 else "") + format_number(amount)
+    if unit.startswith("%"):
+        return f"{number} point{'' if abs(amount) == 1 else 's'}"
+    return f"{number} {unit}" if unit else number
 
 
 def progress_from(baseline: float, target: float, value: float | None) -> float | None:
