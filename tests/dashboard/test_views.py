@@ -1,5 +1,6 @@
 """The landing page: who acts, who talks, is behaviour changing."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,6 +121,9 @@ def test_perception_gap_obeys_the_department_filter(app, login_as, client):
     gap = support_only.split("What we believe against")[1]
     assert "Calls answered by a person" in gap and "We believe 75 points more than customers see" in gap
     assert "Quality judged by customers" not in gap and "Managers rate our service" not in gap
+    # The points are the difference of the two bars shown beside them.
+    bars = [int(n) for n in re.findall(r'class="progress-percent">(\d+)%<', gap)]
+    assert bars[:2] == [100, 25]
 
 
 def test_department_filter_and_bad_filters(app, login_as, client):
