@@ -1,5 +1,6 @@
 """Correcting a mistyped reading in a real browser: the readings page keeps the
-original struck through, and the dashboard and the chart use the correction."""
+original struck through, and the dashboard, the chart and the digest preview
+use the correction."""
 
 from datetime import date
 
@@ -12,6 +13,14 @@ from tracker.extensions import db
 from tracker.metrics.models import Reading
 
 SCREENSHOT = "/tmp/corrections-readings-page.png"
+WEEK = "2026-W05"  # holds 2026-02-01, the mistyped reading's date
+
+
+def digest_preview(page):
+    """The body of the owner's digest for WEEK, as the preview page frames it."""
+    page.goto(f"/digests/preview?week={WEEK}")
+    expect(page.get_by_text("as of now")).to_be_visible()
+    return page.frame_locator("iframe.digest-frame").locator("body")
 
 
 def chart_points(page) -> list[str]:
@@ -35,6 +44,7 @@ def test_owner_corrects_a_mistyped_reading_and_every_figure_follows(live_app, pa
     expect(movers.get_by_text("-125 points of the way")).to_be_visible()
     page.goto(f"/metrics/{metric_id}")
     assert "2026-02-01: -40%" in chart_points(page)
+    expect(digest_preview(page)).to_contain_text("10 → -40")
 
     page.goto(f"/metrics/{metric_id}/readings")
     page.get_by_role("link", name="Correct the reading of 2026-02-01").click()
@@ -57,3 +67,6 @@ def test_owner_corrects_a_mistyped_reading_and_every_figure_follows(live_app, pa
     page.goto(f"/metrics/{metric_id}")
     points = chart_points(page)
     assert "2026-02-01: 40%" in points and "2026-02-01: -40%" not in points
+    body = digest_preview(page)
+    expect(body).to_contain_text("10 → 40")
+    expect(body).not_to_contain_text("-40")
