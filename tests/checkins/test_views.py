@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from flask import render_template_string
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests import factories
@@ -884,6 +884,80 @@ def test_say_do_pages_take_the_same_number_of_queries_for_10_or_100_checkins(app
     large = [_queries(app, client, path) for path in paths]
     assert large == small, (small, large)
     assert max(small) <= 10
+
+
+def _owners_section(page: str) -> str:
+    return page.split('id="owners-heading"')[1].split('id="departments-heading"')[0]
+
+
+def _many_owners(app, count: int, department_name: str = "Ops") -> None:
+    """`count` owners named 'Owner 000'... with one in-progress initiative each,
+    none reported yet: they rank by name."""
+    with app.app_context():
+        department = factories.make_department(department_name)
+        for n in range(count):
+            owner = factories.make_user("member", name=f"Owner {n:03d}", department=department)
+            factories.make_initiative(f"Move {n}", owner=owner, status="in_progress", department=department)
+        db.session.commit()
+
+
+def test_say_do_overview_pages_its_owners_and_shows_every_department(app, client, login_as):
+    per_page = 50
+    _many_owners(app, per_page + 5)
+    login_as("executive")
+    first = _owners_section(client.get("/checkins/saydo").data.decode())
+    assert "55 owners · page 1 of 2" in first
+    assert "Owner 000" in first and "Owner 049" in first and "Owner 050" not in first
+    assert "page=2" in first and "Next" in first
+    second_page = client.get("/checkins/saydo?page=2").data.decode()
+    second = _owners_section(second_page)
+    assert "Owner 050" in second and "Owner 054" in second and "Owner 049" not in second
+    assert '<td class="num ck-rank-no" data-label="Rank">51</td>' in second  # ranks go on counting
+    assert "Previous" in second and "Next" not in second
+    assert "Ops" in second_page.split('id="departments-heading"')[1]  # every department on every page
+    beyond = client.get("/checkins/saydo?page=9")
+    assert beyond.status_code == 200
+    beyond_owners = _owners_section(beyond.data.decode())
+    assert "No owners on this page" in beyond_owners and "Owner 0" not in beyond_owners
+    assert "page=2" in beyond_owners  # Previous leads back to the last page
+    for junk in ("0", "-1", "abc", "99999999999"):
+        assert "Owner 000" in _owners_section(client.get(f"/checkins/saydo?page={junk}").data.decode()), junk
+
+
+def test_say_do_overview_takes_the_same_queries_for_5_or_120_owners_and_sends_no_id_list(app, client,
+                                                                                          login_as):
+    """Counted with the figures computed (after a change) and kept (unchanged
+    data); whatever the size, no statement carries the initiatives' ids."""
+    _many_owners(app, 5)
+    login_as("executive")
+
+    def measure(path: str) -> tuple[int, int, int]:
+        parameters: list[int] = []
+
+        def before(conn, cursor, statement, params, context, executemany):
+            parameters.append(len(params))
+
+        with app.app_context():
+            engine = db.engine
+        with count_queries(app) as computed:
+            event.listen(engine, "before_cursor_execute", before)
+            try:
+                assert client.get(path).status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", before)
+            cold = computed()
+        with count_queries(app) as kept:
+            assert client.get(path).status_code == 200
+            warm = kept()
+        return cold, warm, max(parameters)
+
+    small = [measure(path) for path in ("/checkins/saydo", "/checkins/saydo?page=2")]
+    _many_owners(app, 115, "Sales")
+    large = [measure(path) for path in ("/checkins/saydo", "/checkins/saydo?page=2")]
+    assert [(cold, warm) for cold, warm, _ in large] == [(cold, warm) for cold, warm, _ in small]
+    assert max(cold for cold, _, _ in large) <= 10
+    assert large[0][1] < large[0][0]  # the figures were kept: page 2 finds them too
+    assert max(most for _, _, most in large) < 20, large
 
 
 def test_review_queue_takes_the_same_number_of_queries_for_2_or_20_flagged_entries(app, client, login_as,

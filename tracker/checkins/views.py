@@ -25,10 +25,12 @@ from tracker.checkins.models import CuePhrase, Entry
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
 from tracker.organisation import services as organisation
+from tracker.paging import page_from_args
 from tracker.validation import populate_errors
 
 # Postgres integers stop here; a larger id in a URL is simply not found.
 MAX_CLASSIFY = 5000
+OWNERS_PER_PAGE = 50
 ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
 
@@ -370,7 +372,8 @@ def change_cue(cue_id: int):
 @bp.get("/saydo")
 @login_required
 def saydo_overview():
-    overview = saydo.overview(today=organisation.today(clock.now()))
+    overview = saydo.overview_page(today=organisation.today(clock.now()), page=page_from_args(request.args),
+                                   per_page=OWNERS_PER_PAGE)
     return render_template("checkins/saydo.html", owners=overview.owners,
                            departments=overview.departments, shown_flags=overview.shown_flags)
 

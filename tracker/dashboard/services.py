@@ -238,14 +238,9 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
     return sorted(gaps, key=lambda g: -(g[2] - g[4]))
 
 
-def _reporting_records(today: date) -> dict[int, saydo.SayDo]:
-    """Say/do records of every announced, in-progress or done initiative."""
-    return saydo.records_where(Initiative.status.in_(saydo.REPORTING_STATUSES), today=today)
-
-
 def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
     """The organisation-wide figures (or one department's) as of `today`."""
-    records = cache.per_data_version("saydo_records", today, lambda: _reporting_records(today))
+    records = saydo.reporting_records(today=today)
     query = (select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
                     Initiative.owner_id, Initiative.department_id)
              .where(Initiative.status.in_(saydo.REPORTING_STATUSES)))
