@@ -7,9 +7,10 @@ ten people or a thousand.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
@@ -26,6 +27,32 @@ from tracker.metrics.models import Metric, Reading, current_readings
 from tracker.people.services import people_summary
 
 LEADERS_SHOWN = 3
+ITEMS_SHOWN = 10  # each list names this many; the rest are counted ("and 214 more")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Capped(Generic[T]):
+    """The first items of a list and how many it had: what a digest names,
+    and the count behind "and N more", so its size does not grow with the
+    organisation. Both parts of the mail render from the same one."""
+    shown: list[T]
+    total: int
+
+    @classmethod
+    def of(cls, items: Sequence[T], limit: int = ITEMS_SHOWN) -> "Capped[T]":
+        return cls(list(items[:limit]), len(items))
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.shown)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 @dataclass
@@ -183,8 +210,9 @@ def _org_section(facts: WeekFacts) -> dict[str, Any] | None:
     best = ranked[:LEADERS_SHOWN]
     worst = [pair for pair in reversed(ranked[-LEADERS_SHOWN:]) if pair not in best]
     section = {
-        "counts": week, "flagged": flagged, "missed": facts.missed,
-        "toward": [m for m in facts.moves if m.toward], "away": [m for m in facts.moves if not m.toward],
+        "counts": week, "flagged": Capped.of(flagged), "missed": Capped.of(facts.missed),
+        "toward": Capped.of([m for m in facts.moves if m.toward]),
+        "away": Capped.of([m for m in facts.moves if not m.toward]),
         "best": best, "worst": worst,
     }
     if not (week.actions or week.talk or facts.missed or facts.moves):
@@ -200,11 +228,11 @@ def _own_section(user: User, facts: WeekFacts) -> dict[str, Any] | None:
     moves = facts.moves_by_owner.get(user.id, [])
     section = {
         "counts": counts,
-        "open": [c for c in checkins if c.state == "open"],
-        "missed": [c for c in checkins if c.state == "missed"],
-        "initiatives": [(i, facts.records[i.id]) for i in mine
-                        if i.id in facts.records and i.status in ("announced", "in_progress")],
-        "moves": moves,
+        "open": Capped.of([c for c in checkins if c.state == "open"]),
+        "missed": Capped.of([c for c in checkins if c.state == "missed"]),
+        "initiatives": Capped.of([(i, facts.records[i.id]) for i in mine
+                                  if i.id in facts.records and i.status in ("announced", "in_progress")]),
+        "moves": Capped.of(moves),
     }
     if not (counts.actions or counts.talk or section["open"] or section["missed"] or moves):
         return None
@@ -220,5 +248,5 @@ def digest_for(user: User, facts: WeekFacts) -> Digest:
         digest.org = facts.org
     digest.own = _own_section(user, facts)
     if may(user, "read_people") and facts.people["count"]:
-        digest.people = facts.people
+        digest.people = {**facts.people, "not_aligned": Capped.of(facts.people["not_aligned"])}
     return digest
