@@ -292,11 +292,12 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
     def existing(pairs: Collection[tuple[int, date]]) -> set[tuple[int, date]]:
         """The pairs already stored, in one query over the metrics and dates named."""
         dates = [observed_on for _, observed_on in pairs]
-        return set(db.session.execute(
+        rows = db.session.execute(
             select(Reading.metric_id, Reading.observed_on).where(
                 Reading.metric_id.in_({metric_id for metric_id, _ in pairs}),
                 Reading.observed_on.between(min(dates), max(dates)),
-                current_readings())).tuples()) & set(pairs)
+                current_readings()))
+        return {(metric_id, observed_on) for metric_id, observed_on in rows} & set(pairs)
 
     def refuse(metric_id: int) -> str | None:
         if may(actor, "record_reading", metrics[metric_id]):
