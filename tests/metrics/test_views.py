@@ -675,8 +675,40 @@ def test_metric_list_runs_the_same_queries_for_10_and_200_metrics(app, client, l
     with_10 = queries_for(app, client, "/metrics/")
     add_metrics(app, 190)
     with_200 = queries_for(app, client, "/metrics/")
-    assert client.get("/metrics/").data.count(b'class="chart sparkline"') == 200
-    assert with_10 == with_200
+    last_page = queries_for(app, client, "/metrics/?page=4")
+    for path in ("/metrics/", "/metrics/?page=4"):  # one page of 50 sparklines is drawn, not 200
+        assert client.get(path).data.count(b'class="chart sparkline"') == 50, path
+    assert with_10 == with_200 == last_page
+
+
+def test_metric_list_pages_fifty_at_a_time_keeping_the_filters(app, client, login_as):
+    def make():
+        sales = factories.make_department("Sales")
+        for n in range(55):
+            factories.make_metric(f"Sales metric {n:02d}", source="self", department=sales)
+        factories.make_metric("Zulu counts", source="internal")
+        return sales.id
+    sales_id = build(app, make)
+    login_as("member")
+    first = client.get("/metrics/").data.decode()
+    assert "56 metrics · page 1 of 2" in first
+    assert "Zulu counts" not in first and "Sales metric 49" in first and "Sales metric 50" not in first
+    assert "page=2" in first
+    second = client.get("/metrics/?page=2").data.decode()
+    assert "Sales metric 50" in second and "Sales metric 54" in second and "Zulu counts" in second
+    assert "Sales metric 49" not in second and "Previous" in second
+    filtered = client.get(f"/metrics/?source=self&department={sales_id}").data.decode()
+    assert "55 metrics match the filter · page 1 of 2" in filtered
+    next_link = re.search(r'href="([^"]*page=2[^"]*)"', filtered).group(1).replace("&amp;", "&")
+    assert "source=self" in next_link and f"department={sales_id}" in next_link
+    filtered_second = client.get(next_link).data.decode()
+    assert "Sales metric 54" in filtered_second and "Zulu counts" not in filtered_second
+    beyond = client.get("/metrics/?page=7")
+    assert beyond.status_code == 200
+    assert b"No metrics on this page" in beyond.data and b"Sales metric" not in beyond.data
+    assert b"No metrics yet" not in beyond.data
+    for junk in ("0", "-1", "abc", "99999999999"):
+        assert b"Sales metric 00" in client.get(f"/metrics/?page={junk}").data, junk
 
 
 def test_metric_detail_runs_the_same_queries_for_10_and_200_readings(app, client, login_as):

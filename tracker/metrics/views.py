@@ -30,6 +30,8 @@ from tracker.paging import page_from_args
 from tracker.validation import populate_errors
 
 SPARKLINE_READINGS = 12
+# The list draws one page of sparklines at a time.
+METRICS_PER_PAGE = 50
 # The metric page's table lists the newest readings; all of them are a link away.
 READINGS_SHOWN = 30
 READINGS_PER_PAGE = 100
@@ -55,7 +57,9 @@ def index():
     source = request.args.get("source", "")
     source = source if source in SOURCES else ""
     department_id = parse_id(request.args.get("department"))
-    metrics = services.list_metrics(source=source, department_id=department_id)
+    page = services.metrics_page(source=source, department_id=department_id,
+                                 page=page_from_args(request.args), per_page=METRICS_PER_PAGE)
+    metrics = page.items
     recent = services.readings_for([m.id for m in metrics], SPARKLINE_READINGS)
     rows = [
         {
@@ -72,6 +76,7 @@ def index():
     return render_template(
         "metrics/list.html",
         rows=rows,
+        page=page,
         sources=SOURCES,
         departments=list_departments(),
         source=source,
