@@ -301,16 +301,25 @@ class QueryCounter:
         event.remove(self.engine, "before_cursor_execute", self._count)
 
 
+def signed_in_client(app, user_id: int):
+    """A test client with the session cookie of that user signed in (the
+    session carries the user's session token, as a real sign-in's does)."""
+    with app.app_context():
+        session_id = db.session.get(User, user_id).get_id()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    return client
+
+
 def count_page_queries(app, results: list[Result], pages: list[Page], user_id: int) -> None:
     """Statements per page, through the test client. Runs outside any app
     context so that each request gets its own, with a fresh session."""
     engine = engine_of(app)
     for page, result in zip(pages, results, strict=True):
-        client = app.test_client()
-        if page.signed_in:
-            with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
-                session["_fresh"] = True
+        client = signed_in_client(app, user_id) if page.signed_in else app.test_client()
         client.get(page.path)  # the first request compiles templates and statements
         with QueryCounter(engine) as counter:
             status = client.get(page.path).status_code
@@ -323,10 +332,7 @@ def measure_cold_dashboard(app, user_id: int, runs: int = 5) -> Result:
     """The dashboard's first view after a write: the organisation-wide
     figures are computed again (`tracker.cache` is emptied before each run),
     in-process through the test client."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    client = signed_in_client(app, user_id)
     client.get("/")
     samples = []
     for _ in range(runs):
