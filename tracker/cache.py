@@ -1,7 +1,8 @@
 """Figures computed from the whole organisation, kept until its data changes.
 
-The say/do records (shared by the dashboard and the say/do overview), the
-overview's rankings and the dashboard's organisation-wide summary read every
+The say/do records (shared by the dashboard, the say/do overview and the
+digest preview), the overview's rankings, the digest preview's organisation
+week totals and rankings and the dashboard's organisation-wide summary read every
 initiative, check-in and recent reading: too much to gather on every page
 view of a large organisation, and nothing in them changes between two writes.
 `per_data_version` keeps such a result in the process (each gunicorn worker

@@ -4,10 +4,16 @@
 number of queries; `digest_for` then builds one person's digest from those
 facts without asking again, so a run costs the same number of queries for
 ten people or a thousand.
+
+`digest_of` builds one person's digest alone (the preview): their own
+initiatives and metrics, and the organisation section from aggregates and
+the few rows it names, never every initiative; its ranking of flagged
+initiatives and owners is kept per data version (`tracker.cache`). Both
+build the same digest.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
@@ -16,13 +22,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from tracker import cache
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.calendar import week_bounds
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn, Entry
 from tracker.extensions import db
-from tracker.initiatives.models import Initiative
+from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, Reading, current_readings
 from tracker.people.services import people_summary
 
@@ -144,7 +151,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
         select(CheckIn).where(
             (CheckIn.state == "open") | and_(CheckIn.state == "missed", CheckIn.due_on >= start,
                                              CheckIn.due_on <= end))
-        .order_by(CheckIn.due_on)
+        .order_by(CheckIn.due_on, CheckIn.id)
         .options(selectinload(CheckIn.initiative))
     ).all()
 
@@ -196,28 +203,52 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
     return facts
 
 
-def _org_section(facts: WeekFacts) -> dict[str, Any] | None:
-    week = saydo.totals(facts.counts_by_initiative.values())
-    flagged = sorted(
-        ((facts.initiatives[i], r) for i, r in facts.records.items()
-         if r.flags and facts.initiatives[i].status in ("announced", "in_progress")),
-        key=lambda pair: (-len(pair[1].flags), pair[0].title))
+@dataclass(frozen=True)
+class _OrgRanking:
+    """The organisation section's rankings as plain values (kept per data version by `digest_of`)."""
+    flagged: list[tuple[int, saydo.SayDo]]  # the first ITEMS_SHOWN, by initiative id
+    flagged_total: int
+    best: list[tuple[int, saydo.SayDo]]      # by owner id
+    worst: list[tuple[int, saydo.SayDo]]
+
+
+def _ranking(rows: Iterable[tuple[int, str, str, int, str]], records: dict[int, saydo.SayDo]) -> _OrgRanking:
+    """The flagged active initiatives, most flags first, and the owners acting
+    and talking most, from (id, title, status, owner id, owner's name) of every
+    initiative with a record."""
+    rows = list(rows)
+    flagged = sorted(((i, title, records[i]) for i, title, status, _, _ in rows
+                      if records[i].flags and status in ("announced", "in_progress")),
+                     key=lambda f: (-len(f[2].flags), f[1], f[0]))
     per_owner: dict[int, saydo.SayDo] = defaultdict(saydo.SayDo)
-    for initiative_id, record in facts.records.items():
-        per_owner[facts.initiatives[initiative_id].owner_id].add(record)
-    ranked = sorted(((facts.owners[o], r) for o, r in per_owner.items() if r.entries),
-                    key=lambda pair: (-(pair[1].ratio or 0), pair[0].display_name))
+    names: dict[int, str] = {}
+    for i, _, _, owner_id, owner_name in rows:
+        per_owner[owner_id].add(records[i])
+        names[owner_id] = owner_name
+    ranked = sorted(((o, r) for o, r in per_owner.items() if r.entries),
+                    key=lambda pair: (-(pair[1].ratio or 0), names[pair[0]], pair[0]))
     best = ranked[:LEADERS_SHOWN]
     worst = [pair for pair in reversed(ranked[-LEADERS_SHOWN:]) if pair not in best]
-    section = {
-        "counts": week, "flagged": Capped.of(flagged), "missed": Capped.of(facts.missed),
-        "toward": Capped.of([m for m in facts.moves if m.toward]),
-        "away": Capped.of([m for m in facts.moves if not m.toward]),
-        "best": best, "worst": worst,
-    }
+    return _OrgRanking(flagged=[(i, r) for i, _, r in flagged[:ITEMS_SHOWN]], flagged_total=len(flagged),
+                       best=best, worst=worst)
+
+
+def _org_section(facts: WeekFacts) -> dict[str, Any] | None:
+    week = saydo.totals(facts.counts_by_initiative.values())
     if not (week.actions or week.talk or facts.missed or facts.moves):
         return None
-    return section
+    ranking = _ranking(((i, facts.initiatives[i].title, facts.initiatives[i].status,
+                         facts.initiatives[i].owner_id, facts.initiatives[i].owner.display_name)
+                        for i in facts.records), facts.records)
+    return {
+        "counts": week,
+        "flagged": Capped([(facts.initiatives[i], r) for i, r in ranking.flagged], ranking.flagged_total),
+        "missed": Capped.of(facts.missed),
+        "toward": Capped.of([m for m in facts.moves if m.toward]),
+        "away": Capped.of([m for m in facts.moves if not m.toward]),
+        "best": [(facts.owners[o], r) for o, r in ranking.best],
+        "worst": [(facts.owners[o], r) for o, r in ranking.worst],
+    }
 
 
 def _own_section(user: User, facts: WeekFacts) -> dict[str, Any] | None:
@@ -247,6 +278,149 @@ def digest_for(user: User, facts: WeekFacts) -> Digest:
     if may(user, "read_organisation_digest"):
         digest.org = facts.org
     digest.own = _own_section(user, facts)
-    if may(user, "read_people") and facts.people["count"]:
-        digest.people = {**facts.people, "not_aligned": Capped.of(facts.people["not_aligned"])}
+    digest.people = _people_section(user, facts.people)
+    return digest
+
+
+def _people_section(user: User, people: dict[str, Any]) -> dict[str, Any] | None:
+    if may(user, "read_people") and people["count"]:
+        return {**people, "not_aligned": Capped.of(people["not_aligned"])}
+    return None
+
+
+# --- one person's digest alone (the preview) ----------------------------------
+
+def _moments(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    return (datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC))
+
+
+def _entry_counts(since: datetime, until: datetime, initiatives: Any = None) -> saydo.SayDo:
+    """The week's current entries summed (of `initiatives`, a select of ids, when given): one query."""
+    kind = func.coalesce(Entry.reviewed_kind, Entry.kind)
+    superseding = aliased(Entry)
+    current = ~select(superseding.id).where(superseding.amends_id == Entry.id).exists()
+    query = (select(kind, func.count(case((Entry.evidence != "", 1))),
+                    func.count(case((Entry.evidence == "", 1))))
+             .join(CheckIn, Entry.checkin_id == CheckIn.id)
+             .where(Entry.created_at >= since, Entry.created_at < until, current)
+             .group_by(kind))
+    if initiatives is not None:
+        query = query.where(CheckIn.initiative_id.in_(initiatives))
+    total = saydo.SayDo()
+    for entry_kind, with_evidence, without in db.session.execute(query):
+        if entry_kind == "talk":
+            total.talk += with_evidence + without
+        else:
+            total.evidenced += with_evidence
+            total.unevidenced += without
+    return total
+
+
+def _moves_of(start: date, end: date, metrics: Any = None) -> list[Move]:
+    """The metrics (of `metrics`, a select of ids, when given) whose latest
+    current reading up to `end` falls in the week and differs from the one
+    before: one query, two index look-ups per metric, by metric id."""
+    def reading(column: Any, skip: int) -> Any:
+        return (select(column).where(Reading.metric_id == Metric.id, Reading.observed_on <= end,
+                                     current_readings())
+                .order_by(Reading.observed_on.desc()).offset(skip).limit(1).scalar_subquery())
+
+    latest_on = reading(Reading.observed_on, 0)
+    query = (select(Metric, latest_on, reading(Reading.value, 0), reading(Reading.value, 1))
+             .where(latest_on >= start).order_by(Metric.id))
+    if metrics is not None:
+        query = query.where(Metric.id.in_(metrics))
+    return [Move(metric, previous=previous, latest=latest, observed_on=observed_on)
+            for metric, observed_on, latest, previous in db.session.execute(query)
+            if previous is not None and previous != latest]
+
+
+def _org_ranking(end: date) -> _OrgRanking:
+    """`_ranking` from the say/do records the dashboard and the say/do overview
+    share (`saydo.reporting_records`) and one light row per reporting
+    initiative (no objects loaded)."""
+    reporting = Initiative.status.in_(saydo.REPORTING_STATUSES)
+    records = saydo.reporting_records(today=end)
+    rows = db.session.execute(
+        select(Initiative.id, Initiative.title, Initiative.status, Initiative.owner_id, User.display_name)
+        .join(User, User.id == Initiative.owner_id).where(reporting)).all()
+    return _ranking(rows, records)
+
+
+def _org_section_of(week: str, start: date, end: date, since: datetime,
+                    until: datetime) -> dict[str, Any] | None:
+    """`_org_section` for one reader, in a fixed number of queries; the
+    organisation's week totals and rankings are kept per data version."""
+    counts = cache.per_data_version("digest_week_counts", (since, until), lambda: _entry_counts(since, until))
+    missed_this_week = (CheckIn.state == "missed", CheckIn.due_on >= start, CheckIn.due_on <= end)
+    missed_total = db.session.scalar(select(func.count()).select_from(CheckIn).where(*missed_this_week)) or 0
+    missed = list(db.session.scalars(
+        select(CheckIn).where(*missed_this_week).order_by(CheckIn.due_on, CheckIn.id).limit(ITEMS_SHOWN)
+        .options(selectinload(CheckIn.initiative))))
+    moves = _moves_of(start, end)
+    if not (counts.actions or counts.talk or missed_total or moves):
+        return None
+    ranking = cache.per_data_version("digest_org_ranking", week, lambda: _org_ranking(end))
+    initiatives = {i.id: i for i in db.session.scalars(
+        select(Initiative).where(Initiative.id.in_([i for i, _ in ranking.flagged]))
+        .options(selectinload(Initiative.owner)))} if ranking.flagged else {}
+    leader_ids = [o for o, _ in ranking.best + ranking.worst]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(leader_ids)))} \
+        if leader_ids else {}
+    toward = [m for m in moves if m.toward]
+    away = [m for m in moves if not m.toward]
+    return {
+        "counts": counts,
+        "flagged": Capped([(initiatives[i], r) for i, r in ranking.flagged], ranking.flagged_total),
+        "missed": Capped(missed, missed_total),
+        "toward": Capped.of(toward), "away": Capped.of(away),
+        "best": [(users[o], r) for o, r in ranking.best], "worst": [(users[o], r) for o, r in ranking.worst],
+    }
+
+
+def _own_section_of(user: User, start: date, end: date, since: datetime,
+                    until: datetime) -> dict[str, Any] | None:
+    """`_own_section` for `user` alone: only their initiatives and metrics are read."""
+    theirs = select(Initiative.id).where(Initiative.owner_id == user.id)
+    counts = _entry_counts(since, until, theirs)
+    missed_this_week = and_(CheckIn.state == "missed", CheckIn.due_on >= start, CheckIn.due_on <= end)
+    checkins = list(db.session.scalars(
+        select(CheckIn).where(CheckIn.initiative_id.in_(theirs), (CheckIn.state == "open") | missed_this_week)
+        .order_by(CheckIn.due_on, CheckIn.id).options(selectinload(CheckIn.initiative))))
+    # A move concerns the metric's owner and the owners of initiatives expected to move it.
+    linked = (select(InitiativeMetric.metric_id)
+              .join(Initiative, Initiative.id == InitiativeMetric.initiative_id)
+              .where(Initiative.owner_id == user.id))
+    moves = _moves_of(start, end,
+                      select(Metric.id).where((Metric.owner_id == user.id) | Metric.id.in_(linked)))
+    active = (Initiative.owner_id == user.id) & Initiative.status.in_(("announced", "in_progress"))
+    records = saydo.records_where(active, today=end)
+    mine = list(db.session.scalars(
+        select(Initiative).where(active).order_by(Initiative.title, Initiative.id)))
+    section = {
+        "counts": counts,
+        "open": Capped.of([c for c in checkins if c.state == "open"]),
+        "missed": Capped.of([c for c in checkins if c.state == "missed"]),
+        "initiatives": Capped.of([(i, records[i.id]) for i in mine]),
+        "moves": Capped.of(moves),
+    }
+    if not (counts.actions or counts.talk or section["open"] or section["missed"] or moves):
+        return None
+    return section
+
+
+def digest_of(user: User, week: str, timezone: str) -> Digest:
+    """`digest_for(user, gather_week(week, timezone))`, gathering only what
+    `user`'s digest says, in a fixed number of queries whatever the size of
+    the organisation."""
+    start, end = week_bounds(week)
+    since, until = _moments(start, end, timezone)
+    digest = Digest(user=user, week=week, start=start, end=end)
+    if may(user, "read_organisation_digest"):
+        digest.org = _org_section_of(week, start, end, since, until)
+    digest.own = _own_section_of(user, start, end, since, until)
+    if may(user, "read_people"):
+        digest.people = _people_section(user, people_summary(start, end, timezone=timezone))
     return digest

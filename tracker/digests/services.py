@@ -19,7 +19,7 @@ from tracker.accounts.models import User
 from tracker.calendar import week_bounds, week_just_ended
 from tracker.charts import progress_bar_html
 from tracker.checkins import saydo
-from tracker.digests.content import Digest, digest_for, gather_week
+from tracker.digests.content import Digest, digest_for, digest_of, gather_week
 from tracker.extensions import db
 from tracker.organisation.services import get_settings, local_now
 from tracker.organisation.services import today as org_today
@@ -217,7 +217,7 @@ def preview_html(preview: Preview) -> str:
         start, end = week_bounds(preview.week)
         digest = Digest(user=preview.user, week=preview.week, start=start, end=end, future=True)
     else:
-        digest = digest_for(preview.user, gather_week(preview.week, get_settings().timezone))
+        digest = digest_of(preview.user, preview.week, get_settings().timezone)
     return render(digest, in_frame=True)[2]
 
 
