@@ -24,6 +24,7 @@ from tracker.initiatives.models import (
     initiative_behaviour,
 )
 from tracker.metrics.models import Metric
+from tracker.paging import Page
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -320,36 +321,6 @@ class InitiativeRow(NamedTuple):
         return STATUSES.get(self.status, self.status)
 
 
-@dataclass
-class InitiativePage:
-    """One page of the list, with the paging attributes `_pager.html` reads."""
-
-    items: list[InitiativeRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(-(-self.total // self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-
 def _filtered(query: Select[Any], filters: InitiativeFilters) -> Select[Any]:
     if filters.status in STATUSES:
         query = query.where(Initiative.status == filters.status)
@@ -367,7 +338,7 @@ def _filtered(query: Select[Any], filters: InitiativeFilters) -> Select[Any]:
     return query
 
 
-def list_page(filters: InitiativeFilters, page: int, per_page: int) -> InitiativePage:
+def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Page[InitiativeRow]:
     """The initiatives matching `filters`, sorted, page `page` (from 1) of
     `per_page`: two queries whatever the size of the organisation, and a
     page past the end is empty rather than an error.
@@ -389,8 +360,7 @@ def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Initiativ
         .order_by(*order)
     )
     total = db.session.scalar(_filtered(select(func.count()).select_from(Initiative), filters))
-    return InitiativePage(items=[InitiativeRow(*row) for row in rows], total=total, page=page,
-                          per_page=per_page)
+    return Page(items=[InitiativeRow(*row) for row in rows], total=total or 0, page=page, per_page=per_page)
 
 
 def metrics_to_link(initiative: Initiative) -> list[Any]:
