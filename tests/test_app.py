@@ -119,3 +119,14 @@ def test_healthz_answers_without_login(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
+
+
+def test_every_page_title_is_plain_text():
+    """A page's <title> is words: markup inside {% block title %} (a section
+    pasted into it once) would show as text in the browser tab."""
+    import re
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for path in templates.rglob("*.html"):
+        for title in re.findall(r"{% block title %}(.*?){% endblock %}", path.read_text(), re.S):
+            assert "<" not in title and "\n" not in title, f"{path.relative_to(templates)}: {title[:80]!r}"
