@@ -21,8 +21,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, instance: Path, *, workers: int = 2, secret_key: str = "gunicorn-test",
-                   access_log: Path | None = None, settings: dict | None = None) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(database_url: str, instance: Path, *, secret_key: str, workers: int = 2,
+                   access_log: Path | None = None,
+                   settings: dict | None = None) -> tuple[subprocess.Popen, int]:
     """gunicorn with `workers` workers serving app:app on a free port, once it
     answers /healthz; `settings` are extra TRACKER_ variables (without the prefix)."""
     port = free_port()
