@@ -2,7 +2,8 @@
 PostgreSQL database. A write through one instance shows on the other at its
 next request (the per-process caches follow the database's data version), the
 sign-in throttle counts failures made on either, and two schedulers ticking at
-the same moment open each check-in once and send each message once."""
+the same moment open each check-in once and send each message once. And the
+cache is refreshed when a write numbered before one already counted commits."""
 
 import os
 import re
@@ -13,13 +14,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests import factories, gunicorn
 from tests.conftest import PG_URL, make_app
 from tests.mailserver import smtp_server  # noqa: F401
+from tracker import cache
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.metrics import services as metrics
+from tracker.metrics.models import Reading
 from tracker.organisation.models import OrgSettings
 from tracker.outbox.models import OutboxMessage
 
@@ -137,3 +141,38 @@ def test_two_instances_and_two_schedulers_share_one_database(app, tmp_path, smtp
     assert states == {"sent"}, states
     received = smtp_server.message_ids()
     assert len(received) == len(keys) and len(set(received)) == len(received), received
+
+
+def test_a_write_committed_after_a_later_numbered_one_still_refreshes_the_cache(app):
+    """PostgreSQL numbers rows when they are written: reading 1 may be committed
+    after reading 2 was committed and counted, without the largest id moving."""
+    with app.app_context():
+        owner = factories.make_user("member")
+        metric_id = factories.make_metric(owner=owner).id
+        owner_id = owner.id
+        db.session.commit()
+
+        computed = []
+
+        def count() -> int:
+            def compute() -> int:
+                computed.append(1)
+                return db.session.scalar(select(func.count()).select_from(Reading))
+            return cache.per_data_version("readings", None, compute)
+
+        slow, fast = Session(db.engine), Session(db.engine)
+        try:
+            for session, day in ((slow, 1), (fast, 2)):
+                session.add(Reading(metric_id=metric_id, observed_on=date(2026, 3, day), value=20.0,
+                                    recorded_by_id=owner_id))
+                session.flush()
+            fast.commit()
+            assert count() == 1
+            db.session.commit()  # the next request
+            assert (count(), len(computed)) == (1, 1), "kept while the earlier writer is still at work"
+            db.session.commit()
+            slow.commit()
+            assert (count(), len(computed)) == (2, 2)
+        finally:
+            slow.close()
+            fast.close()
