@@ -43,7 +43,10 @@ def data_version() -> tuple:
     query, each part answered from an index. Its last part is the set of
     writing transactions in progress (see above), compared by `_still_valid`."""
     missed = select(func.count()).select_from(CheckIn).where(CheckIn.state == "missed")
-    writers = (literal_column("array(SELECT pg_snapshot_xip(pg_current_snapshot()))::text")
+    # This database's writers only: a snapshot's in-progress list spans the
+    # whole server, and other databases' writes must not empty the cache.
+    writers = (literal_column("array(SELECT backend_xid FROM pg_stat_activity"
+                              " WHERE datname = current_database() AND backend_xid IS NOT NULL)::text")
                if db.session.get_bind().dialect.name == "postgresql" else literal("{}"))
     *counts, running = db.session.execute(select(
         select(func.max(HistoryEvent.id)).scalar_subquery(),
