@@ -19,18 +19,31 @@ from tracker.outbox.models import OutboxMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Two schedulers share one clock in life. Here each walks its own simulated
+# clock, so they wait for each other at every step: otherwise one could be
+# hours ahead and rightly take the other's message in flight for one a dead
+# run left behind (the outbox's lease is 15 minutes).
 TICKER = textwrap.dedent("""
-    import sys
+    import os, sys, time
     from datetime import UTC, datetime, timedelta
+    from pathlib import Path
     from tracker import create_app
     from tracker.scheduler import tick
+    me, other = Path(os.environ["TICKER_ME"]), Path(os.environ["TICKER_OTHER"])
     app = create_app()
     start = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
     with app.app_context():
         for step in range(0, 24 * 20, 3):  # every 3 hours for 20 days
+            me.write_text(str(step))
+            waited = time.monotonic()
+            while int(other.read_text() or -1) < step:
+                if time.monotonic() - waited > 60:
+                    sys.exit(f"the other scheduler never reached step {step}")
+                time.sleep(0.01)
             results = tick(start + timedelta(hours=step))
             if not all(run.ok for run in results.values()):
                 sys.exit(f"a job failed at step {step}: {results}")
+        me.write_text(str(10 ** 6))  # done: never wait for me again
 """)
 
 
@@ -50,9 +63,13 @@ def test_two_schedulers_open_and_remind_exactly_once(app, tmp_path):
     env = {**os.environ, "DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path),
            "TRACKER_MAIL_OUTBOX": str(outbox), "TRACKER_SECRET_KEY": "test"}
     env.pop("TRACKER_SQLALCHEMY_DATABASE_URI", None)
-    procs = [subprocess.Popen([sys.executable, "-c", TICKER], cwd=ROOT, env=env,
+    steps = [tmp_path / "step-a", tmp_path / "step-b"]
+    for path in steps:
+        path.write_text("-1")
+    procs = [subprocess.Popen([sys.executable, "-c", TICKER], cwd=ROOT,
+                              env={**env, "TICKER_ME": str(me), "TICKER_OTHER": str(other)},
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+             for me, other in (steps, steps[::-1])]
     for proc in procs:
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err[-3000:]
