@@ -45,6 +45,9 @@ def data_version() -> tuple:
     missed = select(func.count()).select_from(CheckIn).where(CheckIn.state == "missed")
     # This database's writers only: a snapshot's in-progress list spans the
     # whole server, and other databases' writes must not empty the cache.
+    # PostgreSQL shows backend_xid for sessions of the same role (every web
+    # instance and scheduler connects as the app's role); other roles' writes
+    # to these tables would need pg_read_all_stats to be seen.
     writers = (literal_column("array(SELECT backend_xid FROM pg_stat_activity"
                               " WHERE datname = current_database() AND backend_xid IS NOT NULL)::text")
                if db.session.get_bind().dialect.name == "postgresql" else literal("{}"))
