@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 ## run: install, migrate the SQLite database, load the demo once, serve on 127.0.0.1:5000
+## (`make run PORT=5065` serves on another port; links in emails follow it)
 run: $(STAMP)
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo load --if-empty > /dev/null
@@ -27,8 +28,10 @@ run: $(STAMP)
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@echo "Scheduler running beside it (log: instance/scheduler.log)"
 	@# One scheduler process outside the web server, so the debug reloader
-	@# never starts a second one; it stops with the server.
-	@$(BIN)/flask --app app scheduler run > instance/scheduler.log 2>&1 & sched=$$!; \
+	@# never starts a second one; it stops with the server. Links in emails
+	@# point at this server unless TRACKER_PUBLIC_URL is set in the environment.
+	@export TRACKER_PUBLIC_URL="$${TRACKER_PUBLIC_URL:-http://$(HOST):$(PORT)}"; \
+	$(BIN)/flask --app app scheduler run > instance/scheduler.log 2>&1 & sched=$$!; \
 	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT) --debug
 

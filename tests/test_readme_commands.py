@@ -63,3 +63,34 @@ def test_gunicorn_serves_the_app(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _make_run_public_url(tmp_path, *make_args: str, env_url: str | None = None) -> str:
+    """What TRACKER_PUBLIC_URL the web server gets from `make run ...`: the
+    repository's Makefile run in a scratch folder whose `flask` only notes it."""
+    (tmp_path / "Makefile").write_text((ROOT / "Makefile").read_text())
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "instance").mkdir()
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (tmp_path / ".venv" / ".installed").touch()  # newer than pyproject.toml: nothing to install
+    flask = bin_dir / "flask"
+    flask.write_text('#!/bin/sh\n'
+                     'case "$*" in *" run --host"*) echo "$TRACKER_PUBLIC_URL" > served-url;; esac\n')
+    flask.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "MAKE"))}
+    if env_url:
+        env["TRACKER_PUBLIC_URL"] = env_url
+    done = subprocess.run(["make", "run", *make_args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "served-url").read_text().strip()
+
+
+def test_make_run_links_emails_to_the_port_it_serves(tmp_path):
+    assert _make_run_public_url(tmp_path, "PORT=5065") == "http://127.0.0.1:5065"
+
+
+def test_make_run_keeps_a_public_url_set_in_the_environment(tmp_path):
+    url = _make_run_public_url(tmp_path, "PORT=5065", env_url="https://tracker.example.com")
+    assert url == "https://tracker.example.com"
