@@ -176,7 +176,7 @@ def register_security(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from tracker.accounts.cli import users_cli
-    from tracker.checkins.cli import classify_command
+    from tracker.checkins.cli import classify_command, mail_cli
     from tracker.demo.cli import demo_cli
     from tracker.digests.cli import digests_cli
     from tracker.scheduler import scheduler_cli
@@ -184,6 +184,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(classify_command)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(digests_cli)
 

@@ -72,6 +72,18 @@ MAIL_DEFAULT_SENDER = "Burning Platform Tracker <tracker@localhost>"
 MAIL_TIMEOUT = 10
 MAIL_OUTBOX = None  # defaults to instance/outbox
 
+# Check-ins by email reply (see README, "Checking in by email"). Replies go
+# to checkin+<signed token>@REPLY_DOMAIN, whose mail reaches the tracker
+# through `flask mail receive` (SMTP/LMTP) or the inbound-mail webhook.
+# Unset, reminders offer no reply address and nothing is received.
+REPLY_DOMAIN = None
+# The webhook (POST /checkins/replies/inbound) is open only with this shared
+# secret, sent as "Authorization: Bearer <secret>"; unset, it answers 404.
+INBOUND_MAIL_SECRET = None
+# Largest reply accepted, in bytes: the SMTP receiver refuses a larger one
+# with 552, the webhook with 413.
+INBOUND_MAIL_MAX_BYTES = 2 * 1024 * 1024
+
 # Where people reach the app: links in emails are built from it.
 PUBLIC_URL = "http://127.0.0.1:5000"
 

@@ -13,8 +13,10 @@ def csrf_app(tmp_path, request):
 
 
 # Posted by mail clients (RFC 8058 one-click unsubscribe), which cannot carry a
-# form token; the signed token in the URL is what authorises it.
-DELIBERATELY_EXEMPT = {"tracker.digests.views.unsubscribe"}
+# form token; the signed token in the URL is what authorises it. The inbound-mail
+# webhook is posted by a mail service, and the shared secret it must send
+# (INBOUND_MAIL_SECRET, which no browser has) is what authorises it.
+DELIBERATELY_EXEMPT = {"tracker.digests.views.unsubscribe", "tracker.checkins.views.inbound_reply"}
 
 
 def _post_routes(app):
@@ -26,7 +28,7 @@ def _post_routes(app):
             yield rule, values
 
 
-def test_only_the_one_click_unsubscribe_is_exempt_from_csrf(csrf_app):
+def test_only_the_one_click_unsubscribe_and_the_mail_webhook_are_exempt_from_csrf(csrf_app):
     from tracker.extensions import csrf
 
     assert csrf._exempt_views == DELIBERATELY_EXEMPT

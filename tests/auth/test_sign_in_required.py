@@ -17,6 +17,7 @@ PUBLIC = {
     "static",  # the stylesheets and scripts the sign-in page itself needs
     "dashboard.healthz",  # probed by load balancers and monitors, which have no account
     "digests.unsubscribe",  # one click from the mail (RFC 8058); the signed token is the authority
+    "checkins.inbound_reply",  # posted by a mail service; the shared secret is the authority
 }
 
 # Asked of every route; HEAD and OPTIONS are answered by Flask for the GET beside them.

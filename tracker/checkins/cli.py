@@ -1,11 +1,18 @@
-"""``flask classify``: suggest talk or action for statements, with no database."""
+"""``flask classify``: suggest talk or action for statements, with no database;
+``flask mail receive``: the SMTP/LMTP receiver of check-in replies."""
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
+from tracker import clock
+from tracker.checkins import receiver
 from tracker.checkins.classifier import classify
 from tracker.checkins.evaluation import LabelledSetError, agreement_of, read_labelled, report_lines
 
@@ -92,3 +99,41 @@ def classify_command(texts: tuple[str, ...], evaluate_path: str | None) -> None:
 
     for statement in statements:
         click.echo(_as_json_line(_printable(statement)))
+
+
+@click.group("mail")
+def mail_cli() -> None:
+    """Receive check-in replies by email."""
+
+
+@mail_cli.command("receive")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (behind Postfix or another MTA) instead of SMTP.")
+@with_appcontext
+def receive_command(host: str, port: int, lmtp: bool) -> None:
+    """Receive replies to reminders over SMTP (or LMTP) until stopped.
+
+    Mail for checkin+<token>@REPLY_DOMAIN is read, recorded and answered
+    through the outbox (the scheduler sends the answers); anything else is
+    refused at RCPT.
+
+    \b
+    Examples:
+      flask --app app mail receive --host 0.0.0.0 --port 25
+      flask --app app mail receive --lmtp --port 8024
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("REPLY_DOMAIN"):
+        raise click.ClickException("Set TRACKER_REPLY_DOMAIN (the domain replies are sent to) first.")
+    controller = receiver.start(app, host=host, port=port, now=clock.now, lmtp=lmtp)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"Receiving {'LMTP' if lmtp else 'SMTP'} for checkin+…@{app.config['REPLY_DOMAIN']} "
+               f"on {host}:{port} (Ctrl-C to stop)")
+    try:
+        stop.wait()
+    finally:
+        controller.stop()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import email
 from tracker.calendar import Period, period_containing, periods_between
+from tracker.checkins import replies
 from tracker.checkins.models import CheckIn
 from tracker.checkins.services import schedule_for
 from tracker.db import rowcount
@@ -135,7 +136,8 @@ def reminder_key(checkin: CheckIn, kind: str) -> str:
 def _reminder_mail(checkin: CheckIn, kind: str) -> outbox.Mail:
     initiative = checkin.initiative
     link = email.public_url("checkins.detail", checkin_id=checkin.id)
-    context = {"kind": kind, "checkin": checkin, "initiative": initiative, "link": link}
+    reply_to = replies.reply_address(checkin)
+    context = {"kind": kind, "checkin": checkin, "initiative": initiative, "link": link, "reply_to": reply_to}
     subject = (f"Check-in due today: {initiative.title}" if kind == "due"
                else f"Overdue check-in: {initiative.title}")
     return outbox.Mail(
@@ -144,6 +146,7 @@ def _reminder_mail(checkin: CheckIn, kind: str) -> outbox.Mail:
         text=render_template("email/reminder.txt", **context),
         html=render_template("email/reminder.html", **context),
         message_id=f"<reminder-{checkin.id}-{kind}@burning-platform.local>",
+        headers={"Reply-To": reply_to} if reply_to else {},
     )
 
 

@@ -1,6 +1,7 @@
 """Check-ins: one per initiative per period, holding talk and action entries."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -128,3 +129,30 @@ class CuePhrase(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     created_by: Mapped[User | None] = relationship()
+
+
+# What became of an emailed reply (see `replies.receive_reply`).
+REPLY_OUTCOMES = {"submitted": "Submitted the check-in", "draft": "Kept as a draft",
+                  "amended": "Amended the check-in", "empty": "Nothing to record"}
+
+
+class Reply(Model):
+    """An emailed reply to a check-in from its owner, processed exactly once:
+    its Message-ID is unique, so the same message delivered twice (a mail
+    server's retry, the webhook called again) finds itself here and records
+    nothing more. `lines` keeps what was read from each line of it, which for
+    a draft is what the next reply completes. Only replies from the owner's
+    own address are kept; nothing is stored of anyone else's mail."""
+
+    __tablename__ = "checkin_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(254))
+    outcome: Mapped[str] = mapped_column(String(12))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checkin: Mapped[CheckIn] = relationship()

@@ -1,7 +1,9 @@
 """Check-in pages: my check-ins, one check-in (submit, amend), the review
 queue and the say/do pages. Thin: the rules live in `services` and `saydo`."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+import hmac
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
@@ -10,7 +12,7 @@ from tracker.accounts.models import Department, User
 from tracker.auth.policy import ensure, may, permission_required
 from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Period
-from tracker.checkins import bp, cues, saydo, services
+from tracker.checkins import bp, cues, replies, saydo, services
 from tracker.checkins.evaluation import KINDS, percent
 from tracker.checkins.forms import (
     DEFAULT_ROWS,
@@ -22,7 +24,7 @@ from tracker.checkins.forms import (
     behaviour_choices,
 )
 from tracker.checkins.models import CuePhrase, Entry
-from tracker.extensions import db
+from tracker.extensions import csrf, db
 from tracker.initiatives.models import Initiative
 from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
@@ -41,6 +43,12 @@ def saydo_words() -> dict:
     pages)."""
     return {"saydo_flag_text": saydo.FLAG_TEXT, "saydo_flag_why": saydo.FLAG_WHY,
             "saydo_explanation": saydo.EXPLANATION, "due_wording": services.due_wording}
+
+
+@bp.app_template_global("checkin_reply_address")
+def checkin_reply_address(checkin) -> str | None:
+    """The address a check-in's owner replies to by email (digests, reminders); None when off."""
+    return replies.reply_address(checkin)
 
 
 @bp.app_template_filter("checkin_period")
@@ -398,3 +406,33 @@ def saydo_department(department_id: int):
     department = db.get_or_404(Department, department_id)
     return _saydo_page(department.name, "Initiatives in the department",
                        saydo.tracked_initiatives(department_id=department.id))
+
+
+# Answers to the mail service for what became of a message; anything but
+# "too large" is a 200, so the service does not post it again.
+INBOUND_STATUS = {"too_large": 413}
+
+
+@bp.post("/replies/inbound")
+@csrf.exempt  # posted by a mail service, never a browser: the shared secret is its authority
+def inbound_reply():
+    """The inbound-mail webhook: a mail service posts each message sent to a
+    reply address, as the raw message (`message/rfc822` body, or an `email`
+    field of a form, as SendGrid's raw mode does), with
+    `Authorization: Bearer <INBOUND_MAIL_SECRET>`. Off (404) without a secret."""
+    secret = current_app.config.get("INBOUND_MAIL_SECRET")
+    if not secret:
+        abort(404)
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(errors="replace"), f"Bearer {secret}".encode()):
+        abort(403)
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        upload = request.files.get("email")
+        raw = upload.read() if upload else request.form.get("email", "").encode("utf-8", "replace")
+    else:
+        raw = request.get_data()
+    if not raw.strip():
+        return jsonify(error="No message: post the raw message, or an 'email' form field."), 400
+    received = replies.receive_reply(raw, now=clock.now())
+    transaction.commit()
+    return jsonify(outcome=received.outcome), INBOUND_STATUS.get(received.outcome, 200)

@@ -26,7 +26,7 @@ class OutboxMessage(Model):
     __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # reminder, digest
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # reminder, digest, reply
     # What makes a message the same message: "reminder:<check-in>:<due|overdue>",
     # "digest:<user>:<ISO week>". A second enqueue with the same key is a no-op.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

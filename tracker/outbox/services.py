@@ -55,7 +55,7 @@ LEASE = timedelta(minutes=15)
 # queued, untried and not charged an attempt, for the next run.
 TEMPORARY_IN_A_ROW = 3
 RESENDABLE = ("unknown_outcome", "failed")
-KINDS = ("reminder", "digest")
+KINDS = ("reminder", "digest", "reply")
 # Single-row statements; matching them against every loaded object would cost
 # a scan of the session per message.
 NO_SYNC = {"synchronize_session": False}
