@@ -389,6 +389,12 @@ def test_up_to_60_readings_each_get_a_dot_with_its_own_tooltip(count, dots):
     assert bool(with_class(root, "chart-latest")) == (dots == 0)
 
 
+def plot_edges(root: ET.Element) -> list[float]:
+    """The x of the plot's left and right edges: where the date axis runs."""
+    [date_axis] = [el for el in with_class(root, "chart-axis") if el.get("y1") == el.get("y2")]
+    return [float(date_axis.get("x1")), float(date_axis.get("x2"))]
+
+
 def test_more_readings_than_pixels_are_thinned_but_keep_spikes_and_both_ends():
     # Five years of a flat 10, with one day at 90 and one at -30.
     values = daily(1826, lambda n: 90.0 if n == 1000 else -30.0 if n == 1400 else 10.0)
@@ -397,11 +403,12 @@ def test_more_readings_than_pixels_are_thinned_but_keep_spikes_and_both_ends():
         parse(line_chart("m", "t", [values[0], values[1000], values[1400], values[-1]])),
         "chart-point"))
 
-    assert len(thinned) <= 640 - 64 - 36  # at most one point per pixel across the plot
+    [left, right] = plot_edges(parse(line_chart("m", "t", values, width=640)))
+    assert len(thinned) <= right - left  # at most one point per pixel across the plot
     ys = [y for _, y in thinned]
     assert min(ys) == pytest.approx(full[0], abs=0.1)  # the spike up is drawn
     assert max(ys) == pytest.approx(full[-1], abs=0.1)  # and so is the dip
-    assert thinned[0][0] == pytest.approx(64) and thinned[-1][0] == pytest.approx(640 - 36)
+    assert thinned[0][0] == pytest.approx(left) and thinned[-1][0] == pytest.approx(right)
     assert [x for x, _ in thinned] == sorted(x for x, _ in thinned)
 
 
@@ -416,3 +423,36 @@ def test_a_series_with_fewer_readings_than_pixels_is_drawn_point_for_point():
 )
 def test_percent_is_the_nearest_whole_but_100_only_when_all_and_0_only_when_none(share, whole):
     assert percent(share) == whole
+
+
+def test_a_bar_chart_of_nothing_but_zeros_says_what_is_missing_instead_of_an_axis():
+    zeros = [("Actions", [0, 0, 0]), ("Talk", [0, 0, 0])]
+    root = parse(bar_chart("sd", "Say/do", WEEKS, zeros, empty="No check-ins yet"))
+
+    assert "No check-ins yet" in texts(root)
+    assert not with_class(root, "chart-bar") and not with_class(root, "chart-y-tick")
+
+
+def test_an_axis_of_zeros_starts_at_zero_and_never_invents_negatives():
+    root = parse(line_chart("m", "t", [(date(2026, 1, 5), 0.0), (date(2026, 2, 2), 0.0)]))
+
+    ticks = [float(el.text) for el in with_class(root, "chart-y-tick")]
+    assert min(ticks) == 0 and max(ticks) > 0
+
+
+def test_a_chart_under_a_page_heading_does_not_say_its_title_again():
+    root = parse(line_chart("m", "Refund time", READINGS, heading=False))
+
+    assert "Refund time" not in texts(root)
+    assert root.find(f"{SVG}title").text == "Refund time"
+
+
+def test_each_kind_of_marker_has_its_own_shape_and_a_legend_entry_with_its_count():
+    markers = [(date(2026, 1, 20), "start", "Started"), (date(2026, 2, 10), "called", "Action"),
+               (date(2026, 3, 1), "trained", "Action")]
+    root = parse(line_chart("m", "t", READINGS, baseline=12, markers=markers))
+
+    shapes = [m.get("class").split()[1] for m in with_class(root, "chart-marker")]
+    assert shapes[0] != shapes[1] == shapes[2]
+    legend = [el.find(f"{SVG}text").text for el in with_class(root, "chart-legend-item")]
+    assert legend == ["Baseline 12", "Started", "Action (2)"]

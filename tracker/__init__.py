@@ -193,6 +193,7 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.auth.policy import can
     from tracker.charts import percent
     from tracker.metrics.models import change_wording
+    from tracker.plural import counted
     from tracker.validation import error_attrs
 
     app.jinja_env.globals["can"] = can
@@ -200,5 +201,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
     # `amount|change_in(unit)`: a change in a metric's own unit ("40 points" of a percentage).
     app.jinja_env.filters["change_in"] = change_wording
+    # `n|counted('act')`: "1 act", "2 acts" (plural.counted).
+    app.jinja_env.filters["counted"] = counted
     app.jinja_env.globals["error_attrs"] = error_attrs
     app.jinja_env.globals["organisation_name"] = app.config["ORGANISATION_NAME"]

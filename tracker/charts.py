@@ -6,7 +6,15 @@ labels and series names can never inject markup. Colours are presentation
 attributes (not ``style``) so charts look right without a stylesheet and are
 not blocked by a ``style-src`` Content-Security-Policy; pages may restyle them
 through the ``chart-*`` classes. Meaning never rests on colour alone:
-reference lines are dashed and labelled, talk bars are hatched.
+reference lines are dashed and named in the legend, talk bars are hatched,
+each kind of marker has its own shape.
+
+No text is drawn over the data or over other text: reference lines and
+markers are explained in a legend below the plot, laid out in rows from an
+estimate of each label's width (the server has no font metrics, so the
+estimate is generous), and tick labels keep clear of each other and of the
+markers on the date axis. tests/browser/test_layout.py checks this with the
+bounding boxes Chromium draws.
 """
 
 from __future__ import annotations
@@ -32,6 +40,17 @@ POINT_MARKER_LIMIT = 60
 # When thinning a long series, each bucket this many pixels wide keeps at most
 # four readings (first, lowest, highest, last): one per pixel across the plot.
 _THIN_BUCKET_PX = 4
+# The width of one character of 11px text, generously: labels are laid out with
+# it, and an underestimate would let neighbours overlap.
+_CHAR_PX = 7.0
+_LEGEND_ROW_PX = 18
+# Marker shapes, one per kind of marker in order of first appearance (a path
+# of about 10 px, its bottom on the date axis).
+_MARKER_SHAPES = (
+    ("triangle", "l5 9 h-10 z", 0),
+    ("diamond", "l5 5 l-5 5 l-5 -5 z", 1),
+    ("square", "m-4 1 h8 v8 h-8 z", 0),
+)
 # Reference lines differ in dash pattern as well as colour.
 _REFERENCE_STYLES = {
     "Baseline": ("chart-baseline", _BASELINE, "6 4"),
@@ -100,8 +119,11 @@ class _Scale:
 
 def _nice_ticks(lo: float, hi: float, max_intervals: int = 4) -> list[float]:
     """Return at most ``max_intervals + 1`` round ticks; the first and last enclose [lo, hi]."""
-    if lo == hi:
-        pad = abs(lo) * 0.1 or 1.0
+    if lo == hi == 0:
+        # Nothing but zeros: an axis from 0 up, never one inventing negatives.
+        hi = 1.0
+    elif lo == hi:
+        pad = abs(lo) * 0.1
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / max_intervals
     if not (math.isfinite(raw) and raw > 0):
@@ -241,6 +263,32 @@ def _heading(title: str) -> Markup:
     return _text(8, 18, title, "chart-heading", font_weight="bold", font_size="13")
 
 
+def _text_width(text: str) -> float:
+    return _CHAR_PX * len(text)
+
+
+def _plot_left(ticks: list[float], axis_label: str) -> float:
+    """Room left of the plot for the widest tick label and the rotated axis label."""
+    widest = max(_text_width(format_number(t)) for t in ticks)
+    return max(48.0, widest + (30 if axis_label else 12))
+
+
+def _legend(items: list[tuple[Markup, str, str]], left: float, top: float,
+            width: float) -> tuple[list[Markup], float]:
+    """Legend items (swatch drawn in a 14x12 box at the origin, label, css
+    class) in rows from `left`, wrapping before `width`; returns the elements
+    and the height they take."""
+    parts, x, y = [], left, top
+    for swatch, label, css in items:
+        item_width = 20 + _text_width(label)
+        if x > left and x + item_width > width - 4:
+            x, y = left, y + _LEGEND_ROW_PX
+        parts.append(_el("g", _el("g", swatch, transform=f"translate({_px(x)} {_px(y)})"),
+                         _text(x + 20, y + 10, label, "chart-legend"),
+                         class_=f"chart-legend-item {css}"))
+        x += item_width + 14
+    return parts, (y - top + _LEGEND_ROW_PX) if items else 0.0
+
 def _y_axis(ticks: list[float], y: _Scale, left: float, right: float, label: str) -> list[Markup]:
     parts = []
     for tick in ticks:
@@ -270,6 +318,9 @@ def _references(baseline: float | None, target: float | None) -> dict[str, float
     return {name: float(v) for name, v in pairs if v is not None and _finite(v)}
 
 
+Marker = tuple[date, str] | tuple[date, str, str]
+
+
 def line_chart(
     chart_id: str,
     title: str,
@@ -279,9 +330,10 @@ def line_chart(
     baseline: float | None = None,
     target: float | None = None,
     target_date: date | None = None,
-    markers: Sequence[tuple[date, str]] = (),
+    markers: Sequence[Marker] = (),
     width: int = 640,
     height: int = 260,
+    heading: bool = True,
 ) -> Markup:
     """Metric readings over time as an accessible inline SVG.
 
@@ -293,14 +345,21 @@ def line_chart(
     line is thinned to the first, lowest, highest and last reading of every
     few pixels, so spikes stay visible. The ``<desc>`` states how many
     readings there are, their dates, the latest, lowest and highest values.
-    Baseline and target are dashed lines labelled "Baseline 12" and "Target 3";
-    the date axis reaches ``target_date`` when given. Each marker is a triangle
-    on the date axis whose ``<title>`` is its date and label. With no readings
-    the frame says "No readings yet". Raises ValueError for a bad chart_id.
+    Baseline and target are dashed lines, named with their values in the
+    legend below the plot ("Baseline 12", "Target 3 by 2026-06-30"); the date
+    axis reaches ``target_date`` when given. Each marker is (date, label) or
+    (date, label, kind): a shape on the date axis with a dotted line up,
+    whose ``<title>`` is its date and label; each kind gets its own shape and
+    a legend entry naming the kind ("Marked" without one). ``heading=False``
+    leaves the title out of the drawing (the page's heading says it; the
+    ``<title>`` still does). With no readings the frame says "No readings
+    yet". ``height`` is the plot's; the legend adds its rows below. Raises
+    ValueError for a bad chart_id.
     """
     readings = sorted((_day(d), float(v)) for d, v in points if _finite(v))
     refs = _references(baseline, target)
-    notes = sorted(((_day(d), str(label)) for d, label in markers), key=lambda m: m[0])
+    notes = sorted(((_day(m[0]), str(m[1]), str(m[2]) if len(m) > 2 else "Marked")
+                    for m in markers), key=lambda m: m[0])
     # "80%" but "12 days": a percent sign hugs its number.
     unit_suffix = unit if unit.startswith("%") or not unit else f" {unit}"
     if not readings:
@@ -308,43 +367,58 @@ def line_chart(
         return _svg(chart_id, "line-chart", title, message + ".", (width, height),
                     _empty((width, height), message))
 
-    left, right, top, bottom = 64, width - 36, 30, height - 44
     values = [v for _, v in readings] + list(refs.values())
     ticks = _nice_ticks(min(values), max(values))
+    axis_label = unit or "Value"
+    left, right = _plot_left(ticks, axis_label), width - 24
+    top, bottom = (30 if heading else 10), height - 44
     y = _Scale(ticks[0], ticks[-1], bottom, top)
-    days = [d for d, _ in readings] + [d for d, _ in notes]
+    days = [d for d, _ in readings] + [d for d, _, _ in notes]
     days += [_day(target_date)] if target_date is not None else []
     x = _Scale(min(days).toordinal(), max(days).toordinal(), left, right)
 
-    body = [_heading(title), *_y_axis(ticks, y, left, right, unit or "Value")]
+    body = [_heading(title)] if heading else []
+    body += _y_axis(ticks, y, left, right, axis_label)
     body.append(_line("chart-axis", left, bottom, right, bottom, _MUTED))
-    for day, label in _date_ticks(min(days), max(days), max(2, min(6, (right - left) // 90))):
+    ticks_x = _date_ticks(min(days), max(days), max(2, min(6, int(right - left) // 90)))
+    for day, label in ticks_x:
         body.append(_line("chart-axis", x(day.toordinal()), bottom, x(day.toordinal()),
                           bottom + 4, _MUTED))
-        body.append(_text(x(day.toordinal()), bottom + 16, label, "chart-x-tick", "middle"))
-    body.append(_text((left + right) / 2, height - 6, "Date", "chart-axis-label", "middle"))
+        # Low enough to clear the lowest y tick label and the markers on the
+        # axis; a label near the right edge moves in rather than being cut off.
+        half = _text_width(label) / 2
+        body.append(_text(min(x(day.toordinal()), width - 2 - half), bottom + 20, label,
+                          "chart-x-tick", "middle"))
+    body.append(_text((left + right) / 2, bottom + 38, "Date", "chart-axis-label", "middle"))
 
-    # Baseline label on the left, target on the right: they never overprint when close.
-    label_at = {"Baseline": (left + 4, "start"), "Target": (right - 4, "end")}
+    legend: list[tuple[Markup, str, str]] = []
     for name, value in refs.items():
-        (css, colour, dash), (label_x, anchor) = _REFERENCE_STYLES[name], label_at[name]
+        css, colour, dash = _REFERENCE_STYLES[name]
         label = f"{name} {format_number(value)}{unit_suffix}"
         if name == "Target" and target_date is not None:
             label += f" by {_day(target_date).isoformat()}"
-        # A line hugging the top edge gets its label underneath so the heading stays clear.
-        label_y = y(value) - 4 if y(value) - 4 > top + 10 else y(value) + 12
         body.append(_line(css, left, y(value), right, y(value), colour, dash))
-        body.append(_text(label_x, label_y, label, f"{css}-label", anchor, fill=colour))
+        legend.append((_line(f"{css}-swatch", 0, 6, 14, 6, colour, dash), label, f"{css}-label"))
 
-    for day, label in notes:
+    shapes: dict[str, str] = {}
+    for day, label, kind in notes:
+        if kind not in shapes:
+            shapes[kind] = _MARKER_SHAPES[len(shapes) % len(_MARKER_SHAPES)][0]
+        shape = next(m for m in _MARKER_SHAPES if m[0] == shapes[kind])
         px = x(day.toordinal())
         body.append(_el(
             "g",
             _el("title", f"{day.isoformat()}: {label}"),
             _line("chart-marker-line", px, top, px, bottom, _MARKER, "1 3"),
-            _el("path", d=f"M{_px(px)} {bottom - 9} l5 9 h-10 z", fill=_MARKER),
-            class_="chart-marker",
+            _el("path", d=f"M{_px(px)} {bottom - 9 - shape[2]} {shape[1]}", fill=_MARKER),
+            class_=f"chart-marker chart-marker-{shapes[kind]}",
         ))
+    for kind, shape_name in shapes.items():
+        shape = next(m for m in _MARKER_SHAPES if m[0] == shape_name)
+        count = sum(1 for note in notes if note[2] == kind)
+        legend.append((_el("path", d=f"M7 {1 - shape[2]} {shape[1]}", fill=_MARKER),
+                       f"{kind} ({count})" if count > 1 else kind,
+                       f"chart-legend-marker chart-marker-{shape_name}"))
 
     coords = [(x(d.toordinal()), y(v)) for d, v in readings]
     if len(coords) > 1:
@@ -362,6 +436,8 @@ def line_chart(
         body.append(_el("circle", _el("title", "Latest " + tip(*readings[-1])),
                         class_="chart-latest", cx=cx, cy=cy, r="3.5", fill=_LINE,
                         stroke="#ffffff"))
+    legend_parts, legend_height = _legend(legend, 8, height + 2, width)
+    body += legend_parts
 
     count, (first_day, _), (last_day, last_value) = len(readings), readings[0], readings[-1]
     desc = f"{count} reading{'' if count == 1 else 's'} from {first_day} to {last_day}; "
@@ -374,8 +450,8 @@ def line_chart(
         desc += f"highest {format_number(high[1])}{unit_suffix} on {high[0]}."
     desc += "".join(f" {name} {format_number(v)}{unit_suffix}." for name, v in refs.items())
     if notes:
-        desc += " Marked: " + "; ".join(f"{d} {label}" for d, label in notes) + "."
-    return _svg(chart_id, "line-chart", title, desc, (width, height), body)
+        desc += " Marked: " + "; ".join(f"{d} {label}" for d, label, _ in notes) + "."
+    return _svg(chart_id, "line-chart", title, desc, (width, int(height + legend_height + 4)), body)
 
 
 def _patterns(chart_id: str, kinds: set[str]) -> Markup:
@@ -406,6 +482,8 @@ def bar_chart(
     y_label: str = "",
     width: int = 640,
     height: int = 260,
+    heading: bool = True,
+    empty: str | None = None,
 ) -> Markup:
     """Grouped bars (e.g. actions vs talk per week) as an accessible inline SVG.
 
@@ -414,9 +492,12 @@ def bar_chart(
     series. The first series is solid (``chart-bar-action``); the second is
     filled with a hatch ``<pattern>`` defined inside the svg
     (``chart-bar-talk``); later ones are dotted. Bars grow from zero, downward
-    for negative values. With no categories or no series it says "No data".
-    Raises ValueError when a series' length differs from the number of
-    categories, a value is not finite, or the chart_id is bad.
+    for negative values. With no categories or no series it says "No data";
+    given ``empty``, it says that instead, and also when every value is zero
+    (counts of nothing: no axis worth drawing). ``heading=False`` leaves the
+    title out of the drawing, for a page whose heading says it. Raises
+    ValueError when a series' length differs from the number of categories, a
+    value is not finite, or the chart_id is bad.
     """
     rows = [(str(name), [float(v) for v in values]) for name, values in series]
     for name, values in rows:
@@ -424,21 +505,25 @@ def bar_chart(
             raise ValueError(f"{name!r} has {len(values)} values for {len(categories)} categories")
         if not all(math.isfinite(v) for v in values):
             raise ValueError(f"{name!r} has a value that is not a finite number")
-    if not categories or not rows:
-        return _svg(chart_id, "bar-chart", title, "No data.", (width, height),
-                    _empty((width, height), "No data"))
-
-    left, right, top, bottom = 64, width - 16, 30, height - 50
     every_value = [v for _, values in rows for v in values]
+    if not categories or not rows or (empty and not any(every_value)):
+        message = empty or "No data"
+        return _svg(chart_id, "bar-chart", title, message + ".", (width, height),
+                    _empty((width, height), message))
+
     ticks = _nice_ticks(min(0.0, *every_value), max(0.0, *every_value))
+    left, right = _plot_left(ticks, y_label), width - 16
+    top, bottom = (30 if heading else 10), height - 50
     y = _Scale(ticks[0], ticks[-1], bottom, top)
     group = (right - left) / len(categories)
     bar = group * 0.8 / len(rows)
     # Thin out category labels so they never overprint; every bar keeps its <title>.
-    label_every = math.ceil(len(categories) / max(1, (right - left) // 64))
+    widest = max(_text_width(str(c)) for c in categories)
+    label_every = math.ceil(len(categories) / max(1, (right - left) // (widest + 12)))
     styles = [_bar_style(chart_id, j) for j in range(len(rows))]
 
-    body = [_heading(title), _patterns(chart_id, {p for _, _, p in styles if p})]
+    body = [_heading(title)] if heading else []
+    body.append(_patterns(chart_id, {p for _, _, p in styles if p}))
     body += _y_axis(ticks, y, left, right, y_label)
     for i, category in enumerate(categories):
         for j, ((name, values), (css, fill, _)) in enumerate(zip(rows, styles, strict=True)):
@@ -450,7 +535,8 @@ def bar_chart(
                 fill=fill, stroke=_MUTED if fill.startswith("url") else fill,
             ))
         if i % label_every == 0:
-            body.append(_text(left + (i + 0.5) * group, bottom + 16, category, "chart-x-tick",
+            # Low enough to clear the y tick label at the zero line.
+            body.append(_text(left + (i + 0.5) * group, bottom + 20, category, "chart-x-tick",
                               "middle"))
     body.append(_line("chart-axis", left, y(0.0), right, y(0.0), _MUTED))
 
@@ -463,7 +549,7 @@ def bar_chart(
             _text(legend_x + 16, height - 10, name, "chart-legend"),
             class_=f"chart-legend-item {css}",
         ))
-        legend_x += 28 + 6.5 * len(name)  # rough text width: the server has no font metrics
+        legend_x += 30 + _text_width(name)
 
     totals = "; ".join(f"{name} {format_number(sum(values))}" for name, values in rows)
     desc = f"{len(categories)} groups, {categories[0]} to {categories[-1]}. Totals: {totals}."

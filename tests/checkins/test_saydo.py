@@ -133,3 +133,26 @@ def test_the_initiative_page_record_equals_the_loaded_one(app, ctx, late_value):
         assert record_of(which, recent_checkins(which.id), points, today=today) == loaded[which.id]
     assert ("off_track" in loaded[initiative.id].flags) == (late_value < 50)
     assert "unmeasured" in loaded[unmeasured.id].flags
+
+
+def test_on_an_equal_ratio_the_one_who_missed_fewer_check_ins_ranks_higher():
+    from tracker.checkins.saydo import GroupRecord, SayDo, ranked
+
+    quiet = GroupRecord(1, "Amy", SayDo(evidenced=1, talk=3, missed=7))
+    present = GroupRecord(2, "Zed", SayDo(evidenced=1, talk=3, missed=0))
+    assert [g.name for g in ranked([quiet, present])] == ["Zed", "Amy"]
+
+
+@pytest.mark.parametrize(("record", "expected"), [
+    (dict(evidenced=2, talk=1), "acts"),
+    (dict(talk=4), "talks"),
+    (dict(evidenced=1, talk=3, flags=["talk_only"]), "talks"),
+    (dict(evidenced=3, missed=2, flags=["gone_quiet"]), "quiet"),
+    (dict(missed=1), "quiet"),
+    (dict(), None),
+])
+def test_standing_says_who_acts_who_only_talks_and_who_has_gone_quiet(record, expected):
+    from tracker.checkins.saydo import STANDING_TEXT, SayDo, standing
+
+    assert standing(SayDo(**record)) == expected
+    assert expected is None or STANDING_TEXT[expected]

@@ -264,3 +264,44 @@ def test_perception_gap_names_a_few_metrics_and_counts_the_rest(app, login_as, c
     gap = client.get("/").get_data(as_text=True).split("What we believe against")[1]
     assert [f"Self view {i}" in gap for i in range(5)] == [True, True, True, False, False]
     assert "and 2 more" in gap and "Customer view" in gap
+
+
+def test_ranking_says_in_words_who_acts_who_only_talks_and_shows_missed_check_ins(app, login_as, client):
+    from tracker.checkins.saydo import RANKING_EXPLANATION
+
+    seed(app)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from tracker.accounts.models import User
+        from tracker.initiatives.models import Initiative
+
+        talker = db.session.scalar(select(User).where(User.display_name == "Tim Talker"))
+        move = db.session.scalar(select(Initiative).where(Initiative.owner_id == talker.id))
+        monday = NOW.date() - timedelta(days=NOW.date().weekday() + 21)
+        factories.make_checkin(move, period_start=monday, state="missed")
+        db.session.commit()
+    login_as("executive")
+    page = client.get("/").get_data(as_text=True)
+    ranking = page.split('id="leaders-heading"')[1].split("Departments")[0]
+    ava = ranking[ranking.index("Ava Actor"):ranking.index("</li>", ranking.index("Ava Actor"))]
+    tim = ranking[ranking.index("Tim Talker"):ranking.index("</li>", ranking.index("Tim Talker"))]
+    assert "Acts" in ava and "2 actions" in ava and "0 missed check-ins" in ava
+    assert "Only talks" in tim and "0 actions" in tim and "1 missed check-in<" in tim
+    assert "Evid." not in page and "Unevid." not in page
+    assert RANKING_EXPLANATION in page.replace("&#39;", "'")
+    # The card's heading names the weekly chart; the drawing does not say it again.
+    assert "Actions against talk, week by week" in page
+    assert page.count("Actions against talk, per week</text>") == 0
+
+
+def test_a_department_without_check_ins_says_so_instead_of_an_empty_axis(app, login_as, client):
+    seed(app)
+    with app.app_context():
+        quiet = factories.make_department("Legal")
+        db.session.commit()
+        quiet_id = quiet.id
+    login_as("executive")
+    page = client.get(f"/?department_id={quiet_id}").get_data(as_text=True)
+    assert "No check-ins reported in these weeks yet" in page
+    assert "chart-y-tick" not in page

@@ -660,7 +660,7 @@ def test_linked_metric_shows_latest_reading_and_a_chart(app, client, login_as):
     page = client.get(f"/initiatives/{created['id']}").data.decode()
     assert "Refunds granted on first call" in page
     assert "13% <span class=\"muted\">on 2025-01-27" in page
-    assert page.count('class="chart-point"') == 4
+    assert page.count('class="chart-point"') == 4 * 2  # a wide drawing and a narrow one for phones
     assert "Baseline 10%" in page and "Target 50% by 2027-06-30" in page
     # The initiative's start and the expected date are marked, and said in words too.
     assert "2026-01-05 start of " in page and "2026-12-31 expected +5 points" in page
@@ -690,7 +690,7 @@ def test_linked_metric_with_200_readings_is_one_line_and_its_latest_30_in_a_tabl
 
 
 def test_timeline_built_from_the_newest_readings_matches_one_built_from_all(app):
-    from tracker.initiatives.timeline import TIMELINE_LIMIT, build_timeline
+    from tracker.initiatives.timeline import TIMELINE_PER_PAGE, build_timeline
     from tracker.metrics.services import readings_for
 
     created = make(app)
@@ -703,24 +703,34 @@ def test_timeline_built_from_the_newest_readings_matches_one_built_from_all(app)
             return at.date()
 
         everything = build_timeline([], links, readings_for(ids), day_of)
-        newest = build_timeline([], links, readings_for(ids, TIMELINE_LIMIT + 1), day_of,
+        newest = build_timeline([], links, readings_for(ids, TIMELINE_PER_PAGE + 1), day_of,
                                 reading_totals={ids[0]: 150})
     assert newest == everything
     entries, total = newest
-    assert total == 150 and len(entries) == TIMELINE_LIMIT
+    assert total == 150 and len(entries) == TIMELINE_PER_PAGE
     # The oldest one shown still says how far it moved from the one before it.
     assert entries[-1].text.endswith("(+1 point)") or entries[-1].text.endswith("(-6 points)")
 
 
-def test_timeline_says_how_many_entries_it_leaves_out(app, client, login_as):
+def test_timeline_is_paged_newest_first_and_says_which_entries_a_page_shows(app, client, login_as):
     created = make(app)
     add_linked_metric(app, created["id"], readings=150)
     login_as("member")
-    page = client.get(f"/initiatives/{created['id']}").data.decode()
-    timeline = page.split('id="timeline-heading"')[1].split("</section>")[0]
-    assert timeline.count("<li ") == 40
-    assert "Showing the newest 40 of 152 entries." in timeline  # 150 readings, 2 events
-    assert "Older readings: <a href=\"/metrics/1/readings\">" in timeline
+
+    def timeline(query: str = "") -> str:
+        page = client.get(f"/initiatives/{created['id']}{query}").data.decode()
+        return page.split('id="timeline-heading"')[1].split("</section>")[0]
+
+    first, second, last = timeline(), timeline("?page=2"), timeline("?page=8")
+    assert first.count("<li ") == second.count("<li ") == 20
+    assert "Entries 1–20 of 152, newest first." in first  # 150 readings, 2 events
+    assert "Entries 21–40 of 152, newest first." in second
+    assert f'href="/initiatives/{created["id"]}?page=2#timeline"' in first
+    assert last.count("<li ") == 12 and "Entries 141–152 of 152" in last
+    assert '<time datetime="2025-01-06">' in last and '<time datetime="2025-01-06">' not in first
+    days = re.findall(r'<time datetime="([\d-]+)"', first + second)
+    assert days == sorted(days, reverse=True)
+    assert "No page 9: the timeline has 8 pages." in timeline("?page=9")
 
 
 # Query counts
@@ -775,7 +785,7 @@ def test_detail_page_query_count_does_not_grow_with_metrics_or_readings(app, cli
     with count_queries(app) as five:
         response = client.get(f"/initiatives/{big['id']}")
     page = response.data.decode()
-    assert page.count('class="chart-line"') == 5 and 'class="chart-point"' not in page
+    assert page.count('class="chart-line"') == 5 * 2 and 'class="chart-point"' not in page
     assert page.count("Latest 30 of 200 readings as a table") == 5
     assert one() == five()
 

@@ -149,13 +149,44 @@ class GroupRecord:
         self.initiatives += 1
 
 
+# The order `ranked` keeps, in one sentence for the pages that show it.
+RANKING_EXPLANATION = (
+    "Ranked by the share of what was reported that was done; on a tie, more evidenced "
+    "actions first, then fewer missed check-ins, then by name; those who reported "
+    "nothing come last."
+)
+
+
 def ranked(groups: Iterable[GroupRecord]) -> list[GroupRecord]:
     """Best say/do record first: the higher ratio; on an equal ratio, more
-    evidenced actions (the same share from more checkable work ranks higher);
-    then by name ignoring case, then by id, so equal records always come in
-    the same order. Groups with nothing reported (no ratio) come last."""
+    evidenced actions (the same share from more checkable work ranks higher),
+    then fewer missed check-ins (the same work from someone who also stayed
+    silent ranks lower); then by name ignoring case, then by id, so equal
+    records always come in the same order. Groups with nothing reported (no
+    ratio) come last. RANKING_EXPLANATION says this in words."""
     return sorted(groups, key=lambda g: (g.record.ratio is None, -(g.record.ratio or 0),
-                                         -g.record.evidenced, g.name.lower(), g.key or 0))
+                                         -g.record.evidenced, g.record.missed,
+                                         g.name.lower(), g.key or 0))
+
+
+# Where a record stands, in plain words: who acts, who only talks, who has gone quiet.
+STANDING_TEXT = {"acts": "Acts", "talks": "Only talks", "quiet": "Gone quiet"}
+
+
+def standing(record: SayDo) -> str | None:
+    """"quiet" when one of the record's initiatives missed its last
+    GONE_QUIET_STREAK check-ins (the gone-quiet flag) or nothing was reported
+    but check-ins were missed; otherwise "talks" when it reported and did
+    nothing, or carries the talk-only flag; otherwise "acts" when something
+    was done. None when there is nothing to judge: nothing reported, nothing
+    missed. Silence is named first: it hides everything else."""
+    if "gone_quiet" in record.flags or (not record.entries and record.missed):
+        return "quiet"
+    if record.entries and (not record.actions or "talk_only" in record.flags):
+        return "talks"
+    if record.actions:
+        return "acts"
+    return None
 
 
 def grouped(members: Iterable[tuple[int | None, str, int]], records: dict[int, SayDo]) -> list[GroupRecord]:

@@ -63,6 +63,11 @@ class Ranked:
     record: saydo.SayDo
     initiatives: int
 
+    @property
+    def standing(self) -> str | None:
+        """Acts, only talks or has gone quiet (saydo.standing)."""
+        return saydo.standing(self.record)
+
 
 @dataclass
 class Mover:

@@ -17,15 +17,23 @@ def index():
     data = services.build(current_user._get_current_object(), today=today,
                           weeks=parse_id(request.args.get("weeks")) or 13,
                           department_id=parse_id(request.args.get("department_id")))
-    chart = charts.bar_chart(
-        "actions-vs-talk", "Actions against talk, per week",
-        [b.label for b in data.bars],
-        [("Actions", [b.actions for b in data.bars]), ("Talk", [b.talk for b in data.bars])],
-        y_label="Entries", width=760, height=260,
-    )
-    return render_template("dashboard/index.html", d=data, chart=chart, sparkline=charts.sparkline,
+    labels = [b.label for b in data.bars]
+    series = [("Actions", [b.actions for b in data.bars]), ("Talk", [b.talk for b in data.bars])]
+
+    def chart(chart_id: str, width: int, height: int):
+        # The card's heading names the chart; the drawing does not say it again.
+        return charts.bar_chart(chart_id, "Actions against talk, per week", labels, series,
+                                y_label="Entries", width=width, height=height, heading=False,
+                                empty="No check-ins reported in these weeks yet")
+
+    # An SVG scales its text with its width: a wide drawing for screens, a
+    # narrow one for phones, so the labels stay readable on both.
+    drawings = {"wide": chart("actions-vs-talk", 760, 240),
+                "narrow": chart("actions-vs-talk-narrow", 330, 220)}
+    return render_template("dashboard/index.html", d=data, charts=drawings, sparkline=charts.sparkline,
                            progress=charts.progress_bar, periods=services.PERIODS,
-                           departments=list_departments(), flag_text=saydo.FLAG_TEXT)
+                           departments=list_departments(), standing_text=saydo.STANDING_TEXT,
+                           ranking_explanation=saydo.RANKING_EXPLANATION, saydo_window=saydo.WINDOW)
 
 
 @bp.get("/healthz")

@@ -9,6 +9,7 @@ metrics, check-ins, people), which sit partly above this one.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from tracker import charts
@@ -18,7 +19,12 @@ from tracker.history.models import HistoryEvent
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, change_wording
 
-TIMELINE_LIMIT = 40
+# The timeline shows this many entries a page.
+TIMELINE_PER_PAGE = 20
+# The kinds of marker on a linked metric's chart, as its legend names them.
+MARKER_STATUS = "Started or changed status"
+MARKER_ACTION = "Action reported"
+MARKER_EXPECTED = "Effect expected by"
 
 # A plain word per kind of event. Never "done": a check-in full of talk is not progress.
 EVENT_LABELS = {"created": "Logged", "updated": "Edited", "status": "Status",
@@ -63,7 +69,7 @@ def _event_label(action: str) -> str:
 
 def build_timeline(events: Sequence[HistoryEvent], links: Iterable[InitiativeMetric],
                    readings: dict[int, list[AnyRow]], day_of: Callable[[datetime], date],
-                   limit: int = TIMELINE_LIMIT, actions: Iterable[Entry] = (),
+                   limit: int = TIMELINE_PER_PAGE, actions: Iterable[Entry] = (),
                    reading_totals: dict[int, int] | None = None) -> tuple[list[TimelineEntry], int]:
     """History events and metric readings in one list, newest first, so the
     acts that came before a metric moved are read next to the move. Returns
@@ -118,8 +124,8 @@ class LinkedMetric:
     link: InitiativeMetric
     readings: list[AnyRow]  # the newest `shown` readings, newest first
     total: int  # how many readings the metric has in all
-    chart: str
-    markers: list[tuple[date, str]]
+    charts: dict[str, str]  # "wide" for screens, "narrow" for phones
+    markers: list[tuple[date, str, str]]  # (day, label, kind)
     moved: float | None  # change from the last reading at or before the start to the latest
     movement: str  # "toward" or "away" from the target over that change, or ""
 
@@ -134,26 +140,33 @@ def linked_metrics(initiative: Initiative, points: dict[int, list[tuple[date, fl
                    shown: int) -> list[LinkedMetric]:
     """Each link with its chart (every reading, from `points`) and its table
     (the newest `shown` of `recent`, which holds each metric's newest readings)."""
-    markers = [(initiative.start_date, f"start of {initiative.title}")]
-    markers += [(day_of(e.at), e.summary) for e in events if e.action == "status"]
+    # Each kind of marker gets its own shape and a line in the chart's legend.
+    markers = [(initiative.start_date, f"start of {initiative.title}", MARKER_STATUS)]
+    markers += [(day_of(e.at), e.summary, MARKER_STATUS) for e in events if e.action == "status"]
     # The acts, on the metric charts: did the numbers move after them?
-    markers += [(a.happened_on, "action: " + shorten(a.text)) for a in actions if a.happened_on]
+    markers += [(a.happened_on, "action: " + shorten(a.text), MARKER_ACTION)
+                for a in actions if a.happened_on]
     out = []
     for link in initiative.metric_links:
         metric, series = link.metric, points.get(link.metric_id, [])
         sign = 1 if link.expected_direction == "increase" else -1
         expected = f"expected {signed(sign * link.expected_amount, metric.unit)}"
-        marked = sorted([*markers, (link.expected_by, expected)], key=lambda m: m[0])
-        chart = charts.line_chart(
-            f"metric-chart-{link.id}", metric.name, series,
-            unit=metric.unit, baseline=metric.baseline, target=metric.target,
-            target_date=metric.target_date, markers=marked,
-        )
+        marked = sorted([*markers, (link.expected_by, expected, MARKER_EXPECTED)], key=lambda m: m[0])
+
+        # The metric's name is the card's heading: the drawings do not repeat it.
+        draw = partial(charts.line_chart, unit=metric.unit, baseline=metric.baseline,
+                       target=metric.target, target_date=metric.target_date, markers=marked,
+                       heading=False)
         before = [value for day, value in series if day <= initiative.start_date]
         reference = before[-1] if before else metric.baseline
         latest = series[-1][1] if series else None
         out.append(LinkedMetric(
             link=link, readings=recent.get(link.metric_id, [])[-shown:][::-1], total=len(series),
-            chart=chart, markers=marked, moved=latest - reference if latest is not None else None,
+            # An SVG scales its text with its width: a wide drawing for
+            # screens, a narrow one for phones, so both stay readable.
+            charts={"wide": draw(f"metric-chart-{link.id}", metric.name, series, width=640, height=260),
+                    "narrow": draw(f"metric-chart-{link.id}-narrow", metric.name, series,
+                                   width=330, height=240)},
+            markers=marked, moved=latest - reference if latest is not None else None,
             movement=metric.movement(reference, latest)))
     return out

@@ -28,10 +28,10 @@ from tracker.initiatives.models import (
     STATUSES,
     Initiative,
 )
-from tracker.initiatives.timeline import TIMELINE_LIMIT, build_timeline, linked_metrics, quantity, signed
+from tracker.initiatives.timeline import TIMELINE_PER_PAGE, build_timeline, linked_metrics, quantity, signed
 from tracker.metrics.services import reading_points, readings_for
 from tracker.organisation import services as organisation
-from tracker.paging import page_from_args
+from tracker.paging import Page, page_from_args
 from tracker.people import services as people_services
 from tracker.people.services import decision_counts_for_initiatives
 from tracker.validation import populate_errors
@@ -148,13 +148,17 @@ def _edit_form(initiative: Initiative, *, posted: bool) -> InitiativeForm:
 
 
 def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = None):
-    """The detail page, with a blank status form unless the caller passes one with errors."""
+    """The detail page, with a blank status form unless the caller passes one
+    with errors; the timeline's page is `?page=`."""
     events = history.events_for("initiative", initiative.id)
     metric_ids = [link.metric_id for link in initiative.metric_links]
+    timeline_page = page_from_args(request.args)
+    # The timeline up to the end of the asked page, and the page cut from it.
+    timeline_limit = timeline_page * TIMELINE_PER_PAGE
     # Every reading as a bare (date, value) for the charts; as rows with their
     # notes only the newest few, enough for the tables and the timeline.
     points = reading_points(metric_ids)
-    recent = readings_for(metric_ids, limit_per_metric=max(TIMELINE_LIMIT + 1, READINGS_SHOWN))
+    recent = readings_for(metric_ids, limit_per_metric=max(timeline_limit + 1, READINGS_SHOWN))
     settings = organisation.get_settings()
 
     def day_of(moment):
@@ -164,8 +168,10 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     checkins = checkin_services.recent_checkins(initiative.id)
     actions = checkin_services.standing_actions(checkins)
     timeline, timeline_total = build_timeline(
-        events, initiative.metric_links, recent, day_of, actions=actions,
+        events, initiative.metric_links, recent, day_of, limit=timeline_limit, actions=actions,
         reading_totals={metric_id: len(series) for metric_id, series in points.items()})
+    start = (timeline_page - 1) * TIMELINE_PER_PAGE
+    timeline_shown = Page(timeline[start:], timeline_total, timeline_page, TIMELINE_PER_PAGE)
     today = day_of(clock.now())
     record = saydo.record_of(initiative, checkins, points, today=today)
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
@@ -176,9 +182,8 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
         status_form = status_form or StatusForm(formdata=None)
         status_form.offer(initiative.status, initiatives.TRANSITIONS)
     return render_template(
-        "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline,
+        "initiatives/detail.html", initiative=initiative, events=events, timeline=timeline_shown,
         history_changes=history.readable_changes(events),
-        timeline_total=timeline_total,
         metrics=linked_metrics(initiative, points, recent, events, day_of, actions, READINGS_SHOWN),
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
         checkin_counts={c.id: checkin_services.kind_counts(c) for c in checkins[:8]},

@@ -97,12 +97,14 @@ def _detail_page(metric: Metric, reading_form: ReadingForm):
     points = services.reading_points([metric.id])[metric.id]
     readings = services.latest_readings(metric, READINGS_SHOWN)
     links = links_to_metric(metric.id)
-    markers = [(link.initiative.start_date, link.initiative.title) for link in links]
+    markers = [(link.initiative.start_date, link.initiative.title, "Initiative started")
+               for link in links]
 
     def chart(chart_id: str, width: int, height: int):
+        # The page's heading names the metric: the drawing does not repeat it.
         return line_chart(chart_id, metric.name, points, unit=metric.unit, baseline=metric.baseline,
                           target=metric.target, target_date=metric.target_date, markers=markers,
-                          width=width, height=height)
+                          width=width, height=height, heading=False)
 
     # An SVG scales its text with its width: a wide drawing for screens, a
     # narrow one for phones, so the labels stay readable on both.
