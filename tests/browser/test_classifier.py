@@ -42,7 +42,7 @@ def test_admin_reads_the_agreement_and_adds_a_cue_phrase_that_is_used_at_once(li
     _reviewed_entries(live_app)
     sign_in(page, "admin@example.com", factories.DEFAULT_PASSWORD)
 
-    page.get_by_text("Admin", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_text("Admin", exact=True).click()
     page.get_by_role("link", name="Classifier").click()
     expect(page.get_by_role("heading", name="Classifier", exact=True)).to_be_visible()
     owners = page.get_by_role("region", name="Owners' choices")
