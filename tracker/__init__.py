@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import extensions
 from tracker.accounts.passwords import hasher_for
+from tracker.sso.settings import provider_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,6 +62,8 @@ def register_config(app: Flask, test_config: dict | None) -> None:
     hasher_for(app.config["PASSWORD_HASH_METHOD"])
     for name in POSITIVE_SETTINGS:
         _check_positive(app.config, name)
+    # A wrong single sign-on setting fails here, naming it, not at someone's sign-in.
+    provider_settings(app.config)
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
     if app.config.get("SECURE_COOKIES"):
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -156,8 +159,9 @@ def register_blueprints(app: Flask) -> None:
     from tracker.organisation import views as organisation
     from tracker.outbox import views as outbox
     from tracker.people import views as people
+    from tracker.sso import views as sso
 
-    for module in (auth, accounts, dashboard, initiatives, behaviours, metrics, checkins,
+    for module in (auth, sso, accounts, dashboard, initiatives, behaviours, metrics, checkins,
                    organisation, outbox, digests, people):
         app.register_blueprint(module.bp)
 

@@ -44,6 +44,42 @@ SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
 SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
 SIGN_IN_WINDOW_MINUTES = 15
 
+# Single sign-on with OpenID Connect (tracker/sso/). Off while OIDC_ISSUER is
+# empty. The issuer is the URL its discovery document hangs under
+# (`<issuer>/.well-known/openid-configuration`); the client id and secret come
+# from registering this app with the provider, whose redirect URI is
+# `<PUBLIC_URL>/login/sso/callback`. The secret belongs in the environment or
+# instance/config.py, never here.
+OIDC_ISSUER = ""
+OIDC_CLIENT_ID = ""
+OIDC_CLIENT_SECRET = ""
+OIDC_SCOPES = "openid email profile"
+# What the sign-in button says: "Sign in with <OIDC_PROVIDER_NAME>".
+OIDC_PROVIDER_NAME = "single sign-on"
+# The ID token claim holding the person's email, which names their account here.
+OIDC_EMAIL_CLAIM = "email"
+# Refuse an email the provider does not vouch for (`email_verified` true).
+# Entra ID sends no such claim: set it false there (see the README).
+OIDC_REQUIRE_VERIFIED_EMAIL = True
+# Roles from the provider: the claim holding the person's groups (or app
+# roles) and {value: role}, e.g. {"tracker-admins": "admin"}. The first
+# value in this map that the person holds decides their role at every
+# sign-in; none gives the member role. Empty: roles are managed here only.
+OIDC_ROLE_CLAIM = "groups"
+OIDC_ROLE_MAP: dict[str, str] = {}
+# Create an account at the first sign-in of someone the provider vouches for.
+OIDC_PROVISION = False
+# Seconds of clock difference tolerated when checking the ID token's times.
+OIDC_CLOCK_SKEW_SECONDS = 120
+# Seconds to wait for each answer of the provider.
+OIDC_TIMEOUT = 10
+# Password sign-in. With single sign-on, set it false so everyone signs in
+# through the provider, except the break-glass admin: an admin account (its
+# email here) that can still sign in with its password when the provider is
+# down or misconfigured.
+PASSWORD_SIGN_IN = True
+BREAK_GLASS_ADMIN = ""
+
 # CSRF tokens live as long as the session: a long form must not expire.
 WTF_CSRF_TIME_LIMIT = None
 

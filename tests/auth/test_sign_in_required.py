@@ -14,6 +14,8 @@ from tracker.extensions import db
 # The only endpoints an anonymous visitor may use. Everything else sends them to sign in.
 PUBLIC = {
     "auth.login",  # where an anonymous visitor signs in
+    "sso.start",  # the "Sign in with <provider>" button on the sign-in page (CSRF-checked)
+    "sso.callback",  # where the identity provider sends the browser back; its `state` is the authority
     "static",  # the stylesheets and scripts the sign-in page itself needs
     "dashboard.healthz",  # probed by load balancers and monitors, which have no account
     "digests.unsubscribe",  # one click from the mail (RFC 8058); the signed token is the authority

@@ -76,6 +76,12 @@ def generate_one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def generate_unusable_password() -> str:
+    """A random password of 43 characters that nobody is shown: for accounts
+    that sign in through the identity provider."""
+    return secrets.token_urlsafe(32)
+
+
 def find_user_by_email(email: str) -> User | None:
     """The account with this address; None for none, and for text no address
     holds (a NUL, a line break), which the database is then never asked about."""
@@ -232,12 +238,24 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
     concurrency.claim_version(user, version)
     if role != Role.ADMIN:
         _guard_last_admin(user)
-    if role != user.role:
-        # Sessions begun under the old role end: whoever holds one signs in again.
-        end_all_sessions(user)
-    user.role = role
+    assign_role(user, role)
     user.department = department
     user.display_name = display_name
+    db.session.flush()
+
+
+def assign_role(user: User, role: str) -> None:
+    """Give the user `role` (AccountError for an unknown one). A change ends
+    every session the user has: sessions begun under the old role end, and
+    whoever holds one signs in again. No last-admin guard here: `update_user`
+    keeps one for admins editing each other, while the identity provider's
+    groups (`tracker.sso`) decide roles outright, and the break-glass admin
+    signs in with a password, outside them."""
+    if role not in ROLE_VALUES:
+        raise AccountError(f"Unknown role {role!r}.", "role")
+    if role != user.role:
+        end_all_sessions(user)
+    user.role = role
     db.session.flush()
 
 

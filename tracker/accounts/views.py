@@ -248,7 +248,7 @@ def sign_out_everywhere():
     if EmptyForm().validate_on_submit():
         services.end_all_sessions(current_user)
         transaction.commit()
-        end_session()
+        provider_sign_out = end_session()
         flash("You are signed out on every device, this one included.", "info")
-        return redirect(url_for("auth.login"))
+        return redirect(provider_sign_out or url_for("auth.login"))
     return redirect(url_for("accounts.settings"))

@@ -83,6 +83,17 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
     return user.id in owners if isinstance(owners, frozenset) else owners == user.id
 
 
+def may_sign_in_with_password(user: Any, *, password_sign_in: bool, break_glass_admin: str) -> bool:
+    """Whether `user` (who typed the right password) may sign in with it:
+    anyone while password sign-in is on (PASSWORD_SIGN_IN); once it is off,
+    for single sign-on, only the break-glass admin: the admin account whose
+    email is BREAK_GLASS_ADMIN."""
+    if password_sign_in:
+        return True
+    named = bool(break_glass_admin) and user.email == break_glass_admin.strip().lower()
+    return bool(named and user.role == Role.ADMIN)
+
+
 def can(action: str, obj: Any = None) -> bool:
     """`may` for the signed-in user: the templates' question."""
     return may(current_user, action, obj)

@@ -22,11 +22,20 @@ def load_user(session_id: str) -> User | None:
     return accounts.user_for_session(session_id)
 
 
-def start_session(user: User, *, remember: bool) -> None:
+# Where sign-out continues after this app: the identity provider's own
+# sign-out, for a session begun there (tracker.sso). Built by this server at
+# sign-in and kept in the signed cookie, so nobody can point it elsewhere.
+SIGN_OUT_URL = "sign_out_url"
+
+
+def start_session(user: User, *, remember: bool, sign_out_url: str | None = None) -> None:
     """Sign `user` in on this browser with a fresh session: nothing planted
-    in the session before sign-in survives it."""
+    in the session before sign-in survives it. `sign_out_url`: where the
+    browser goes after signing out here (the provider's sign-out)."""
     session.clear()
     login_user(user, remember=remember)
+    if sign_out_url:
+        session[SIGN_OUT_URL] = sign_out_url
 
 
 def renew_session(user: User) -> None:
@@ -37,7 +46,11 @@ def renew_session(user: User) -> None:
     login_user(user, remember=remembered)
 
 
-def end_session() -> None:
-    """Sign this browser out: the session is emptied and the remember-me cookie deleted."""
+def end_session() -> str | None:
+    """Sign this browser out: the session is emptied and the remember-me
+    cookie deleted. Returns the provider's sign-out address when the session
+    began there, for the browser to visit next."""
+    sign_out_url = session.get(SIGN_OUT_URL)
     logout_user()
     session.clear()
+    return sign_out_url if isinstance(sign_out_url, str) else None

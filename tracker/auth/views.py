@@ -1,16 +1,18 @@
 import math
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
 from tracker.accounts import services as accounts
 from tracker.auth import bp, throttle
 from tracker.auth.forms import LoginForm
+from tracker.auth.policy import may_sign_in_with_password
 from tracker.auth.redirects import safe_next_url
 from tracker.auth.sessions import end_session, start_session
 
 LOGIN_FAILED = "That email and password do not match an active account."
+PASSWORD_SIGN_IN_OFF = "Password sign-in is switched off here: sign in with {provider} instead."  # noqa: S105
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,11 +30,18 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data, now=now)
         except accounts.TemporaryPasswordExpired as e:
-            return render_template("auth/login.html", form=form, expired_at=e.expired_at)
+            return _login_page(form, expired_at=e.expired_at)
         if user is None:
             throttle.record_failure(email=form.email.data, address=address, now=now)
             transaction.commit()
             form.form_errors.append(LOGIN_FAILED)
+        elif not may_sign_in_with_password(user, password_sign_in=current_app.config["PASSWORD_SIGN_IN"],
+                                           break_glass_admin=current_app.config["BREAK_GLASS_ADMIN"]):
+            # Said only to whoever knows the password, so it names no account.
+            throttle.forget_failures(form.email.data)
+            transaction.commit()
+            form.form_errors.append(PASSWORD_SIGN_IN_OFF.format(
+                provider=current_app.config["OIDC_PROVIDER_NAME"]))
         else:
             throttle.forget_failures(form.email.data)
             transaction.commit()  # also keeps a re-hashed password
@@ -41,7 +50,16 @@ def login():
                 return redirect(url_for("accounts.new_password"))
             flash(f"Welcome, {user.display_name}.", "success")
             return redirect(safe_next_url(form.next.data) or url_for("dashboard.index"))
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm, status: int = 200, **context):
+    """The sign-in page: the provider's button when single sign-on is on, and
+    the password form (folded away when only the break-glass admin uses it)."""
+    config = current_app.config
+    return render_template("auth/login.html", form=form,
+                           provider_name=config["OIDC_PROVIDER_NAME"] if config["OIDC_ISSUER"] else None,
+                           password_sign_in=config["PASSWORD_SIGN_IN"], **context), status
 
 
 # What someone who must replace a temporary password may still reach.
@@ -70,7 +88,7 @@ def _paused(form: LoginForm, wait_seconds: int):
         "Too many failed sign-ins for this account or from this network. "
         f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, or ask an admin to let you in sooner."
     )
-    response = make_response(render_template("auth/login.html", form=form), 429)
+    response = make_response(_login_page(form, 429))
     response.headers["Retry-After"] = str(wait_seconds)
     return response
 
@@ -83,6 +101,8 @@ def logout():
     # a copied cookie must not outlive the sign-out that was meant to end it.
     accounts.end_all_sessions(current_user)
     transaction.commit()
-    end_session()
+    # A session begun at the identity provider ends there too (RP-initiated
+    # logout), which sends the browser back to the sign-in page.
+    provider_sign_out = end_session()
     flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_sign_out or url_for("auth.login"))
