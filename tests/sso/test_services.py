@@ -7,8 +7,9 @@ from tests import factories
 from tracker.sso import services
 from tracker.sso.settings import provider_settings
 
-BASE = {"OIDC_ISSUER": "https://login.example.com", "OIDC_CLIENT_ID": "tracker", "OIDC_SCOPES": "openid email",
-        "OIDC_EMAIL_CLAIM": "email", "OIDC_CLOCK_SKEW_SECONDS": 120, "OIDC_TIMEOUT": 10}
+BASE = {"OIDC_ISSUER": "https://login.example.com", "OIDC_CLIENT_ID": "tracker",
+        "OIDC_SCOPES": "openid email", "OIDC_EMAIL_CLAIM": "email",
+        "OIDC_CLOCK_SKEW_SECONDS": 120, "OIDC_TIMEOUT": 10}
 
 
 def _settings(**overrides):
@@ -44,7 +45,8 @@ def test_the_first_mapped_value_the_person_holds_decides_their_role():
 
 
 def test_a_missing_email_claim_is_named(ctx):
-    with pytest.raises(services.SignInRefused, match="did not tell us your email address \\(the 'upn' claim\\)"):
+    missing = "did not tell us your email address \\(the 'upn' claim\\)"
+    with pytest.raises(services.SignInRefused, match=missing):
         services.account_for_sign_in({"email": "a@example.com"}, _settings(OIDC_EMAIL_CLAIM="upn"),
                                      now=factories.NOW)
 
