@@ -101,8 +101,8 @@ def parse(raw: bytes, *, envelope_from: str | None = None,
 def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
-        return "" if value is None else str(value)
-    except (ValueError, TypeError, LookupError, IndexError):  # a header the email package cannot read
+        return "" if value is None else _printable(str(value))
+    except Exception:  # noqa: BLE001 - the email package raises all sorts on a malformed header
         return ""
 
 
@@ -151,18 +151,21 @@ def _body(msg: Message) -> tuple[str, list[str]]:
     plain = html = None
     attachments: list[str] = []
     for part in msg.walk():
-        if part.is_multipart():
+        try:
+            if part.is_multipart():
+                continue
+            filename = part.get_filename()
+            disposition = part.get_content_disposition()
+            content_type = part.get_content_type()
+            if disposition == "attachment" or filename or not content_type.startswith("text/"):
+                attachments.append(_printable(str(filename or content_type))[:200])
+                continue
+            if content_type == "text/plain" and plain is None:
+                plain = _decoded(part)
+            elif content_type == "text/html" and html is None:
+                html = _decoded(part)
+        except Exception:  # noqa: BLE001, S112 - a part the email package cannot read counts as empty
             continue
-        filename = part.get_filename()
-        disposition = part.get_content_disposition()
-        content_type = part.get_content_type()
-        if disposition == "attachment" or filename or not content_type.startswith("text/"):
-            attachments.append(_printable(filename or content_type)[:200])
-            continue
-        if content_type == "text/plain" and plain is None:
-            plain = _decoded(part)
-        elif content_type == "text/html" and html is None:
-            html = _decoded(part)
     if plain is not None and plain.strip():
         return plain, attachments
     return (html_to_text(html) if html else ""), attachments

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import sign_in_session
 from tests.mailserver import free_port
 from tracker.checkins import receiver, replies
 from tracker.checkins.models import CheckIn, Entry, Reply
@@ -187,6 +188,15 @@ def test_an_outlook_reply_loses_its_history_signature_disclaimer_and_logo_and_is
     assert "2. We will hold a town hall on Friday" in body and "TALK: future tense: 'will'" in body
     assert "OLD-1" not in body and "Kind regards" not in body and "CONFIDENTIALITY" not in body
     assert "1 attachment not kept" in body
+
+    # The link in the confirmation opens the check-in with the draft's lines filled in.
+    client = reply_app.test_client()
+    sign_in_session(client, world["owner"])
+    page = client.get(f"/checkins/{world['checkin']}").get_data(as_text=True)
+    assert "04 Mar 2026 12:00 UTC</time> is kept as a draft: its lines are filled in below" in page
+    assert "\nTerminated the CallCo contract</textarea>" in page
+    assert "\nWe will hold a town hall on Friday</textarea>" in page
+    assert 'checked id="entries-0-kind-1" name="entries-0-kind" type="radio" value="action"' in page
 
     # The second reply completes the draft: the talk line stands, the action is given again in full.
     deliver(inbox, plain("Terminated the CallCo contract on 3 March, ref LGL-0412\n\n"
@@ -387,7 +397,14 @@ def test_the_webhook_takes_the_raw_message_with_the_shared_secret_only(reply_app
     again = client.post(url, data={"email": raw.decode()}, headers={"Authorization": f"Bearer {SECRET}"})
     assert again.get_json() == {"outcome": "duplicate"}
     assert stored(reply_app, world["checkin"])["state"] == "submitted"
-    assert len(sent_answers(reply_app, smtp_server)) == 1
+    # A service that posts the SMTP envelope beside the message (SendGrid): the envelope sender counts.
+    forged = plain("Terminated the CallCo contract on 3 March, ref LGL-0412", to=world["address"],
+                   message_id="<forged-webhook@x>")
+    posted = client.post(url, data={"email": forged.decode(), "envelope": (
+        f'{{"from": "mallory@evil.example", "to": ["{world["address"]}"]}}')},
+        headers={"Authorization": f"Bearer {SECRET}"})
+    assert posted.get_json() == {"outcome": "wrong_sender"}
+    assert sorted(a["To"] for a in sent_answers(reply_app, smtp_server)) == ["mallory@evil.example", OWNER]
 
     reply_app.config["INBOUND_MAIL_SECRET"] = None
     assert client.post(url, data=raw, headers={"Authorization": f"Bearer {SECRET}"}).status_code == 404
@@ -445,3 +462,15 @@ def test_flask_mail_receive_serves_smtp_as_the_readme_says(tmp_path):
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0
     assert f"Receiving SMTP for checkin+…@{DOMAIN} on 127.0.0.1:{port}" in output
+
+
+def test_the_digest_offers_each_open_check_in_its_reply_address(reply_app, world):
+    from tracker.accounts.models import User
+    from tracker.digests import content
+    from tracker.digests import services as digests
+
+    with reply_app.app_context():
+        digest = content.digest_of(db.session.get(User, world["owner"]), "2026-W10", "UTC")
+        _, text, html = digests.render(digest)
+    assert (f"or check in by email, one line per thing that happened, to {world['address']}" in text)
+    assert f'href="mailto:{world["address"]}"' in html

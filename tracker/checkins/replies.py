@@ -352,6 +352,19 @@ def _record(reply: Reply, checkin: CheckIn, owner: User, inbound: Inbound, *, no
     _confirm(reply, checkin, owner, inbound, kept=len(kept), lines=kept + lines, problems=problems, now=now)
 
 
+def email_draft(checkin: CheckIn) -> tuple[Reply, list[Line]] | None:
+    """The draft an emailed reply left on `checkin` and its lines, if its
+    latest reply was kept as a draft and the check-in is still open: what
+    the check-in page fills its form with."""
+    if checkin.state != "open":
+        return None
+    latest = db.session.scalar(select(Reply).where(Reply.checkin_id == checkin.id)
+                               .order_by(Reply.id.desc()).limit(1))
+    if latest is None or latest.outcome != "draft":
+        return None
+    return latest, [Line.from_dict(data) for data in latest.lines]
+
+
 def _draft_lines(checkin: CheckIn, reply: Reply) -> list[Line]:
     """The complete lines of the check-in's draft, if its latest reply left one:
     they stand, and the lines of this reply take the place of the incomplete ones."""

@@ -2,6 +2,7 @@
 queue and the say/do pages. Thin: the rules live in `services` and `saydo`."""
 
 import hmac
+import json
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -91,11 +92,16 @@ def _metric_rows(checkin, user: User):
             for link in checkin.initiative.metric_links]
 
 
-def _blank_checkin_form(checkin, user: User, rows: int) -> CheckInForm:
+def _blank_checkin_form(checkin, user: User, rows: int, draft=None) -> CheckInForm:
+    """The form to report on `checkin`, filled with the lines of an emailed
+    reply kept as a draft (`replies.email_draft`), if there is one."""
     today = organisation.today(clock.now())
     owner_name = checkin.initiative.owner.display_name
+    drafted = [{"kind": line.kind, "text": line.text, "happened_on": line.happened_on,
+                "done_by": line.done_by or owner_name, "evidence": line.evidence}
+               for line in (draft[1] if draft else [])]
     return CheckInForm(data={
-        "entries": [{"done_by": owner_name} for _ in range(rows)],
+        "entries": drafted + [{"done_by": owner_name} for _ in range(max(rows - len(drafted), 1))],
         "readings": [{"metric_id": metric.id, "observed_on": today}
                      for metric, recordable in _metric_rows(checkin, user) if recordable],
     })
@@ -116,7 +122,7 @@ def _amend_form(checkin, threads: list[services.Thread], behaviours, *, formdata
 
 
 def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: AmendForm | None = None,
-                    suggestions: dict | None = None, behaviours=None):
+                    suggestions: dict | None = None, behaviours=None, email_draft=None):
     user = _actor()
     can_report = may(user, "report_checkin", checkin)
     if behaviours is None:
@@ -145,6 +151,7 @@ def _render_checkin(checkin, *, form: CheckInForm | None = None, amend_form: Ame
         evidence_kind=services.evidence_kind,
         today=today,
         more_rows=min(len(form.entries) + DEFAULT_ROWS, services.MAX_ENTRIES) if form else None,
+        email_draft=email_draft[0] if email_draft else None,
     )
 
 
@@ -157,7 +164,9 @@ def detail(checkin_id: int):
     if checkin.state == "open" and may(_actor(), "report_checkin", checkin):
         rows = request.args.get("rows", DEFAULT_ROWS, type=int)
         rows = max(1, min(rows, services.MAX_ENTRIES))
-        form = _blank_checkin_form(checkin, _actor(), rows)
+        draft = replies.email_draft(checkin)
+        form = _blank_checkin_form(checkin, _actor(), rows, draft)
+        return _render_checkin(checkin, form=form, email_draft=draft)
     return _render_checkin(checkin, form=form)
 
 
@@ -426,13 +435,31 @@ def inbound_reply():
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(errors="replace"), f"Bearer {secret}".encode()):
         abort(403)
+    envelope_from, envelope_to = None, []
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("email")
         raw = upload.read() if upload else request.form.get("email", "").encode("utf-8", "replace")
+        envelope_from, envelope_to = _posted_envelope(request.form.get("envelope", ""))
     else:
         raw = request.get_data()
     if not raw.strip():
         return jsonify(error="No message: post the raw message, or an 'email' form field."), 400
-    received = replies.receive_reply(raw, now=clock.now())
+    received = replies.receive_reply(raw, now=clock.now(), envelope_from=envelope_from,
+                                     envelope_to=envelope_to)
     transaction.commit()
     return jsonify(outcome=received.outcome), INBOUND_STATUS.get(received.outcome, 200)
+
+
+def _posted_envelope(posted: str) -> tuple[str | None, list[str]]:
+    """The SMTP envelope a mail service posts beside the message, as SendGrid
+    does (`envelope={"from": "...", "to": ["..."]}`); (None, []) without one."""
+    try:
+        envelope = json.loads(posted) if posted else {}
+    except ValueError:
+        return None, []
+    if not isinstance(envelope, dict):
+        return None, []
+    sender = envelope.get("from")
+    recipients = envelope.get("to")
+    return (sender if isinstance(sender, str) else None,
+            [r for r in recipients if isinstance(r, str)] if isinstance(recipients, list) else [])
