@@ -435,7 +435,8 @@ def inbound_reply():
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(errors="replace"), f"Bearer {secret}".encode()):
         abort(403)
-    envelope_from, envelope_to = None, []
+    envelope_from: str | None = None
+    envelope_to: list[str] = []
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = request.files.get("email")
         raw = upload.read() if upload else request.form.get("email", "").encode("utf-8", "replace")
