@@ -198,7 +198,7 @@ def report():
         [t.label for t in report.trend],
         [("Aligned", [t.aligned for t in report.trend]),
          ("Not aligned", [t.not_aligned for t in report.trend])],
-        y_label="Decisions",
+        y_label="Decisions", heading=False, empty="No people decisions in these four quarters yet",
     )
     return render_template(
         "people/report.html", report=report, trend_chart=trend,
