@@ -202,7 +202,7 @@ def test_admin_pages_are_one_menu_that_works_from_the_keyboard(signed_in):
     admin.focus()
     assert tab.locator(".navmenu summary").evaluate("e => getComputedStyle(e).outlineStyle") != "none"
     tab.keyboard.press("Enter")
-    for name in ("Users", "Departments", "Settings", "Classifier", "Outbox"):
+    for name in ("Users", "Departments", "Settings", "Scheduler", "Classifier", "Outbox"):
         expect(nav.get_by_role("link", name=name)).to_be_visible()
     tab.keyboard.press("Tab")
     tab.keyboard.press("Enter")

@@ -355,7 +355,9 @@ def test_the_report_shows_kinds_share_reasons_trend_chart_and_behaviours(client,
     page = text(client.get("/people/report?quarter=2026-Q4"))
     assert "Alignment report · Q4 2026" in page
     assert "50%" in page and "hire with no behaviour evidence" in page
-    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart"') == 1
+    # One trend, drawn wide for screens and narrow for phones.
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart"') == 2
+    assert 'id="people-trend-title"' in page and 'id="people-trend-narrow-title"' in page
     for label in ("Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"):
         assert label in page
     assert "Frontline bends the rules for the customer" in page

@@ -193,15 +193,20 @@ def _report_args(report: PeopleReport) -> dict[str, str | int]:
 @permission_required("read_people")
 def report():
     report = _report_from_args()
-    trend = charts.bar_chart(
-        "people-trend", "Aligned and not aligned decisions, last four quarters",
-        [t.label for t in report.trend],
-        [("Aligned", [t.aligned for t in report.trend]),
-         ("Not aligned", [t.not_aligned for t in report.trend])],
-        y_label="Decisions", heading=False, empty="No people decisions in these four quarters yet",
-    )
+    labels = [t.label for t in report.trend]
+    series = [("Aligned", [t.aligned for t in report.trend]),
+              ("Not aligned", [t.not_aligned for t in report.trend])]
+
+    def trend(chart_id: str, width: int, height: int):
+        # The card's heading names the chart; a wide drawing for screens, a
+        # narrow one for phones, so the labels stay readable on both.
+        return charts.bar_chart(chart_id, "Aligned and not aligned decisions, last four quarters",
+                                labels, series, y_label="Decisions", width=width, height=height,
+                                heading=False, empty="No people decisions in these four quarters yet")
+
     return render_template(
-        "people/report.html", report=report, trend_chart=trend,
+        "people/report.html", report=report,
+        trend_charts={"wide": trend("people-trend", 640, 240), "narrow": trend("people-trend-narrow", 330, 220)},
         quarters=queries.quarter_choices(_today()), args=_report_args(report),
         # A decision's URL is this prefix and its id: one url_for, not one per listed decision.
         detail_url=url_for("people.detail", decision_id=0).removesuffix("0"),
