@@ -89,7 +89,8 @@ def test_hr_records_decisions_reads_the_report_and_downloads_it_and_members_see_
     expect(page.get_by_role("heading", name=f"Alignment report · {quarter.label}")).to_be_visible()
     expect(page.locator(".pp-stat").first).to_contain_text("2")
     expect(page.get_by_text("100%").first).to_be_visible()
-    expect(page.locator("svg.bar-chart:visible")).to_have_count(1)  # the wide drawing; the narrow one is for phones
+    # The wide drawing; the narrow one is for phones.
+    expect(page.locator("svg.bar-chart:visible")).to_have_count(1)
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()

@@ -206,7 +206,8 @@ def report():
 
     return render_template(
         "people/report.html", report=report,
-        trend_charts={"wide": trend("people-trend", 640, 240), "narrow": trend("people-trend-narrow", 330, 220)},
+        trend_charts={"wide": trend("people-trend", 640, 240),
+                      "narrow": trend("people-trend-narrow", 330, 220)},
         quarters=queries.quarter_choices(_today()), args=_report_args(report),
         # A decision's URL is this prefix and its id: one url_for, not one per listed decision.
         detail_url=url_for("people.detail", decision_id=0).removesuffix("0"),
