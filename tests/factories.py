@@ -146,3 +146,19 @@ def talk(text: str = "We will put the customer first in everything we do"):
     from tracker.checkins.services import EntryInput
 
     return EntryInput(kind="talk", text=text)
+
+
+def make_incentive(department: Department, rewards: str = "Cost per contact", *,
+                   actor: User | None = None, status: str = "in_effect", metric=None,
+                   rewarded_direction: str | None = None, named_group: str = "",
+                   weight_percent: float | None = None, role_name: str = "", effective_from=None):
+    from datetime import date
+
+    from tracker.incentives import services as incentives
+
+    actor = actor or make_user("hr")
+    return incentives.create_incentive(actor=actor, data=incentives.IncentiveInput(
+        department_id=department.id, rewards=rewards, source="pay_plan", owner_id=actor.id,
+        status=status, effective_from=(effective_from or date(2026, 1, 1)) if status == "in_effect" else None,
+        role_name=role_name, named_group=named_group, metric_id=metric.id if metric else None,
+        rewarded_direction=rewarded_direction, weight_percent=weight_percent), now=NOW)

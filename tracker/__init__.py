@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.dashboard import views as dashboard
     from tracker.digests import views as digests
     from tracker.history import models as history_models  # noqa: F401 (registers the table)
+    from tracker.incentives import views as incentives
     from tracker.initiatives import views as initiatives
     from tracker.metrics import views as metrics
     from tracker.organisation import views as organisation
@@ -162,7 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.sso import views as sso
 
     for module in (auth, sso, accounts, dashboard, initiatives, behaviours, metrics, checkins,
-                   organisation, outbox, digests, people):
+                   organisation, outbox, digests, people, incentives):
         app.register_blueprint(module.bp)
 
 

@@ -36,6 +36,8 @@ TABLE = {
     ("manage_behaviours", NONE):        (Y, Y, Y, N),
     ("read_people", NONE):              (Y, Y, Y, N),
     ("edit_people", NONE):              (Y, N, Y, N),
+    ("manage_incentives", NONE):        (Y, Y, Y, N),
+    ("read_incentive_details", NONE):   (Y, Y, Y, N),
     ("edit_initiative", OWN):           (Y, Y, Y, Y),
     ("edit_initiative", OTHERS):        (Y, Y, N, N),
     ("edit_initiative", NONE):          (Y, Y, N, N),

@@ -41,6 +41,10 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     "manage_behaviours": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
     "read_people": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
     "edit_people": frozenset({Role.ADMIN, Role.HR}),
+    # Record incentives, judge them against behaviours, name the one an initiative changes.
+    "manage_incentives": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
+    # An incentive's weight and the named group paid on it (everyone sees the map).
+    "read_incentive_details": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.HR}),
 }
 
 # Actions on an object someone owns: the owner may do them to their own, the

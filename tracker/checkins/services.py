@@ -24,6 +24,7 @@ from tracker.db import rowcount
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.ids import parse_id
+from tracker.incentives import services as incentives
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
@@ -258,6 +259,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
     for values in cleaned:
         db.session.add(Entry(checkin_id=checkin.id, created_by_id=actor.id, created_at=now, **values))
     retally(checkin)
+    _apply_incentive_change(checkin, actor=actor, now=now)
     actions = sum(1 for v in cleaned if v["kind"] == "action")
     history.record("initiative", checkin.initiative_id, "check-in",
                    f"Check-in for {checkin.period_start:%d %b %Y} submitted: "
@@ -338,6 +340,7 @@ def amend(checkin: CheckIn, *, actor: User, data: EntryInput, note: str, amends_
         # The unique index on amends_id: another amendment of it won the race.
         raise CheckInError(ALREADY_AMENDED, "amends_id") from None
     retally(checkin)
+    _apply_incentive_change(checkin, actor=actor, now=now)
     history.record("initiative", checkin.initiative_id, "amendment",
                    f"Amended the check-in for {checkin.period_start:%d %b %Y}", actor=actor, now=now,
                    changes={"checkin_id": checkin.id, "entry_id": entry.id,
@@ -362,11 +365,29 @@ def review_entry(entry: Entry, *, actor: User, verdict: str, now: datetime) -> N
         raise CheckInError("Choose confirm, talk or action.")
     entry.reviewed_by_id, entry.reviewed_at = actor.id, now
     retally(entry.checkin)
+    _apply_incentive_change(entry.checkin, actor=actor, now=now)
     history.record("initiative", entry.checkin.initiative_id, "review",
                    f"Entry {entry.id} {entry.review_state}: counts as {entry.effective_kind}",
                    actor=actor, now=now,
                    changes={"entry_id": entry.id, "owner_kind": entry.kind,
                             "suggested_kind": entry.suggested_kind, "counts_as": entry.effective_kind})
+
+
+def _apply_incentive_change(checkin: CheckIn, *, actor: User, now: datetime) -> None:
+    """Changing the pay plan is action, announcing it is talk: the incentive
+    an "incentive change" initiative names changes on the day of the first
+    standing entry of its check-in that counts as an action with evidence and
+    is not waiting for review (the owner and the classifier agree, or a
+    reviewer confirmed it). An action the classifier calls talk changes
+    nothing until a reviewer confirms it; a change that happened stays."""
+    if checkin.initiative.kind != incentives.CHANGE_KIND or checkin.state != "submitted":
+        return
+    changes = [(e.happened_on, e.id, e.evidence) for e in standing_entries(checkin)
+               if e.effective_kind == "action" and e.evidenced and e.review_state != "pending"
+               and e.happened_on is not None]
+    if changes:
+        on, _, evidence = min(changes)
+        incentives.apply_change(checkin.initiative, on=on, evidence=evidence, actor=actor, now=now)
 
 
 def get_checkin_for_page(checkin_id: int) -> CheckIn | None:

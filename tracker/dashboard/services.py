@@ -23,6 +23,7 @@ from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn
 from tracker.db import database_unavailable
 from tracker.extensions import db
+from tracker.incentives import services as incentive_services
 from tracker.initiatives.models import Initiative
 from tracker.initiatives.services import ACTIVE_STATUSES
 from tracker.metrics.models import Metric, metric_behaviour, progress_from
@@ -114,6 +115,8 @@ class Dashboard:
     gaps: list[Gap]
     gaps_total: int = 0
     people: object | None = None
+    # Incentives in effect judged to pull against the change (the map's count).
+    incentives_pulling: int = 0
     mine: list[tuple[Initiative, saydo.SayDo]] = field(default_factory=list)
     open_checkins: list[CheckIn] = field(default_factory=list)
 
@@ -177,6 +180,7 @@ class Summary:
     gaps: list[tuple[int, list[int], float, list[int], float]]
     gaps_total: int
     records: dict[int, saydo.SayDo]
+    incentives_pulling: int = 0
 
 
 def _why(status: str, due_date: date | None, record: saydo.SayDo, today: date) -> list[tuple[str, str]]:
@@ -283,7 +287,7 @@ def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
         departments=departments,
         movers=_movers(metrics, series, department_id)[:MOVERS_SHOWN],
         gaps=gaps[:GAPS_SHOWN], gaps_total=len(gaps),
-        records=records,
+        records=records, incentives_pulling=incentive_services.pulling_count(),
     )
 
 
@@ -327,7 +331,7 @@ def build(user: User, *, today: date, weeks: int = 13, department_id: int | None
                   perceived_progress, len(believed), len(perceived))
               for b, believed, believed_progress, perceived, perceived_progress in summary.gaps
               if b in behaviours],
-        gaps_total=summary.gaps_total,
+        gaps_total=summary.gaps_total, incentives_pulling=summary.incentives_pulling,
     )
     if may(user, "read_people"):
         dashboard.people = quarter_alignment(Quarter.containing(today), department_id)

@@ -13,6 +13,7 @@ from tracker.checkins import saydo
 from tracker.checkins import services as checkin_services
 from tracker.concurrency import EditConflict
 from tracker.history import services as history
+from tracker.incentives import services as incentive_services
 from tracker.initiatives import bp
 from tracker.initiatives import services as initiatives
 from tracker.initiatives.forms import (
@@ -177,6 +178,8 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
     decision_count = decision_counts_for_initiatives([initiative.id]).get(initiative.id, 0)
     decisions = (people_services.decisions_for_initiative(initiative.id)
                  if decision_count and may(_actor(), "read_people") else [])
+    incentive_change = (incentive_services.change_of(initiative.id)
+                        if initiative.kind == incentive_services.CHANGE_KIND else None)
     can_edit = may(_actor(), "edit_initiative", initiative)
     if can_edit:
         status_form = status_form or StatusForm(formdata=None)
@@ -188,6 +191,7 @@ def _detail_page(initiative: Initiative, *, status_form: StatusForm | None = Non
         record=record, checkins=checkins[:8], decision_count=decision_count, decisions=decisions,
         checkin_counts={c.id: checkin_services.kind_counts(c) for c in checkins[:8]},
         can_edit=can_edit, status_form=status_form, button=EmptyForm(),
+        incentive_change=incentive_change,
         directions=EXPECTED_DIRECTIONS, signed=signed, quantity=quantity, today=today,
     )
 

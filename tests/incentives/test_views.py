@@ -1,0 +1,168 @@
+"""Incentive pages through the test client: who sees what, recording, judging, the map."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.conftest import count_queries
+from tracker.extensions import db
+from tracker.incentives import services as incentives
+from tracker.incentives.models import Incentive, Judgement
+
+pytestmark = pytest.mark.fixed_now(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))
+NOW = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+ROLES = ["admin", "executive", "hr", "member"]
+PRIVILEGED = {"admin", "executive", "hr"}
+GROUP, WEIGHT = "Presidents Club 2026", "37.5%"
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        hr = factories.make_user("hr")
+        ops, service = factories.make_department("Operations"), factories.make_department("Customer Service")
+        behaviour = factories.make_behaviour("Call centre in-sourced")
+        pulling = factories.make_incentive(ops, "Cost per contact", actor=hr, named_group=GROUP,
+                                           weight_percent=37.5)
+        supporting = factories.make_incentive(service, "Net Promoter Score", actor=hr)
+        incentives.judge(pulling, actor=hr, behaviour_id=behaviour.id, verdict="pulls_against",
+                         reason="The vendor is cheaper per call", now=NOW)
+        incentives.judge(supporting, actor=hr, behaviour_id=behaviour.id, verdict="supports",
+                         reason="Our own staff resolve more", now=NOW)
+        initiative = factories.make_initiative("Drop cost per contact", kind="incentive_change",
+                                               owner=hr)
+        db.session.commit()
+        return {"pulling": pulling.id, "supporting": supporting.id, "behaviour": behaviour.id,
+                "ops": ops.id, "hr": hr.id, "initiative": initiative.id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_sees_the_map_and_only_leaders_and_hr_see_weights_and_named_groups(
+        app, client, login_as, world, role):
+    login_as(role)
+    pages = [client.get("/incentives/"), client.get(f"/incentives/{world['pulling']}")]
+    assert all(p.status_code == 200 for p in pages)
+    text = "".join(p.get_data(as_text=True) for p in pages)
+    assert "Cost per contact" in text and "Operations against Customer Service" in text
+    assert (GROUP in text) is (role in PRIVILEGED)
+    assert (WEIGHT in text) is (role in PRIVILEGED)
+
+
+def test_the_map_says_in_words_which_cells_pull_against(client, login_as, world):
+    login_as("member")
+    page = client.get("/incentives/").get_data(as_text=True)
+    assert 'class="map-cell map-pulls_against"' in page and 'class="map-cell map-supports"' in page
+    assert "▼</span> Pulls against" in page and "▲</span> Supports" in page
+    assert "1</strong> incentive in effect pulls against the change" in page
+
+
+@pytest.mark.parametrize("url", ["/incentives/new", "/incentives/{pulling}/judge/{behaviour}",
+                                 "/incentives/changes/{initiative}"])
+def test_a_member_may_not_record_judge_or_name_a_change(client, login_as, world, url):
+    login_as("member")
+    assert client.get(url.format(**world)).status_code == 403
+    assert client.post(url.format(**world), data={}).status_code == 403
+
+
+def test_hr_records_an_incentive_with_every_field(app, client, login_as, world):
+    user = login_as("hr")
+    response = client.post("/incentives/new", data={
+        "department_id": world["ops"], "rewards": "Orders shipped within 3 hours", "role_name": "Pickers",
+        "named_group": "", "metric_id": 0, "rewarded_direction": "", "weight_percent": "10",
+        "source": "scorecard", "status": "in_effect", "effective_from": "2026-02-01",
+        "owner_id": user.id})
+    assert response.status_code == 302
+    with app.app_context():
+        incentive = db.session.scalar(select(Incentive).where(
+            Incentive.rewards == "Orders shipped within 3 hours"))
+        assert (incentive.role_name, incentive.weight_percent, incentive.source) == (
+            "Pickers", 10, "scorecard")
+
+
+def test_bad_input_is_refused_beside_each_field(app, client, login_as, world):
+    login_as("hr")
+    page = client.post("/incentives/new", data={
+        "department_id": 0, "rewards": "", "weight_percent": "250", "source": "",
+        "status": "in_effect", "effective_from": "", "owner_id": 0})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for message in ("Say what it rewards", "Choose the department", "more than 0 and at most 100",
+                    "Say where it comes from", "Say when it took effect", "Choose its owner"):
+        assert message in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Incentive)) == 2
+
+
+def test_a_judgement_is_confirmed_from_the_suggestion(app, client, login_as, world):
+    login_as("executive")
+    form = client.get(f"/incentives/{world['supporting']}/judge/{world['behaviour']}")
+    assert "The app suggests" in form.get_data(as_text=True)
+    response = client.post(f"/incentives/{world['supporting']}/judge/{world['behaviour']}",
+                           data={"verdict": "neutral", "reason": "NPS moves for many reasons"})
+    assert response.status_code == 302
+    with app.app_context():
+        judgement = db.session.scalar(select(Judgement).where(
+            Judgement.incentive_id == world["supporting"]))
+        assert (judgement.verdict, judgement.reason) == ("neutral", "NPS moves for many reasons")
+    page = client.get(f"/incentives/{world['supporting']}").get_data(as_text=True)
+    assert "Judged against “Call centre in-sourced”: neutral" in page
+
+
+def test_a_judgement_without_a_reason_is_refused(client, login_as, world):
+    login_as("hr")
+    page = client.post(f"/incentives/{world['pulling']}/judge/{world['behaviour']}",
+                       data={"verdict": "supports", "reason": ""})
+    assert page.status_code == 200 and "Give the reason in one line." in page.get_data(as_text=True)
+
+
+def test_the_initiative_page_names_the_incentive_it_changes(app, client, login_as, world):
+    login_as("hr")
+    response = client.post(f"/incentives/changes/{world['initiative']}",
+                           data={"incentive_id": world["pulling"], "replacement_id": 0})
+    assert response.status_code == 302
+    page = client.get(f"/initiatives/{world['initiative']}").get_data(as_text=True)
+    assert "The incentive it changes" in page and "Operations: Cost per contact" in page
+    assert "Not changed yet. Announcing it is talk" in page
+
+
+def test_the_dashboard_card_counts_incentives_pulling_against_the_change(client, login_as, world):
+    login_as("member")
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="dash-number">1</span><span>incentive pulls against the change</span>' in page
+    assert 'href="/incentives/"' in page
+
+
+def add(app, n):
+    with app.app_context():
+        hr = factories.make_user("hr")
+        for _ in range(n):
+            department = factories.make_department()
+            behaviour = factories.make_behaviour()
+            incentive = factories.make_incentive(department, actor=hr)
+            incentives.judge(incentive, actor=hr, behaviour_id=behaviour.id, verdict="pulls_against",
+                             reason="Pays for the old way", now=NOW)
+        db.session.commit()
+
+
+def test_the_map_runs_the_same_queries_for_3_and_30_incentives(app, client, login_as, world):
+    login_as("member")
+    add(app, 1)
+    with count_queries(app) as small:
+        assert client.get("/incentives/").status_code == 200
+    add(app, 27)
+    with count_queries(app) as large:
+        assert client.get("/incentives/").status_code == 200
+    assert small() == large()
+
+
+def test_the_incentive_page_runs_the_same_queries_whatever_the_number_of_behaviours(
+        app, client, login_as, world):
+    login_as("hr")
+    with count_queries(app) as few:
+        assert client.get(f"/incentives/{world['pulling']}").status_code == 200
+    add(app, 20)
+    with count_queries(app) as many:
+        assert client.get(f"/incentives/{world['pulling']}").status_code == 200
+    assert few() == many()

@@ -1,0 +1,83 @@
+"""Conflicts between departments: a plain rule over plain values, no database.
+
+A *touchpoint* here is a behaviour, a target or a no-no: the one place where
+customers meet what every department does. Two departments are in conflict
+on a touchpoint when one is paid on an incentive judged to *support* that
+behaviour and another on an incentive judged to *pull against* it, and both
+incentives were in effect at the same time. A conflict is open while both
+are in effect; it is resolved from the day the first of them ended (an
+initiative changed it, see `services.apply_change`). Only a person's
+judgements count, never the app's suggestion.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Side:
+    """One incentive as the rule sees it."""
+
+    incentive_id: int
+    department_id: int
+    department: str
+    label: str  # what it rewards, fit for every reader (no named group, no weight)
+    effective_from: date | None  # None: proposed, never in effect
+    ended_on: date | None
+
+
+@dataclass(frozen=True)
+class JudgedSide:
+    behaviour_id: int
+    behaviour: str
+    verdict: str
+    side: Side
+
+
+@dataclass(frozen=True)
+class Conflict:
+    behaviour_id: int
+    behaviour: str
+    supporting: Side
+    pulling: Side
+
+    @property
+    def resolved_on(self) -> date | None:
+        """The day the first of the two incentives ended; None while both are in effect."""
+        ends = [d for d in (self.supporting.ended_on, self.pulling.ended_on) if d is not None]
+        return min(ends) if ends else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_on is None
+
+    @property
+    def name(self) -> str:
+        return f"{self.pulling.department} against {self.supporting.department} on “{self.behaviour}”"
+
+
+def _overlap(a: Side, b: Side) -> bool:
+    if a.effective_from is None or b.effective_from is None:
+        return False
+    a_end, b_end = a.ended_on or date.max, b.ended_on or date.max
+    return a.effective_from < b_end and b.effective_from < a_end
+
+
+def find_conflicts(judged: Iterable[JudgedSide]) -> list[Conflict]:
+    """Every conflict among the judgements `judged`: open ones first, then
+    the most recently resolved; by behaviour and departments within each."""
+    by_behaviour: dict[int, list[JudgedSide]] = {}
+    for j in judged:
+        by_behaviour.setdefault(j.behaviour_id, []).append(j)
+    found = []
+    for sides in by_behaviour.values():
+        supporting = [j for j in sides if j.verdict == "supports"]
+        pulling = [j for j in sides if j.verdict == "pulls_against"]
+        for s in supporting:
+            for p in pulling:
+                if s.side.department_id != p.side.department_id and _overlap(s.side, p.side):
+                    found.append(Conflict(s.behaviour_id, s.behaviour, s.side, p.side))
+    return sorted(found, key=lambda c: (not c.is_open, -(c.resolved_on or date.min).toordinal(),
+                                        c.behaviour, c.pulling.department, c.supporting.department,
+                                        c.pulling.incentive_id, c.supporting.incentive_id))
