@@ -1,7 +1,7 @@
 """incentives: what departments are paid on, judged against behaviours
 
 Revision ID: 16981e28391a
-Revises: a7c3e9f1d2b5
+Revises: b4e2d7a91c3f
 Create Date: 2026-11-29 19:52:54.642809
 
 """
@@ -13,7 +13,7 @@ import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = '16981e28391a'
-down_revision = 'a7c3e9f1d2b5'
+down_revision = 'b4e2d7a91c3f'
 branch_labels = None
 depends_on = None
 
