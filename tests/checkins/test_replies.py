@@ -474,3 +474,49 @@ def test_the_digest_offers_each_open_check_in_its_reply_address(reply_app, world
         _, text, html = digests.render(digest)
     assert (f"or check in by email, one line per thing that happened, to {world['address']}" in text)
     assert f'href="mailto:{world["address"]}"' in html
+
+
+def test_the_receiver_speaks_lmtp_behind_a_mail_server(reply_app, world, smtp_server):
+    controller = receiver.start(reply_app, host="127.0.0.1", port=free_port(), now=lambda: NOW, lmtp=True)
+    try:
+        with smtplib.LMTP(controller.hostname, controller.port, timeout=10) as lmtp:
+            refused = lmtp.sendmail(OWNER, [world["address"]], crlf(plain(
+                "Terminated the CallCo contract on 3 March, ref LGL-0412\n"
+                "We plan to move the team next month", to=world["address"])))
+    finally:
+        controller.stop()
+    assert refused == {}
+    found = stored(reply_app, world["checkin"])
+    assert found["state"] == "submitted" and len(found["entries"]) == 2
+    [answer] = sent_answers(reply_app, smtp_server)
+    assert answer["Subject"] == "Check-in submitted: Close the call centre"
+
+
+def test_two_replies_at_once_submit_once_and_amend_once(reply_app, world):
+    """Two replies about one open check-in processed at the same moment (two
+    receiver threads, or the receiver and the webhook): one submits it, the
+    other waits for it (a row lock on PostgreSQL, the one writer on SQLite)
+    and is added as an amendment."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+    texts = {"<race-0@x>": "Terminated the CallCo contract on 3 March, ref LGL-0412",
+             "<race-1@x>": "Moved the team to the ground floor yesterday, ref MOVE-77"}
+
+    def receive(message_id: str) -> None:
+        raw = plain(texts[message_id], to=world["address"], message_id=message_id)
+        with reply_app.app_context():
+            barrier.wait()
+            outcomes.append(replies.receive_reply(raw, now=NOW).outcome)
+            db.session.commit()
+
+    threads = [threading.Thread(target=receive, args=(message_id,)) for message_id in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["amended", "submitted"]
+    found = stored(reply_app, world["checkin"])
+    assert found["state"] == "submitted"
+    assert sorted(amendment for *_, amendment in found["entries"]) == [False, True]

@@ -281,6 +281,12 @@ def person_in(text: str) -> str:
 RECORDED = ("submitted", "draft", "amended", "empty")
 
 
+class DeliveredTwiceAtOnce(Exception):
+    """The same Message-ID is being recorded by another process at this very
+    moment. Nothing of this delivery may stay: the caller rolls back and asks
+    the sender to try again later, when it will find the message recorded."""
+
+
 @dataclass(frozen=True)
 class Received:
     outcome: str
@@ -294,8 +300,9 @@ def receive_reply(raw: bytes, *, now: datetime, envelope_from: str | None = None
     at `now`. `envelope_from` and `envelope_to` are the SMTP envelope's when
     the way in knows them. Records the owner's reply at most once per
     Message-ID, queues the confirmation or the polite bounce in the outbox,
-    and says what it did. Never raises for anything in the message; flushes,
-    the caller commits."""
+    and says what it did. Never raises for anything in the message; raises
+    DeliveredTwiceAtOnce when the same message is being recorded at this
+    moment (the caller rolls back). Flushes; the caller commits."""
     if len(raw) > current_app.config["INBOUND_MAIL_MAX_BYTES"]:
         return Received("too_large")
     inbound = parse(raw, envelope_from=envelope_from, envelope_to=envelope_to)
@@ -317,13 +324,26 @@ def receive_reply(raw: bytes, *, now: datetime, envelope_from: str | None = None
     if checkin.state == "missed" or today > open_until(checkin, settings.grace_days):
         _refuse(inbound, "expired", checkin, now=now, until=open_until(checkin, settings.grace_days))
         return Received("expired", checkin.id)
+    if db.session.scalar(select(Reply.id).where(Reply.message_id == inbound.message_id)) is not None:
+        return Received("duplicate", checkin.id)
     reply = Reply(message_id=inbound.message_id, checkin_id=checkin.id, sender=inbound.sender,
                   outcome="empty", lines=[], attachments=list(inbound.attachments), received_at=now)
+    db.session.add(reply)
     try:
-        with db.session.begin_nested():
-            db.session.add(reply)
+        # Not in a savepoint: on SQLite, releasing a savepoint that opened the
+        # transaction commits it, and the reply would count as processed even
+        # if what follows failed and its sender was told to try again.
+        db.session.flush()
     except IntegrityError:
-        return Received("duplicate", checkin.id)
+        # The same message is being processed at this moment (a mail server
+        # delivering it twice at once): the caller rolls back, the sender retries.
+        raise DeliveredTwiceAtOnce(inbound.message_id) from None
+    # Replies about one check-in are recorded one after another (a row lock on
+    # PostgreSQL; on SQLite the insert above waited for the one writer): a
+    # reply processed while another submits the check-in sees it submitted
+    # once that one commits, and is added as an amendment.
+    db.session.execute(select(CheckIn.id).where(CheckIn.id == checkin.id).with_for_update(key_share=True))
+    db.session.refresh(checkin)
     _record(reply, checkin, owner, inbound, now=now, today=today)
     return Received(reply.outcome, checkin.id, reply.id)
 
@@ -342,7 +362,8 @@ def _record(reply: Reply, checkin: CheckIn, owner: User, inbound: Inbound, *, no
     if checkin.state == "submitted":
         outcome = _amend(checkin, owner, lines, now=now, today=today) if lines else "empty"
     else:
-        kept = _draft_lines(checkin, reply)
+        # A line written again in full replaces its earlier copy.
+        kept = [line for line in _draft_lines(checkin, reply) if line.text not in {n.text for n in lines}]
         outcome = _submit(checkin, owner, kept + lines, now=now, today=today) if lines else "empty"
         if outcome == "empty" and kept:
             outcome = "draft"

@@ -445,8 +445,12 @@ def inbound_reply():
         raw = request.get_data()
     if not raw.strip():
         return jsonify(error="No message: post the raw message, or an 'email' form field."), 400
-    received = replies.receive_reply(raw, now=clock.now(), envelope_from=envelope_from,
-                                     envelope_to=envelope_to)
+    try:
+        received = replies.receive_reply(raw, now=clock.now(), envelope_from=envelope_from,
+                                         envelope_to=envelope_to)
+    except replies.DeliveredTwiceAtOnce:
+        transaction.rollback()
+        return jsonify(error="This message is being recorded right now; post it again later."), 409
     transaction.commit()
     return jsonify(outcome=received.outcome), INBOUND_STATUS.get(received.outcome, 200)
 
