@@ -14,7 +14,7 @@ from tracker.extensions import db
 # The only endpoints an anonymous visitor may use. Everything else sends them to sign in.
 PUBLIC = {
     "auth.login",  # where an anonymous visitor signs in
-    "sso.start",  # the "Sign in with <provider>" button on the sign-in page (CSRF-checked)
+    "sso.start",  # the "Sign in with <provider>" link on the sign-in page: off to the provider
     "sso.callback",  # where the identity provider sends the browser back; its `state` is the authority
     "static",  # the stylesheets and scripts the sign-in page itself needs
     "dashboard.healthz",  # probed by load balancers and monitors, which have no account

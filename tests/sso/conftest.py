@@ -44,7 +44,7 @@ def sso_app(tmp_path, engine_name, request, provider):
 
 def start_sign_in(client, provider: Provider, next_url: str = "") -> str:
     """Press "Sign in with ..." on the sign-in page: the provider's page the browser is sent to."""
-    response = client.post("/login/sso", data={"next": next_url})
+    response = client.get("/login/sso", query_string={"next": next_url} if next_url else None)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.location.startswith(provider.url + "/oauth2/authorize?"), response.location
     return response.location

@@ -67,7 +67,7 @@ def test_a_known_person_signs_in_with_a_fresh_session_and_lands_where_they_were_
 def test_the_sign_in_page_offers_the_provider_by_name(sso_app):
     page = sso_app().test_client().get("/login?next=/metrics/").get_data(as_text=True)
     assert f"Sign in with {PROVIDER_NAME}" in page
-    assert 'action="/login/sso"' in page and 'name="next" value="/metrics/"' in page
+    assert 'href="/login/sso?next=/metrics/"' in page
 
 
 def test_the_app_sends_state_nonce_and_a_pkce_challenge_and_proves_it_at_the_token_endpoint(sso_app,
@@ -290,7 +290,7 @@ def test_a_provider_that_cannot_be_reached_gets_a_message_not_an_error(sso_app, 
     dead.stop()  # a port nobody answers on
     app = sso_app(OIDC_ISSUER=dead.url)
     client = app.test_client()
-    page = _refusal(client, client.post("/login/sso", data={"next": ""}))
+    page = _refusal(client, client.get("/login/sso"))
     assert f"{PROVIDER_NAME} could not be reached, so nobody can sign in with it right now" in page
 
 
@@ -325,9 +325,13 @@ def test_signing_out_also_ends_the_provider_session(sso_app, provider):
 
     response = client.post("/logout")
 
-    assert response.status_code == 302
-    assert response.location.startswith(f"{provider.url}/oauth2/end_session?")
-    asked = {k: v[0] for k, v in parse_qs(urlsplit(response.location).query).items()}
+    # A page hands the browser over (a redirect from a form post to another site is refused by the CSP).
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    sign_out_url = page.split('<meta http-equiv="refresh" content="0; url=')[1].split('"')[0]
+    assert sign_out_url.startswith(f"{provider.url}/oauth2/end_session?")
+    assert f'href="{sign_out_url}"' in page
+    asked = {k: v[0] for k, v in parse_qs(urlsplit(sign_out_url).query).items()}
     assert asked["post_logout_redirect_uri"] == "http://localhost/login"
     assert asked["client_id"] == CLIENT_ID
     assert id_token_claims(asked["id_token_hint"])["aud"] in (CLIENT_ID, [CLIENT_ID])
@@ -368,7 +372,7 @@ def test_with_password_sign_in_off_only_the_break_glass_admin_uses_a_password(ss
 
 def test_the_sign_in_routes_are_not_found_while_single_sign_on_is_off(app):
     client = app.test_client()
-    assert client.post("/login/sso", data={}).status_code == 404
+    assert client.get("/login/sso").status_code == 404
     assert client.get("/login/sso/callback?code=x&state=y").status_code == 404
     assert "Sign in with" not in client.get("/login").get_data(as_text=True)
 
@@ -382,3 +386,27 @@ def test_a_hostile_callback_gets_a_message_not_an_error(sso_app, query):
     response = client.get(f"/login/sso/callback?{query}")
     assert response.status_code == 302 and response.location == "/login"
     assert _signed_in_as(client) is None
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "/\x00", "\r\nSet-Cookie: x=1", "x" * 5000])
+def test_a_hostile_next_on_the_button_goes_nowhere_off_site(sso_app, provider, next_url):
+    client = sso_app().test_client()
+    response = client.get("/login/sso", query_string={"next": next_url})
+    assert response.status_code == 302 and response.location.startswith(provider.url)
+    with client.session_transaction() as session:
+        assert session["sso_next"] == ""
+
+
+def test_signing_out_everywhere_also_ends_the_provider_session(sso_app, provider):
+    app = sso_app()
+    _make_user(app, email="ada@example.com")
+    provider.set_user("ada", email="ada@example.com", email_verified=True)
+    client = app.test_client()
+    sign_in_through(client, provider, "ada")
+
+    response = client.post("/account/sign-out-everywhere")
+
+    assert response.status_code == 200
+    assert f"{provider.url}/oauth2/end_session?" in html.unescape(response.get_data(as_text=True))
+    assert _signed_in_as(client) is None
+    assert "You are signed out on every device" in client.get("/login").get_data(as_text=True)

@@ -16,7 +16,8 @@ from tracker.accounts.forms import (
 from tracker.accounts.models import User
 from tracker.auth import throttle
 from tracker.auth.policy import permission_required
-from tracker.auth.sessions import end_session, renew_session
+from tracker.auth.sessions import renew_session
+from tracker.auth.views import finish_sign_out
 from tracker.concurrency import EditConflict
 from tracker.extensions import db
 from tracker.validation import populate_errors
@@ -248,7 +249,5 @@ def sign_out_everywhere():
     if EmptyForm().validate_on_submit():
         services.end_all_sessions(current_user)
         transaction.commit()
-        provider_sign_out = end_session()
-        flash("You are signed out on every device, this one included.", "info")
-        return redirect(provider_sign_out or url_for("auth.login"))
+        return finish_sign_out("You are signed out on every device, this one included.")
     return redirect(url_for("accounts.settings"))

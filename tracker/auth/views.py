@@ -101,8 +101,20 @@ def logout():
     # a copied cookie must not outlive the sign-out that was meant to end it.
     accounts.end_all_sessions(current_user)
     transaction.commit()
-    # A session begun at the identity provider ends there too (RP-initiated
-    # logout), which sends the browser back to the sign-in page.
+    return finish_sign_out("You are signed out.")
+
+
+def finish_sign_out(message: str):
+    """Sign this browser out and say `message` on the sign-in page. A session
+    begun at the identity provider ends there too (RP-initiated logout): a
+    page hands the browser over to the provider's sign-out, which sends it
+    back to the sign-in page. A redirect cannot: the Content-Security-Policy
+    (`form-action 'self'`) stops a sign-out post from leaving the site."""
     provider_sign_out = end_session()
-    flash("You are signed out.", "info")
-    return redirect(provider_sign_out or url_for("auth.login"))
+    if provider_sign_out is None:
+        flash(message, "info")
+        return redirect(url_for("auth.login"))
+    page = render_template("auth/signed_out.html", provider_sign_out=provider_sign_out,
+                           provider_name=current_app.config["OIDC_PROVIDER_NAME"])
+    flash(message, "info")  # after the page: it shows when the provider sends the browser back
+    return page
