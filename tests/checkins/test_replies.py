@@ -46,8 +46,9 @@ def world(reply_app):
         current = factories.make_checkin(initiative)
         old = factories.make_checkin(initiative, period_start=date(2026, 2, 9))
         db.session.commit()
-        yield {"checkin": current.id, "old": old.id, "address": replies.reply_address(current),
-               "old_address": replies.reply_address(old), "owner": owner.id}
+        made = {"checkin": current.id, "old": old.id, "address": replies.reply_address(current),
+                "old_address": replies.reply_address(old), "owner": owner.id}
+    return made
 
 
 @pytest.fixture
@@ -520,3 +521,27 @@ def test_two_replies_at_once_submit_once_and_amend_once(reply_app, world):
     found = stored(reply_app, world["checkin"])
     assert found["state"] == "submitted"
     assert sorted(amendment for *_, amendment in found["entries"]) == [False, True]
+
+
+def test_while_the_database_is_down_the_receiver_says_try_later_and_the_retry_is_recorded(
+        reply_app, world, inbox, smtp_server):
+    from tests.outage import database_cut
+
+    raw = plain("Terminated the CallCo contract on 3 March, ref LGL-0412", to=world["address"])
+    with database_cut(reply_app):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            deliver(inbox, raw, to=world["address"])
+        assert refused.value.recipients[world["address"]][0] == 451
+    # Down between RCPT and the end of DATA: 451 at the end, nothing kept.
+    with smtplib.SMTP(inbox.hostname, inbox.port, timeout=30) as smtp:
+        smtp.ehlo()
+        assert smtp.mail(OWNER)[0] == 250 and smtp.rcpt(world["address"])[0] == 250
+        with database_cut(reply_app):
+            code, message = smtp.data(crlf(raw))
+    assert code == 451 and b"try again later" in message
+    assert stored(reply_app, world["checkin"])["replies"] == []
+
+    deliver(inbox, raw, to=world["address"])  # the sending server's retry
+    found = stored(reply_app, world["checkin"])
+    assert found["state"] == "submitted" and found["replies"] == [("submitted", OWNER)]
+    assert len(sent_answers(reply_app, smtp_server)) == 1

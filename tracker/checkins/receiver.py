@@ -9,9 +9,10 @@ SIZE, else at the end of DATA), and hands each message to
 - 250 once the message was handled: recorded, a duplicate, an automatic
   message ignored, or refused politely by mail (wrong sender, expired);
 - 550 5.1.1 when the reply address's signature is wrong;
-- 451 when the database could not be reached or anything failed: the
-  sending server tries again later, and the Message-ID makes sure a message
-  that did get recorded is not recorded twice.
+- 451, at RCPT or at the end of DATA, when the database could not be
+  reached or anything failed: nothing of the message is kept, the sending
+  server tries again later, and the Message-ID makes sure a message that did
+  get recorded is not recorded twice.
 """
 
 import asyncio
@@ -30,6 +31,7 @@ from tracker.checkins import replies
 
 log = logging.getLogger(__name__)
 
+TRY_LATER = "451 4.3.0 Could not process the message now; try again later"
 ANSWERS = {
     "not_ours": "550 5.1.1 No such reply address here",
     "too_large": "552 5.3.4 Message too big for a check-in reply",
@@ -48,16 +50,23 @@ class ReplyHandler:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         loop = asyncio.get_running_loop()
-        if not await loop.run_in_executor(None, self.known, address):
+        known = await loop.run_in_executor(None, self.known, address)
+        if known is None:
+            return TRY_LATER
+        if not known:
             return ANSWERS["not_ours"]
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
-    def known(self, address: str) -> bool:
-        """`address` is a reply address whose signature names one of our check-ins."""
+    def known(self, address: str) -> bool | None:
+        """`address` is a reply address whose signature names one of our
+        check-ins; None when that cannot be said now (the database is down)."""
         with self.app.app_context():
             try:
                 return replies.checkin_for_address(address) is not None
+            except Exception:  # noqa: BLE001 - the sender must hear "try later", not our error
+                log.exception("could not check the reply address %s", address)
+                return None
             finally:
                 transaction.rollback()
 
@@ -77,7 +86,7 @@ class ReplyHandler:
             except Exception:  # noqa: BLE001 - the sender must hear "try later", not a dropped line
                 transaction.rollback()
                 log.exception("a reply to %s could not be processed", rcpt_tos)
-                return "451 4.3.0 Could not process the message now; try again later"
+                return TRY_LATER
         log.info("reply to %s from %s: %s", rcpt_tos, mail_from, received.outcome)
         return ANSWERS.get(received.outcome, f"250 2.0.0 OK ({received.outcome.replace('_', ' ')})")
 
