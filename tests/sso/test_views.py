@@ -275,6 +275,13 @@ def test_roles_follow_the_provider_groups_and_are_lost_with_the_group(sso_app, p
         assert [(e.action, e.changes["role"], e.actor_id) for e in events] == [
             ("updated", ["member", "admin"], None), ("updated", ["admin", "member"], None)]
         assert all("groups of Acme Login" in e.summary for e in events)
+    # The account's page tells an admin what the provider changed, and when.
+    admin = app.test_client()
+    admin.post("/login", data={"email": "breakglass@example.com", "password": factories.DEFAULT_PASSWORD})
+    page = html.unescape(admin.get(f"/admin/users/{user_id}").get_data(as_text=True))
+    assert page.count("Role set by the groups of Acme Login at sign-in") == 2
+    assert "Role: <del>Member</del> → <ins>Admin</ins>" in page
+    assert "Role: <del>Admin</del> → <ins>Member</ins>" in page
 
 
 def test_without_a_role_map_roles_stay_as_set_here(sso_app, provider):

@@ -20,6 +20,7 @@ from tracker.auth.sessions import renew_session
 from tracker.auth.views import finish_sign_out
 from tracker.concurrency import EditConflict
 from tracker.extensions import db
+from tracker.history import services as history
 from tracker.validation import populate_errors
 
 
@@ -99,7 +100,11 @@ def user_edit(user_id: int):
             transaction.commit()
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("accounts.user_list"))
-    return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm())
+    # What changed the account outside this form: roles the identity
+    # provider's groups set at sign-in, provisioning (tracker.sso).
+    events = history.events_for("user", user.id)
+    return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm(),
+                           events=events, history_changes=history.readable_changes(events))
 
 
 def _user_edit_form(user: User, *, posted: bool) -> UserEditForm:
