@@ -209,3 +209,20 @@ def test_admin_pages_are_one_menu_that_works_from_the_keyboard(signed_in):
     expect(tab.get_by_role("heading", name="Users")).to_be_visible()
     # On an admin page, the menu says where you are.
     expect(admin).to_have_class("navmenu-current")
+
+
+def test_initiative_page_links_to_its_sections_and_opens_the_folded_history(signed_in, demo):
+    tab = signed_in("member")
+    tab.set_viewport_size({"width": PHONE, "height": 800})
+    tab.goto(f"/initiatives/{demo['ids']['initiative']}")
+    sections = tab.get_by_role("navigation", name="On this page")
+    history = tab.get_by_role("heading", name="History", exact=True)
+    expect(history).to_be_hidden()
+    sections.get_by_role("link", name="History").click()
+    expect(history).to_be_in_viewport()
+    sections.get_by_role("link", name="Timeline").click()
+    expect(tab.get_by_role("heading", name="Timeline")).to_be_in_viewport()
+    # The timeline is paged; the next page comes back to the timeline.
+    tab.get_by_role("link", name="Next →").click()
+    assert tab.url.endswith("?page=2#timeline")
+    expect(tab.get_by_text("Entries 21–", exact=False)).to_be_visible()
