@@ -783,6 +783,7 @@ def test_say_do_overview_ranks_owners_and_departments_with_counts_flags_and_reas
     assert "Talk only" in owners and "Unmeasured" in owners
     assert saydo.FLAG_WHY["talk_only"] in page and saydo.FLAG_WHY["unmeasured"] in page
     assert escape(saydo.EXPLANATION) in page
+    assert escape(saydo.RANKING_EXPLANATION) in page  # the order and its tie-breaks, in words
 
 
 def _ranked_names(section: str, names: list[str]) -> list[str]:

@@ -43,7 +43,8 @@ def saydo_words() -> dict:
     and the one wording of a check-in's due day (dashboard banner, check-in
     pages)."""
     return {"saydo_flag_text": saydo.FLAG_TEXT, "saydo_flag_why": saydo.FLAG_WHY,
-            "saydo_explanation": saydo.EXPLANATION, "due_wording": services.due_wording}
+            "saydo_explanation": saydo.EXPLANATION, "saydo_ranking": saydo.RANKING_EXPLANATION,
+            "due_wording": services.due_wording}
 
 
 @bp.app_template_global("checkin_reply_address")

@@ -33,7 +33,7 @@ def index():
     return render_template("dashboard/index.html", d=data, charts=drawings, sparkline=charts.sparkline,
                            progress=charts.progress_bar, periods=services.PERIODS,
                            departments=list_departments(), standing_text=saydo.STANDING_TEXT,
-                           ranking_explanation=saydo.RANKING_EXPLANATION, saydo_window=saydo.WINDOW)
+                           saydo_window=saydo.WINDOW)
 
 
 @bp.get("/healthz")
