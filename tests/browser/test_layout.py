@@ -18,6 +18,7 @@ from tracker.behaviours.models import Behaviour
 from tracker.checkins.models import CheckIn
 from tracker.demo.services import load_demo
 from tracker.extensions import db
+from tracker.incentives.models import Incentive
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric
 from tracker.people.models import PeopleDecision
@@ -52,6 +53,7 @@ def demo(tmp_path_factory, request):
             "decision": db.session.scalar(select(PeopleDecision.id).order_by(PeopleDecision.id)),
             "user": member.id,
             "department": db.session.scalar(select(Department.id).order_by(Department.id)),
+            "incentive": db.session.scalar(select(Incentive.id).order_by(Incentive.id)),
         }
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -67,7 +69,8 @@ def demo(tmp_path_factory, request):
         "/checkins/review", "/checkins/classifier", "/people/", "/people/report",
         f"/people/{ids['decision']}", "/people/new", "/account", "/digests/preview",
         "/admin/users", f"/admin/users/{ids['user']}", "/admin/users/new", "/admin/departments",
-        "/admin/settings", "/admin/scheduler", "/outbox/",
+        "/admin/settings", "/admin/scheduler", "/outbox/", "/incentives/", "/incentives/new",
+        *([f"/incentives/{ids['incentive']}"] if ids["incentive"] else []),
     ]
     yield {"base": f"http://127.0.0.1:{server.server_port}", "logins": logins, "pages": pages,
            "ids": ids}
