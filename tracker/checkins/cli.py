@@ -2,6 +2,7 @@
 ``flask mail receive``: the SMTP/LMTP receiver of check-in replies."""
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -127,6 +128,9 @@ def receive_command(host: str, port: int, lmtp: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config.get("REPLY_DOMAIN"):
         raise click.ClickException("Set TRACKER_REPLY_DOMAIN (the domain replies are sent to) first.")
+    # One line per message on standard error: what became of it.
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger(receiver.__name__).setLevel(logging.INFO)
     controller = receiver.start(app, host=host, port=port, now=clock.now, lmtp=lmtp)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
