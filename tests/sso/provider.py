@@ -26,6 +26,7 @@ TAMPERED_ID_TOKEN = "tampered_id_token"
 WRONG_AUDIENCE = "wrong_audience"
 WRONG_ISSUER = "wrong_issuer"
 OTHER_NONCE = "other_nonce"
+DISCOVERY_OTHER_ISSUER = "discovery_other_issuer"
 ANOTHER_CLIENT = "another-app"
 
 
@@ -95,6 +96,9 @@ class Provider:
             return self._authorize(environ, start_response)
         if path == "/oauth2/token":
             return self._token(environ, start_response)
+        if path == "/.well-known/openid-configuration" and self.misbehave == DISCOVERY_OTHER_ISSUER:
+            return self._rewritten_json(environ, start_response, lambda document: document.update(
+                issuer="https://impostor.example"))
         if path == "/oauth2/end_session":
             self.end_session_requests.append(
                 {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()})
@@ -129,18 +133,27 @@ class Provider:
         environ["CONTENT_LENGTH"] = str(len(body))
         if self.misbehave != TAMPERED_ID_TOKEN:
             return self.app(environ, start_response)
+        return self._rewritten_json(environ, start_response, _name_the_admin)
+
+    def _rewritten_json(self, environ, start_response, change):
+        """The provider's JSON answer, changed in place by `change`."""
         answer = {}
 
         def keep(status, headers, exc_info=None):
             answer.update(status=status, headers=headers)
 
-        token = json.loads(b"".join(self.app(environ, keep)))
-        header, payload, signature = token["id_token"].split(".")
-        claims = json.loads(_b64decode(payload))
-        claims["email"] = "admin@example.com"
-        token["id_token"] = ".".join((header, _b64encode(json.dumps(claims).encode()), signature))
-        raw = json.dumps(token).encode()
+        document = json.loads(b"".join(self.app(environ, keep)))
+        change(document)
+        raw = json.dumps(document).encode()
         headers = [(k, v) for k, v in answer["headers"] if k.lower() != "content-length"]
         start_response(answer["status"], [*headers, ("Content-Length", str(len(raw)))])
         return [raw]
+
+
+def _name_the_admin(token: dict) -> None:
+    """Change the signed ID token's payload to name the admin, keeping its signature."""
+    header, payload, signature = token["id_token"].split(".")
+    claims = json.loads(_b64decode(payload))
+    claims["email"] = "admin@example.com"
+    token["id_token"] = ".".join((header, _b64encode(json.dumps(claims).encode()), signature))
 

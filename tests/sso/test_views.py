@@ -301,6 +301,15 @@ def test_a_provider_that_cannot_be_reached_gets_a_message_not_an_error(sso_app, 
     assert f"{PROVIDER_NAME} could not be reached, so nobody can sign in with it right now" in page
 
 
+def test_a_discovery_document_naming_another_issuer_is_not_trusted(sso_app, provider):
+    app = sso_app()
+    provider.misbehave = misbehaviour.DISCOVERY_OTHER_ISSUER
+    client = app.test_client()
+    page = _refusal(client, client.get("/login/sso"))
+    assert f"{PROVIDER_NAME} answered as another issuer ('https://impostor.example')" in page
+    assert provider.authorize_requests == []
+
+
 def test_a_provider_going_down_mid_sign_in_gets_a_message(sso_app, provider):
     app = sso_app()
     _make_user(app, email="ada@example.com")

@@ -71,12 +71,13 @@ def _metadata(provider: ProviderSettings) -> dict[str, Any]:
         current_app.logger.warning("single sign-on: discovery at %s failed: %s", provider.discovery_url, e)
         client.server_metadata.clear()
         raise _unreachable(provider) from None
-    if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer.rstrip("/"):
-        client.server_metadata.clear()
+    named = str(metadata.get("issuer", ""))
+    if named.rstrip("/") != provider.issuer.rstrip("/"):
+        client.server_metadata.clear()  # asked again next time, in case it is corrected
         current_app.logger.warning("single sign-on: %s names issuer %r, not %r", provider.discovery_url,
-                                   metadata.get("issuer"), provider.issuer)
+                                   named, provider.issuer)
         raise SignInFailed(f"{provider.provider_name} answered as another issuer "
-                           f"({str(metadata.get('issuer'))[:200]!r}) than the one configured here, "
+                           f"({named[:200]!r}) than the one configured here, "
                            "so its sign-ins cannot be trusted. Tell your administrator (OIDC_ISSUER).")
     return metadata
 
