@@ -73,7 +73,7 @@ def register_config(app: Flask, test_config: dict | None) -> None:
 # Settings that must be numbers above zero (a day count, an hour count, a limit).
 POSITIVE_SETTINGS = ("REMEMBER_DAYS", "TEMPORARY_PASSWORD_HOURS", "SIGN_IN_MAX_FAILURES_PER_ACCOUNT",
                      "SIGN_IN_MAX_FAILURES_PER_ADDRESS", "SIGN_IN_WINDOW_MINUTES",
-                     "READINGS_IMPORT_MAX_ROWS", "READINGS_IMPORT_MAX_ERRORS")
+                     "READINGS_IMPORT_MAX_ROWS", "READINGS_IMPORT_MAX_ERRORS", "API_REQUESTS_PER_MINUTE")
 
 
 def _check_positive(config, name: str) -> None:
@@ -161,10 +161,24 @@ def register_blueprints(app: Flask) -> None:
     from tracker.outbox import views as outbox
     from tracker.people import views as people
     from tracker.sso import views as sso
+    from tracker.tokens import views as tokens
 
     for module in (auth, sso, accounts, dashboard, initiatives, behaviours, metrics, checkins,
-                   organisation, outbox, digests, people, incentives):
+                   organisation, outbox, digests, people, incentives, tokens):
         app.register_blueprint(module.bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API: token-authenticated, so exempt from CSRF (the session
+    cookie never authenticates it), documented by OpenAPI 3.1."""
+    from tracker.api import bp, docs, reference  # noqa: F401 (reference registers its page)
+    from tracker.api.models import IdempotentRequest  # noqa: F401 (registers the table)
+    from tracker.api.openapi import init_api
+
+    extensions.csrf.exempt(bp)
+    init_api(app)
+    app.register_blueprint(docs)
 
 
 def register_errors(app: Flask) -> None:

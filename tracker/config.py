@@ -93,6 +93,10 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 READINGS_IMPORT_MAX_ROWS = 10_000
 READINGS_IMPORT_MAX_ERRORS = 50
 
+# Each API token may make this many requests per minute; beyond, 429 with
+# Retry-After until the next minute (counted in the database, across workers).
+API_REQUESTS_PER_MINUTE = 120
+
 ORGANISATION_NAME = "Burning Platform Tracker"
 
 # Mail. The file backend writes .eml files into instance/outbox/ so that

@@ -9,13 +9,14 @@ loading the account would be a query.
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from tracker import transaction
+from tracker.api import problems
 from tracker.db import database_unavailable
 from tracker.extensions import login_manager
 
@@ -68,6 +69,11 @@ def _rollback_quietly() -> None:
         log.warning("rollback failed while the database was unavailable")
 
 
+def _api_request() -> bool:
+    """Under /api errors are problem details (RFC 9457), not pages."""
+    return request.path.startswith("/api/")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -78,6 +84,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
+        if _api_request():
+            return problems.from_http_exception(e)
         if e.code in MESSAGES:
             return render_error(e.code)
         return e
@@ -89,11 +97,16 @@ def register_error_handlers(app: Flask) -> None:
         # One line, no traceback: an outage repeats on every request.
         log.warning("database unavailable: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
         _rollback_quietly()
+        if _api_request():
+            return problems.response(503, "The database is unavailable; try again shortly.",
+                                     headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return unavailable_response()
 
     @app.errorhandler(500)
     def server_error(e):
         # Whatever the request wrote must not be committed by a later one.
         _rollback_quietly()
+        if _api_request():
+            return problems.response(500, "The error was logged. Nothing you sent was half-saved.")
         _without_loading_the_user(forget_loaded=True)
         return render_error(500)

@@ -17,13 +17,18 @@ def csrf_app(tmp_path, request):
 # webhook is posted by a mail service, and the shared secret it must send
 # (INBOUND_MAIL_SECRET, which no browser has) is what authorises it.
 DELIBERATELY_EXEMPT = {"tracker.digests.views.unsubscribe", "tracker.checkins.views.inbound_reply"}
+# The JSON API is authenticated by a bearer token only, which a page in another
+# site cannot send; the session cookie (which it could) never authenticates it:
+# tested below and in tests/api.
+EXEMPT_BLUEPRINTS = {"api"}
 
 
 def _post_routes(app):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         location = f"{view.__module__}.{view.__name__}"
-        if "POST" in rule.methods and rule.endpoint != "static" and location not in DELIBERATELY_EXEMPT:
+        if ("POST" in rule.methods and rule.endpoint != "static" and location not in DELIBERATELY_EXEMPT
+                and rule.endpoint.partition(".")[0] not in EXEMPT_BLUEPRINTS):
             values = {arg: 1 for arg in rule.arguments}
             yield rule, values
 
@@ -32,7 +37,33 @@ def test_only_the_one_click_unsubscribe_and_the_mail_webhook_are_exempt_from_csr
     from tracker.extensions import csrf
 
     assert csrf._exempt_views == DELIBERATELY_EXEMPT
-    assert not csrf._exempt_blueprints
+    assert {blueprint.name for blueprint in csrf._exempt_blueprints} == EXEMPT_BLUEPRINTS
+
+
+def test_a_signed_in_browser_cannot_write_through_the_api_without_a_token(csrf_app):
+    """What CSRF protection guards against, through the exempt API: a page in
+    another site making the signed-in browser post. The cookie goes along;
+    it authenticates nothing there, so every write is refused and nothing stored."""
+    with csrf_app.app_context():
+        admin = factories.make_user("admin")
+        db.session.commit()
+        admin_id = admin.id
+    client = csrf_app.test_client()
+    sign_in_session(client, admin_id)
+    with csrf_app.test_request_context():
+        from flask import url_for
+
+        writes = [(method, url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 1)))
+                  for rule in csrf_app.url_map.iter_rules()
+                  if rule.endpoint.partition(".")[0] in EXEMPT_BLUEPRINTS
+                  for method in rule.methods & {"POST", "PATCH", "PUT", "DELETE"}]
+    assert len(writes) >= 5
+    for method, url in writes:
+        for body in ({"json": {"observed_on": "2026-03-01", "value": 5, "readings": []}},
+                     {"data": {"observed_on": "2026-03-01", "value": "5"}}):
+            answer = client.open(url, method=method, **body)
+            assert answer.status_code == 401, (method, url)
+            assert answer.content_type == "application/problem+json"
 
 
 def test_every_post_route_refuses_a_missing_or_forged_token(csrf_app):

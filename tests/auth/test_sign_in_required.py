@@ -20,6 +20,10 @@ PUBLIC = {
     "dashboard.healthz",  # probed by load balancers and monitors, which have no account
     "digests.unsubscribe",  # one click from the mail (RFC 8058); the signed token is the authority
     "checkins.inbound_reply",  # posted by a mail service; the shared secret is the authority
+    # The API's description and its readable reference: what any integrator reads
+    # before they have a token; they hold no data.
+    "api-docs.openapi_json",
+    "api_docs.reference",
 }
 
 # Asked of every route; HEAD and OPTIONS are answered by Flask for the GET beside them.
@@ -46,9 +50,17 @@ def _rows_per_table(app) -> dict[str, int]:
 
 
 def _sends_to_sign_in_and_back(response, url: str) -> bool:
+    """For a page, a redirect to sign in and back; for the token-only API, a 401 problem."""
+    if url.startswith("/api/"):
+        return _asks_for_a_token(response)
     location = urlsplit(response.headers.get("Location", ""))
     return (response.status_code == 302 and location.path == "/login"
             and parse_qs(location.query).get("next") == [url])
+
+
+def _asks_for_a_token(response) -> bool:
+    return (response.status_code == 401 and response.content_type == "application/problem+json"
+            and response.headers.get("WWW-Authenticate", "").startswith("Bearer"))
 
 
 def test_every_page_sends_an_anonymous_visitor_to_sign_in_and_back(anonymous_app):
@@ -66,9 +78,11 @@ def test_every_action_refuses_an_anonymous_visitor_and_stores_nothing(anonymous_
     before = _rows_per_table(anonymous_app)
     answers = {(method, url): client.open(url, method=method, data={"name": "Anonymous"})
                for method, url in routes}
+    answers |= {(method, url + " (json)"): client.open(url, method=method, json={"title": "Anonymous"})
+                for method, url in routes if url.startswith("/api/")}
     # A form post is sent to sign in; the JSON endpoint the check-in page calls answers 401.
     refused = {route for route, response in answers.items()
-               if _sends_to_sign_in_and_back(response, route[1])
+               if _sends_to_sign_in_and_back(response, route[1].removesuffix(" (json)"))
                or (response.status_code == 401 and "error" in response.get_json(silent=True))}
     assert sorted(set(answers) - refused) == []
     assert _rows_per_table(anonymous_app) == before

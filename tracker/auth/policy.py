@@ -28,6 +28,8 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     # The outbox: every reminder and digest, and resending one whose outcome is unknown.
     "read_outbox": frozenset({Role.ADMIN}),
     "resend_mail": frozenset({Role.ADMIN}),
+    # See and revoke every person's API tokens (each person manages their own).
+    "manage_api_tokens": frozenset({Role.ADMIN}),
     # The classifier's agreement with owners and reviewers, and the
     # organisation's own cue phrases.
     "manage_classifier": frozenset({Role.ADMIN}),

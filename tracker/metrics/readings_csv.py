@@ -37,6 +37,7 @@ __all__ = [
     "ParseResult",
     "ParsedReading",
     "RowError",
+    "check_reading_rows",
     "parse_readings_csv",
 ]
 
@@ -73,10 +74,13 @@ class ParsedReading:
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem, at a 1-based line of the file (0: the file as a whole)."""
+    """One problem, at a 1-based line of the file (0: the file as a whole);
+    `column` names the column at fault when one is (metric, observed_on,
+    value, note)."""
 
     line: int
     message: str
+    column: str | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -160,6 +164,29 @@ def parse_readings_csv(
     if rows.error is None and not records:
         return ParseResult(errors=[RowError(0, "the file has a header but no readings")])
 
+    return check_reading_rows(records, columns, find_metrics=find_metrics, existing=existing, today=today,
+                              refuse=refuse, implausible=implausible, max_errors=max_errors,
+                              trailing_error=rows.error)
+
+
+def check_reading_rows(
+    records: list[tuple[int, list[str]]],
+    columns: Mapping[str, int],
+    *,
+    find_metrics: FindMetrics,
+    existing: ExistingReadings,
+    today: date,
+    refuse: Callable[[int], str | None] | None = None,
+    implausible: Callable[[int, float], str | None] | None = None,
+    max_errors: int = MAX_ERRORS,
+    trailing_error: RowError | None = None,
+) -> ParseResult:
+    """Check rows already split into cells, as `parse_readings_csv` checks a
+    file's rows: each record is (line, cells) and `columns` maps each column
+    name to its cell's position. The JSON API's bulk readings come this way,
+    so a row is held to exactly the rules of a line of an uploaded file.
+    `trailing_error` (a line that could not be read) is listed after the rest.
+    """
     # Every row's shape first, then the two lookups, then what needs them.
     shaped = [_shape(line, cells, columns, today) for line, cells in records]
     names = {row.metric_cell for row in shaped if row.metric_cell}
@@ -176,25 +203,25 @@ def parse_readings_csv(
         problems = list(checked.problems)
         metric_id = metric_ids.get(checked.metric_cell) if checked.metric_cell else None
         if checked.metric_cell and metric_id is None:
-            problems.insert(0, f"unknown metric {_quote(checked.metric_cell)}")
+            problems.insert(0, ("metric", f"unknown metric {_quote(checked.metric_cell)}"))
         elif metric_id is not None and refuse is not None:
             if metric_id not in refusals:
                 refusals[metric_id] = refuse(metric_id)
             refusal = refusals[metric_id]
             if refusal:
-                problems.insert(0, refusal)
+                problems.insert(0, ("metric", refusal))
         if (metric_id is not None and checked.value is not None and implausible is not None
                 and (reason := implausible(metric_id, checked.value))):
-            problems.append(reason)
+            problems.append(("value", reason))
         if metric_id is not None and checked.observed_on is not None:
             key = (metric_id, checked.observed_on)
             if key in stored:
-                problems.append(f"metric {_quote(checked.metric_cell)} already has a reading on "
-                                f"{checked.observed_on.isoformat()}")
+                problems.append(("observed_on", f"metric {_quote(checked.metric_cell)} already has a "
+                                 f"reading on {checked.observed_on.isoformat()}"))
             earlier = seen.get(key)
             if earlier is not None:
-                problems.append(f"same metric and date as line {earlier} "
-                                f"({_quote(checked.metric_cell)} on {checked.observed_on.isoformat()})")
+                problems.append(("observed_on", f"same metric and date as line {earlier} "
+                                 f"({_quote(checked.metric_cell)} on {checked.observed_on.isoformat()})"))
             else:
                 seen[key] = checked.line
         if problems:
@@ -202,8 +229,8 @@ def parse_readings_csv(
         elif metric_id is not None and checked.observed_on is not None and checked.value is not None:
             readings.append(ParsedReading(checked.line, metric_id, checked.observed_on, checked.value,
                                           checked.note))
-    if rows.error is not None:
-        errors.add(rows.error.line, [rows.error.message])
+    if trailing_error is not None:
+        errors.add(trailing_error.line, [(None, trailing_error.message)])
 
     if errors.kept:
         return ParseResult(errors=errors.kept, more_errors=errors.more)
@@ -218,10 +245,10 @@ class _Errors:
         self.kept: list[RowError] = []
         self.more = 0
 
-    def add(self, line: int, messages: list[str]) -> None:
-        for message in messages:
+    def add(self, line: int, problems: list[tuple[str | None, str]]) -> None:
+        for column, message in problems:
             if len(self.kept) < self.limit:
-                self.kept.append(RowError(line, message))
+                self.kept.append(RowError(line, message, column))
             else:
                 self.more += 1
 
@@ -332,66 +359,66 @@ class _Shaped:
     observed_on: date | None
     value: float | None
     note: str
-    problems: tuple[str, ...]
+    problems: tuple[tuple[str | None, str], ...]  # (column, message)
 
 
-def _shape(line: int, cells: list[str], columns: dict[str, int], today: date) -> _Shaped:
+def _shape(line: int, cells: list[str], columns: Mapping[str, int], today: date) -> _Shaped:
     if len(cells) != len(columns):
-        return _Shaped(line, "", None, None, "", (
+        return _Shaped(line, "", None, None, "", ((None,
             f"expected {len(columns)} cells, found {len(cells)}"
-            " (a value with a comma must be in double quotes)",))
-    problems: list[str] = []
+            " (a value with a comma must be in double quotes)"),))
+    problems: list[tuple[str | None, str]] = []
     metric_cell = cells[columns["metric"]].strip()
     if not metric_cell:
-        problems.append("metric is empty")
+        problems.append(("metric", "metric is empty"))
     elif not metric_cell.isprintable():
         # Control characters (NUL among them) are never in a metric name,
         # and some databases reject them in a query: not looked up.
-        problems.append(f"unknown metric {_quote(metric_cell)}")
+        problems.append(("metric", f"unknown metric {_quote(metric_cell)}"))
         metric_cell = ""
     observed_on = _date(cells[columns["observed_on"]].strip(), today, problems)
     value = _value(cells[columns["value"]].strip(), problems)
     note_at = columns.get("note")
     note = cells[note_at].strip() if note_at is not None else ""
     if len(note) > MAX_NOTE_CHARS:
-        problems.append(f"note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}")
+        problems.append(("note", f"note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}"))
     elif problem := text_problem(note, "note"):
-        problems.append(problem)
+        problems.append(("note", problem))
     return _Shaped(line, metric_cell, observed_on, value, note, tuple(problems))
 
 
-def _date(cell: str, today: date, problems: list[str]) -> date | None:
+def _date(cell: str, today: date, problems: list[tuple[str | None, str]]) -> date | None:
     if not cell:
-        problems.append("observed_on is empty")
+        problems.append(("observed_on", "observed_on is empty"))
         return None
     if not _ISO_DATE.fullmatch(cell):
-        problems.append(f"observed_on {_quote(cell)} is not a date in the form YYYY-MM-DD")
+        problems.append(("observed_on", f"observed_on {_quote(cell)} is not a date in the form YYYY-MM-DD"))
         return None
     try:
         observed_on = date.fromisoformat(cell)
     except ValueError:
-        problems.append(f"observed_on {_quote(cell)} is not a real date")
+        problems.append(("observed_on", f"observed_on {_quote(cell)} is not a real date"))
         return None
     if observed_on > today:
-        problems.append(
-            f"observed_on {observed_on.isoformat()} is in the future (today is {today.isoformat()})")
+        problems.append(("observed_on",
+            f"observed_on {observed_on.isoformat()} is in the future (today is {today.isoformat()})"))
         return None
     return observed_on
 
 
-def _value(cell: str, problems: list[str]) -> float | None:
+def _value(cell: str, problems: list[tuple[str | None, str]]) -> float | None:
     if not cell:
-        problems.append("value is empty")
+        problems.append(("value", "value is empty"))
         return None
     if not _NUMBER.fullmatch(cell):
-        problems.append(
+        problems.append(("value",
             f"value {_quote(cell)} is not a number"
             " (use digits, '.' for decimals, no thousands separators)"
-        )
+        ))
         return None
     value = float(cell)
     if not math.isfinite(value):
-        problems.append(f"value {_quote(cell)} is too large")
+        problems.append(("value", f"value {_quote(cell)} is too large"))
         return None
     return value
 

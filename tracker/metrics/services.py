@@ -1,7 +1,7 @@
 """Rules for metrics and readings. Functions add and flush; the caller commits."""
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from tracker.metrics.models import (
     current_readings,
     metric_behaviour,
 )
-from tracker.metrics.readings_csv import ParseResult, RowError, parse_readings_csv
+from tracker.metrics.readings_csv import ParseResult, RowError, check_reading_rows, parse_readings_csv
 from tracker.metrics.standards import VagueStandard, check_standard
 from tracker.validation import FieldError
 from tracker.validators import text_problem
@@ -277,6 +277,39 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
     them, then the insert. READINGS_IMPORT_MAX_ROWS and READINGS_IMPORT_MAX_ERRORS
     bound the rows read and the errors listed.
     """
+    config = current_app.config
+    return _store_all_or_nothing(
+        lambda **checks: parse_readings_csv(data, max_rows=config["READINGS_IMPORT_MAX_ROWS"], **checks),
+        actor=actor, now=now, today=today, source="from CSV")
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    """One reading of a bulk request, as sent: the metric's id or exact name,
+    the day observed (YYYY-MM-DD), the value and an optional note."""
+
+    metric: str
+    observed_on: str
+    value: str
+    note: str = ""
+
+
+def store_reading_rows(rows: list[ReadingRow], *, actor: User, now: datetime, today: date) -> ParseResult:
+    """Store every row, or none: the rules of `import_readings`, row for row
+    (row n is line n of the result's errors, counted from 1). The caller
+    bounds the number of rows and rolls back when the result has errors."""
+    records = [(number, [row.metric, row.observed_on, row.value, row.note])
+               for number, row in enumerate(rows, start=1)]
+    columns = {"metric": 0, "observed_on": 1, "value": 2, "note": 3}
+    return _store_all_or_nothing(
+        lambda **checks: check_reading_rows(records, columns, **checks),
+        actor=actor, now=now, today=today, source="through the API")
+
+
+def _store_all_or_nothing(check: Callable[..., ParseResult], *, actor: User, now: datetime, today: date,
+                          source: str) -> ParseResult:
+    """Run `check` with the database look-ups and the actor's permission and
+    plausibility rules, and store its readings if it found no error."""
     metrics: dict[int, Metric] = {}
 
     def find_metrics(cells: Collection[str]) -> dict[str, int]:
@@ -304,13 +337,10 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
             return None
         return f"you may not record readings for {metrics[metric_id].name!r}"
 
-    config = current_app.config
     # Refused rows are errors like any other, so every bad line is listed at once.
-    result = parse_readings_csv(data, find_metrics=find_metrics, existing=existing, today=today,
-                                refuse=refuse,
-                                implausible=lambda metric_id, value: metrics[metric_id].implausible(value),
-                                max_rows=config["READINGS_IMPORT_MAX_ROWS"],
-                                max_errors=config["READINGS_IMPORT_MAX_ERRORS"])
+    result = check(find_metrics=find_metrics, existing=existing, today=today, refuse=refuse,
+                   implausible=lambda metric_id, value: metrics[metric_id].implausible(value),
+                   max_errors=current_app.config["READINGS_IMPORT_MAX_ERRORS"])
     if not result.ok:
         return result
     try:
@@ -332,7 +362,7 @@ def import_readings(data: bytes, *, actor: User, now: datetime, today: date) -> 
             {"observed_on": row.observed_on.isoformat(), "value": row.value})
     for metric_id, rows in per_metric.items():
         history.record("metric", metric_id, "reading",
-                       f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} from CSV",
+                       f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} {source}",
                        actor=actor, now=now, changes={"readings": rows})
     return result
 
@@ -399,6 +429,14 @@ def reading_points(metric_ids: Iterable[int]) -> dict[int, list[tuple[date, floa
     for metric_id, observed_on, value in rows:
         out[metric_id].append((observed_on, value))
     return out
+
+
+def readings_after(metric: Metric, *, after: int, limit: int) -> list[Reading]:
+    """Up to `limit` readings of `metric` stored after the reading `after` (an
+    id; 0 for the first), in the order they were stored, corrected and voided
+    ones and corrections included: the API's cursor-paged history."""
+    return list(db.session.scalars(select(Reading).where(Reading.metric_id == metric.id, Reading.id > after)
+                                   .order_by(Reading.id).limit(limit)))
 
 
 def latest_readings(metric: Metric, limit: int) -> list[Reading]:

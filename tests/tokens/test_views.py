@@ -1,0 +1,80 @@
+"""Tokens on the account: created and shown once, stored hashed, revoked; an admin sees every one."""
+
+import hashlib
+import re
+
+from tests import factories
+from tracker.extensions import db
+from tracker.tokens.models import ApiToken
+
+
+def _create(client, **data):
+    return client.post("/account/tokens", data={"name": "Survey tool", "scopes": ["readings:write"],
+                                                "days": "90", **data})
+
+
+def test_a_token_is_shown_once_and_stored_only_as_its_hash(app, client, login_as):
+    login_as("member")
+    page = _create(client).get_data(as_text=True)
+    secret = re.search(r'id="new-token-secret">(bpt_[A-Za-z0-9_-]+)<', page).group(1)
+    with app.app_context():
+        token = db.session.scalar(db.select(ApiToken))
+        assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert secret not in (token.hint, token.token_hash, token.name)
+        assert token.scope_list == ["readings:write"]
+    again = client.get("/account/tokens").get_data(as_text=True)
+    assert secret not in again and "Survey tool" in again
+
+
+def test_a_member_is_not_offered_people_read_and_cannot_post_it(app, client, login_as):
+    login_as("member")
+    assert "people:read" not in client.get("/account/tokens").get_data(as_text=True)
+    refused = _create(client, scopes=["people:read"])
+    assert refused.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ApiToken)) == 0
+
+
+def test_hr_is_offered_people_read(client, login_as):
+    login_as("hr")
+    assert "people:read" in client.get("/account/tokens").get_data(as_text=True)
+
+
+def test_a_bad_name_or_expiry_is_refused_beside_its_field(app, client, login_as):
+    login_as("member")
+    page = _create(client, name="", days="999").get_data(as_text=True)
+    assert 'id="name-error"' in page and 'id="days-error"' in page
+
+
+def test_the_owner_revokes_and_nobody_else_but_an_admin_may(app, client, login_as):
+    login_as("member")
+    _create(client)
+    with app.app_context():
+        token_id = db.session.scalar(db.select(ApiToken.id))
+    login_as("member")  # someone else
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 403
+    admin = login_as("admin")
+    listed = client.get("/admin/tokens").get_data(as_text=True)
+    assert "Survey tool" in listed
+    client.post(f"/admin/tokens/{token_id}/revoke")
+    with app.app_context():
+        token = db.session.get(ApiToken, token_id)
+        assert token.revoked_at is not None and token.revoked_by_id == admin.id
+
+
+def test_only_admins_see_every_token(client, login_as):
+    login_as("executive")
+    assert client.get("/admin/tokens").status_code == 403
+
+
+def test_a_revoked_token_no_longer_authenticates(app, client, login_as):
+    from tracker.tokens import services as tokens
+
+    login_as("member")
+    page = _create(client).get_data(as_text=True)
+    secret = re.search(r'id="new-token-secret">(bpt_[A-Za-z0-9_-]+)<', page).group(1)
+    assert client.get("/api/v1/behaviours", headers={"Authorization": f"Bearer {secret}"}).status_code == 403
+    with app.app_context():
+        token_id = tokens.authenticate(secret, now=factories.NOW).id
+    client.post(f"/account/tokens/{token_id}/revoke")
+    assert client.get("/api/v1/behaviours", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
