@@ -1,7 +1,7 @@
 """personal access tokens, their per-minute request counts, and idempotent API answers
 
-Revision ID: b4e7d2a91c3f
-Revises: a7c3e9f1d2b5
+Revision ID: e2c9f4a7b813
+Revises: b4e2d7a91c3f
 Create Date: 2026-11-29 20:20:00.000000
 
 """
@@ -12,8 +12,8 @@ import tracker.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'b4e7d2a91c3f'
-down_revision = 'a7c3e9f1d2b5'
+revision = 'e2c9f4a7b813'
+down_revision = 'b4e2d7a91c3f'
 branch_labels = None
 depends_on = None
 
