@@ -64,7 +64,8 @@ def _set_up(app) -> str:
                 standard="95% of orders processed within 3 hours of receipt, measured weekly",
                 owner_id=admin.id), now=now)
         db.session.execute(insert(Initiative), [
-            {"title": f"Bench initiative {n}", "kind": "process_change", "burning_platform": "Customers leave.",
+            {"title": f"Bench initiative {n}", "kind": "process_change",
+             "burning_platform": "Customers leave.",
              "status": "in_progress", "owner_id": admin.id, "start_date": date(2026, 1, 5),
              "created_at": now, "updated_at": now} for n in range(INITIATIVES)])
         db.session.execute(insert(Reading), [

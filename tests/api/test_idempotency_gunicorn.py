@@ -62,7 +62,8 @@ def test_a_retry_after_a_dropped_connection_gets_the_first_answer_and_stores_onc
     with socket.create_connection(("127.0.0.1", port)) as raw:
         raw.sendall(b"POST /api/v1/readings/bulk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + f"Authorization: Bearer {secret}\r\nIdempotency-Key: export-2025\r\n".encode()
-                    + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+                    + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                    + body)
     deadline = time.monotonic() + 20
     while _stored(app) < len(ROWS) and time.monotonic() < deadline:
         time.sleep(0.1)
