@@ -1,7 +1,7 @@
 """personal access tokens, their per-minute request counts, and idempotent API answers
 
 Revision ID: e2c9f4a7b813
-Revises: b4e2d7a91c3f
+Revises: 16981e28391a
 Create Date: 2026-11-29 20:20:00.000000
 
 """
@@ -13,7 +13,7 @@ import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = 'e2c9f4a7b813'
-down_revision = 'b4e2d7a91c3f'
+down_revision = '16981e28391a'
 branch_labels = None
 depends_on = None
 
