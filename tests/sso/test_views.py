@@ -301,6 +301,24 @@ def test_a_provider_that_cannot_be_reached_gets_a_message_not_an_error(sso_app, 
     assert f"{PROVIDER_NAME} could not be reached, so nobody can sign in with it right now" in page
 
 
+def test_a_provider_that_never_answers_gets_a_message_after_the_timeout(sso_app):
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections, never answers
+    try:
+        app = sso_app(OIDC_ISSUER=f"http://127.0.0.1:{silent.getsockname()[1]}", OIDC_TIMEOUT=1)
+        client = app.test_client()
+        started = time.monotonic()
+        page = _refusal(client, client.get("/login/sso"))
+        assert time.monotonic() - started < 5
+        assert f"{PROVIDER_NAME} could not be reached" in page
+    finally:
+        silent.close()
+
+
 def test_a_discovery_document_naming_another_issuer_is_not_trusted(sso_app, provider):
     app = sso_app()
     provider.misbehave = misbehaviour.DISCOVERY_OTHER_ISSUER
