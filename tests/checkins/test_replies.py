@@ -545,3 +545,19 @@ def test_while_the_database_is_down_the_receiver_says_try_later_and_the_retry_is
     found = stored(reply_app, world["checkin"])
     assert found["state"] == "submitted" and found["replies"] == [("submitted", OWNER)]
     assert len(sent_answers(reply_app, smtp_server)) == 1
+
+
+def test_a_digest_with_one_open_check_in_is_answered_by_replying_to_it(reply_app, world, smtp_server):
+    from tracker.accounts.models import User
+    from tracker.digests import content
+    from tracker.digests import services as digests
+
+    with reply_app.app_context():
+        db.session.get(CheckIn, world["old"]).state = "missed"
+        db.session.commit()
+        digest = content.digest_of(db.session.get(User, world["owner"]), "2026-W10", "UTC")
+        outbox.enqueue(digests.digest_mail(digest), now=NOW)
+        db.session.commit()
+    [sent] = sent_answers(reply_app, smtp_server)
+    assert sent["Reply-To"] == world["address"]
+    assert "or reply to this email, one line per thing that happened" in text_of(sent)

@@ -18,7 +18,7 @@ from tracker import email
 from tracker.accounts.models import User
 from tracker.calendar import week_bounds, week_just_ended
 from tracker.charts import progress_bar_html
-from tracker.checkins import saydo
+from tracker.checkins import replies, saydo
 from tracker.digests.content import Digest, digest_for, digest_of, gather_week
 from tracker.extensions import db
 from tracker.organisation.services import get_settings, local_now
@@ -75,7 +75,7 @@ def render(digest: Digest, *, in_frame: bool = False) -> tuple[str, str, str]:
     `in_frame`: the HTML is shown in the preview's frame, whose links open in the whole tab."""
     context = {"d": digest, "link": email.public_url, "progress": progress_bar_html,
                "flag_text": saydo.FLAG_TEXT, "in_frame": in_frame,
-               "unsubscribe_url": unsubscribe_url(digest.user)}
+               "unsubscribe_url": unsubscribe_url(digest.user), "reply_to": reply_to(digest)}
     return (subject_line(digest.week), render_template("email/digest.txt", **context),
             render_template("email/digest.html", **context))
 
@@ -85,15 +85,27 @@ def digest_key(user: User, week: str) -> str:
     return f"digest:{user.id}:{week}"
 
 
+def reply_to(digest: Digest) -> str | None:
+    """Where a reply to the digest goes: the reply address of the reader's
+    one open check-in, when they have exactly one (with several, each is
+    listed with its own address); None otherwise."""
+    open_checkins = (digest.own or {}).get("open")
+    if open_checkins is None or open_checkins.total != 1:
+        return None
+    return replies.reply_address(open_checkins.shown[0])
+
+
 def digest_mail(digest: Digest) -> outbox.Mail:
     subject, text, html = render(digest)
     unsubscribe = unsubscribe_url(digest.user)
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+               "Auto-Submitted": "auto-generated"}
+    if address := reply_to(digest):
+        headers["Reply-To"] = address
     return outbox.Mail(
         kind="digest", key=digest_key(digest.user, digest.week), recipient=digest.user.email,
         subject=subject, text=text, html=html, message_id=message_id(digest.user, digest.week),
-        headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                 "Auto-Submitted": "auto-generated"},
+        headers=headers,
     )
 
 
