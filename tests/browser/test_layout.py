@@ -69,7 +69,8 @@ def demo(tmp_path_factory, request):
         "/checkins/review", "/checkins/classifier", "/people/", "/people/report",
         f"/people/{ids['decision']}", "/people/new", "/account", "/digests/preview",
         "/admin/users", f"/admin/users/{ids['user']}", "/admin/users/new", "/admin/departments",
-        "/admin/settings", "/admin/scheduler", "/outbox/", "/incentives/", "/incentives/new",
+        "/admin/settings", "/admin/scheduler", "/outbox/", "/admin/tokens", "/account/tokens",
+        "/incentives/", "/incentives/new",
         *([f"/incentives/{ids['incentive']}"] if ids["incentive"] else []),
     ]
     yield {"base": f"http://127.0.0.1:{server.server_port}", "logins": logins, "pages": pages,
@@ -205,7 +206,7 @@ def test_admin_pages_are_one_menu_that_works_from_the_keyboard(signed_in):
     admin.focus()
     assert tab.locator(".navmenu summary").evaluate("e => getComputedStyle(e).outlineStyle") != "none"
     tab.keyboard.press("Enter")
-    for name in ("Users", "Departments", "Settings", "Scheduler", "Classifier", "Outbox"):
+    for name in ("Users", "Departments", "Settings", "Scheduler", "Classifier", "Outbox", "API tokens"):
         expect(nav.get_by_role("link", name=name)).to_be_visible()
     tab.keyboard.press("Tab")
     tab.keyboard.press("Enter")
