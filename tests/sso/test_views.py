@@ -435,12 +435,15 @@ def test_signing_out_everywhere_also_ends_the_provider_session(sso_app, provider
     app = sso_app()
     _make_user(app, email="ada@example.com")
     provider.set_user("ada", email="ada@example.com", email_verified=True)
-    client = app.test_client()
+    client, laptop = app.test_client(), app.test_client()
     sign_in_through(client, provider, "ada")
+    sign_in_through(laptop, provider, "ada")
+    assert _signed_in_as(laptop) is not None  # a sign-in here leaves the other device signed in
 
     response = client.post("/account/sign-out-everywhere")
 
     assert response.status_code == 200
     assert f"{provider.url}/oauth2/end_session?" in html.unescape(response.get_data(as_text=True))
     assert _signed_in_as(client) is None
+    assert _signed_in_as(laptop) is None
     assert "You are signed out on every device" in client.get("/login").get_data(as_text=True)
