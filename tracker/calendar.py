@@ -143,18 +143,31 @@ def week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def week_bounds(label: str) -> tuple[date, date]:
+def week_bounds(label: str | None) -> tuple[date, date]:
     """Monday and Sunday of an ISO week such as 2026-W47. ValueError if
     malformed, if the year has no such week, or if the year is outside
     FIRST_YEAR to LAST_YEAR."""
     match = WEEK_KEY.fullmatch(label.strip()) if isinstance(label, str) else None
     if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        raise ValueError(f"{label!r} is not an ISO week such as 2026-W47")
+        raise ValueError(_not_a_week(label))
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise ValueError(f"{label!r} is not an ISO week such as 2026-W47") from None
+        raise ValueError(_not_a_week(label)) from None
     return monday, monday + timedelta(days=6)
+
+
+def _not_a_week(label: object) -> str:
+    shown = label if isinstance(label, str) else ""
+    return (f"“{shown.strip()}” is not an ISO week: write the year, a W and the week's number, "
+            "like 2026-W47 (weeks run Monday to Sunday; a year has 52 or 53).")
+
+
+def parse_week(text: str | None) -> str:
+    """The ISO week `text` names, written as `week_label` writes it ("2026-W05"
+    for " 2026-w5"): how every week typed into a query string or a command
+    is read. ValueError, with a message fit to show, as `week_bounds`."""
+    return week_label(week_bounds(text)[0])
 
 
 def week_just_ended(local_today: date) -> str:

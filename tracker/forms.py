@@ -8,13 +8,16 @@ beside the field, before its own validators run; a hidden field's refusal,
 which nobody could see beside it, goes above the form.
 
 `WholeNumberField` is the integer field to use: WTForms' own takes a number
-of any length. `blank_unless_plain` is the filter for a value that only
-steers, where a control character means "absent" rather than "refused".
+of any length. `CheckboxesField` is how every form picks several things (a
+checkbox each, drawn by `checkboxes` in templates/_forms.html).
+`blank_unless_plain` is the filter for a value that only steers, where a
+control character means "absent" rather than "refused".
 """
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, TextAreaField
+from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, TextAreaField
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.validation import leaf_fields
 from tracker.validators import text_problem
@@ -54,6 +57,15 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError("Enter a whole number, like 3.")
         self.data = int(text)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices, each a checkbox: one look and one way to pick in every
+    form (a multi-select needs Ctrl-click, which few people know). Choices may
+    be grouped ({"Target behaviours": [...], "No-nos": [...]})."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class TrackerForm(FlaskForm):

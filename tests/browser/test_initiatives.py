@@ -23,7 +23,7 @@ def test_executive_logs_initiative_links_metric_and_owner_uploads_readings(live_
     page.get_by_label("Kind of move").select_option("policy_change")
     page.get_by_label("Burning platform").fill("Three escalations to refund $30 cost us the customer.")
     page.get_by_label("Owner").select_option(label="Owen Owner")
-    page.get_by_label("Behaviours it targets").select_option(label="Frontline bends the rules")
+    page.get_by_label("Frontline bends the rules").check()
     page.get_by_role("button", name="Log initiative").click()
     expect(page.get_by_role("heading", name="Frontline refund authority up to $200")).to_be_visible()
     expect(page.get_by_text("this initiative is still talk until a metric is linked")).to_be_visible()

@@ -694,7 +694,9 @@ def test_review_queue_shows_flagged_entries_with_choice_suggestion_reasons_initi
     assert f'id="review-{flagged.flagged_id}"' in page
     assert FLAGGED["text"] in page and "future tense" in page
     assert "Bring the call centre in-house" in page and "owner Sam Owner" in page
+    # Two outcomes, two buttons: "Count as action" would only repeat the owner's choice.
     assert "Count as talk" in page and "Confirm owner's choice (action)" in page
+    assert "Count as action" not in page
 
 
 def test_executive_reclassifies_a_flagged_entry_which_leaves_the_queue_and_is_recorded(app, client,

@@ -29,13 +29,22 @@ def test_preview_shows_my_own_digest_for_a_week(app, login_as, client):
     assert b"for " + user.display_name.encode() in mail.data
 
 
-def test_preview_with_a_malformed_week_is_400(login_as, client):
+@pytest.mark.parametrize("week", ["2026-47", "last-tuesday", "2026-W99", "9999-W52", "0001-W01"])
+def test_a_week_that_names_no_week_shows_the_expected_form_and_a_week_picker(login_as, client, week):
     login_as("member")
-    assert client.get("/digests/preview?week=last-tuesday").status_code == 400
-    assert client.get("/digests/preview?week=2026-W99").status_code == 400
-    assert client.get("/digests/preview/mail?week=2026-W99").status_code == 400
-    assert client.get("/digests/preview?week=9999-W52").status_code == 400
-    assert client.get("/digests/preview?week=0001-W01").status_code == 400
+    response = client.get(f"/digests/preview?week={week}")
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert f"“{week}” is not an ISO week" in page and "like 2026-W47" in page
+    assert '<input type="week" id="week" name="week"' in page and "Show week" in page
+    assert "Bad request" not in page and "<iframe" not in page
+    assert client.get(f"/digests/preview/mail?week={week}").status_code == 400
+
+
+def test_a_week_typed_loosely_is_read_as_the_iso_week(login_as, client):
+    login_as("member")
+    page = client.get("/digests/preview?week=2026-w3").data.decode()
+    assert 'src="/digests/preview/mail?week=2026-W03"' in page
 
 
 def test_unsubscribe_link_works_without_login_and_only_for_that_person(app, client):

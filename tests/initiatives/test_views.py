@@ -166,7 +166,10 @@ def test_member_logs_an_initiative_and_lands_on_its_page(app, client, login_as):
     page = client.get("/initiatives/new").data.decode()
     assert "Why now? What happens if we don&#39;t?" in page
     assert f'<option selected value="{member.id}">' in page
-    assert 'label="Target behaviours"' in page and 'label="No-nos (to remove)"' in page
+    # A checkbox each, under a heading per group: no Ctrl-click multi-select.
+    assert "<select" not in page[page.index("Behaviours it targets"):page.index("</fieldset>")]
+    assert f'type="checkbox" name="behaviour_ids" id="behaviour_ids-0" value="{target_id}"' in page
+    assert ">Target behaviours</p>" in page and ">No-nos (to remove)</p>" in page
     response = client.post("/initiatives/new", data=form_data(
         member.id, department_id=sales_id, due_date="2026-06-30",
         behaviour_ids=[target_id, no_no_id]))
@@ -428,6 +431,77 @@ def test_bad_metric_link_gets_a_clear_error_and_links_nothing(app, client, login
     assert response.status_code == 200
     assert message in response.data.decode()
     assert count(app, InitiativeMetric) == 0
+
+
+def test_initiative_page_says_how_say_do_is_counted_once_folded_until_asked(app, client, login_as):
+    from markupsafe import escape
+
+    from tracker.checkins import saydo
+
+    created = make(app)
+    login_as(created["owner"])
+    page = client.get(f"/initiatives/{created['id']}").data.decode()
+    assert page.count(escape(saydo.EXPLANATION)) == 1
+    folded = page[page.index('<details class="ck-explain">'):page.index("</details>")]
+    assert "<summary>How it is counted</summary>" in folded and escape(saydo.EXPLANATION) in folded
+
+
+def test_link_form_expects_the_metric_to_move_its_better_way_unless_told(app, client, login_as):
+    created = make(app)
+    fewer_complaints = metric_for(app, created["owner"], name="Complaints", direction="lower",
+                                  baseline=40, target=10)
+    login_as(created["owner"])
+    url = f"/initiatives/{created['id']}"
+    page = client.get(f"{url}/metrics").data.decode()
+    assert '<option selected value="">Toward its target</option>' in page
+    response = client.post(f"{url}/metrics", data=link_form(fewer_complaints, expected_direction=""))
+    assert response.status_code == 302
+    assert "Decrease by 5 points by 2026-12-31" in client.get(url).data.decode()
+
+
+def test_creator_logs_an_initiative_in_progress_with_its_metric_in_one_step(app, client, login_as):
+    executive = login_as("executive")
+    with app.app_context():
+        metric_id = factories.make_metric(name="Call wait", direction="lower", baseline=40,
+                                          target=2).id
+        db.session.commit()
+    page = client.get("/initiatives/new").data.decode()
+    assert '<option selected value="proposed">Proposed</option>' in page
+    assert ">Done</option>" not in page and ">Abandoned</option>" not in page
+    assert "Call wait (lower is better)" in page
+    response = client.post("/initiatives/new", data=form_data(
+        executive.id, status="in_progress", metric_id=metric_id, expected_amount="30",
+        expected_by="2026-12-31"))
+    assert response.status_code == 302
+    with app.app_context():
+        initiative = db.session.scalar(select(Initiative))
+        assert initiative.status == "in_progress" and initiative.active_since is not None
+        assert [(link.metric_id, link.expected_direction, link.expected_amount)
+                for link in initiative.metric_links] == [(metric_id, "decrease", 30)]
+        initiative_id = initiative.id
+    page = client.get(f"/initiatives/{initiative_id}").data.decode()
+    assert "still talk until a metric is linked" not in page
+    assert history_actions(app, initiative_id) == ["created", "metric linked"]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"status": "done"}, "status", "A new initiative starts as proposed, announced or in progress."),
+    ({"metric_id": "1", "expected_amount": ""}, "expected_amount", "The expected change must be a number."),
+    ({"metric_id": "1", "expected_by": ""}, "expected_by", "Say by when the change is expected."),
+    ({"metric_id": "1", "expected_direction": "decrease"}, "expected_direction",
+     "would move it away from its target"),
+])
+def test_a_bad_start_or_metric_in_the_new_initiative_form_stores_nothing(app, client, login_as,
+                                                                         overrides, field, message):
+    executive = login_as("executive")
+    with app.app_context():
+        assert factories.make_metric().id == 1
+        db.session.commit()
+    response = client.post("/initiatives/new", data=form_data(
+        executive.id, **{"expected_amount": "5", "expected_by": "2026-12-31", **overrides}))
+    assert response.status_code == 200
+    assert message in field_error(response, field)
+    assert count(app, Initiative) == 0 and history_actions(app, 1) == []
 
 
 def test_link_form_offers_every_unlinked_metric_by_name_and_keeps_the_choice_after_an_error(

@@ -22,7 +22,7 @@ from tracker.history.models import SQLITE_TRIGGERS
 from tracker.initiatives import services as initiative_services
 from tracker.initiatives.models import Initiative
 from tracker.metrics import services as metric_services
-from tracker.metrics.models import Metric, Reading
+from tracker.metrics.models import Metric, Reading, better_change
 from tracker.organisation.models import OrgSettings
 from tracker.organisation.services import today as org_today
 from tracker.people.demo import load_demo_people
@@ -204,7 +204,7 @@ def _initiatives(users: dict[str, User], behaviours: dict[str, Behaviour], metri
             metric = metrics[metric_key]
             initiative_services.link_metric(
                 initiative, actor=executive, metric_id=metric.id,
-                expected_direction="increase" if metric.direction == "higher" else "decrease",
+                expected_direction=better_change(metric.direction),
                 expected_amount=amount, expected_by=metric.target_date, now=logged,
             )
         path = {"proposed": [], "announced": ["announced"],

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from tracker import clock
-from tracker.calendar import week_bounds
+from tracker.calendar import parse_week
 from tracker.digests import services
 
 digests_cli = AppGroup("digests", help="The weekly email digests.")
@@ -18,10 +18,9 @@ def send_command(week: str | None, dry_run: bool):
     """Queue each person's digest for the week, once, and send what the outbox has due."""
     if week is not None:
         try:
-            week_bounds(week)
+            week = parse_week(week)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--week") from None
-        week = week.strip().upper()
     result = services.send_digests(clock.now(), week=week, dry_run=dry_run)
     if dry_run:
         click.echo(f"Dry run for {result.week}: nothing was sent.")

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from tracker import clock, transaction
 from tracker.auth.policy import ensure, may, permission_required
-from tracker.calendar import week_bounds
+from tracker.calendar import parse_week
 from tracker.digests import bp, services
 from tracker.extensions import csrf
 from tracker.ids import parse_id
@@ -11,12 +11,10 @@ from tracker.security import as_mail_document
 
 
 def _week_from_query() -> str:
-    week = (request.args.get("week") or services.last_week(clock.now())).strip().upper()
-    try:
-        week_bounds(week)
-    except ValueError:
-        abort(400)
-    return week
+    """`?week=` read by `calendar.parse_week`, or last week when absent.
+    ValueError, with the expected form, when it names no week."""
+    week = request.args.get("week")
+    return parse_week(week) if week else services.last_week(clock.now())
 
 
 def _person_from_query():
@@ -39,11 +37,16 @@ def preview():
     """A person's digest for a week: what was sent (or queued) when there is
     such a message, otherwise the digest as of now; the mail itself is in a
     frame (`preview_mail`)."""
-    week = _week_from_query()
     person = _person_from_query()
+    try:
+        week = _week_from_query()
+    except ValueError as e:
+        # The expected form and a week picker, instead of a bare "Bad request".
+        return render_template("digests/preview.html", week=services.last_week(clock.now()),
+                               preview=None, person=person, week_error=str(e)), 400
     shown = services.preview_for(person, week, now=clock.now())
     frame_args = {"week": week} if person.id == current_user.id else {"week": week, "user_id": person.id}
-    return render_template("digests/preview.html", week=week, preview=shown,
+    return render_template("digests/preview.html", week=week, preview=shown, person=person,
                            subject=shown.stored.subject if shown.stored else services.subject_line(week),
                            frame_args=frame_args)
 
@@ -53,7 +56,10 @@ def preview():
 def preview_mail():
     """The digest mail's HTML as sent (its links open in the whole tab), under the
     mail document's policy: inline style, no script, framed only by this site."""
-    week = _week_from_query()
+    try:
+        week = _week_from_query()
+    except ValueError:
+        abort(400)  # only the preview page frames this, with a week it has checked
     shown = services.preview_for(_person_from_query(), week, now=clock.now())
     return as_mail_document(make_response(services.preview_html(shown)))
 

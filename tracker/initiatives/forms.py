@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -16,10 +16,18 @@ from wtforms.widgets import Select, html_params
 from tracker.accounts.services import MAX_DISPLAY_NAME
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.concurrency import VersionedForm
-from tracker.forms import TrackerForm
+from tracker.forms import CheckboxesField, TrackerForm
 from tracker.ids import MAX_ID, form_id, parse_id
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
-from tracker.initiatives.services import MAX_TEXT, MAX_TITLE, SORTS, InitiativeFilters, InitiativeInput
+from tracker.initiatives.services import (
+    MAX_TEXT,
+    MAX_TITLE,
+    SORTS,
+    START_STATUSES,
+    InitiativeFilters,
+    InitiativeInput,
+    MetricLinkInput,
+)
 from tracker.metrics.models import DIRECTIONS
 from tracker.validators import too_long
 
@@ -51,10 +59,9 @@ class InitiativeForm(VersionedForm, TrackerForm):
     # InputRequired, not DataRequired: an unreadable date keeps its "Not a valid date" message.
     start_date = DateField("Start date", validators=[InputRequired(message="Give a start date.")])
     due_date = DateField("Due date", validators=[Optional()])
-    behaviour_ids = SelectMultipleField(
+    behaviour_ids = CheckboxesField(
         "Behaviours it targets", coerce=form_id,
-        description="Target behaviours it should grow, or no-nos it should remove. "
-                    "Hold Ctrl (⌘ on a Mac) to choose several.",
+        description="Target behaviours it should grow, or no-nos it should remove.",
     )
 
     # Not limited to the choices: left out of a post it keeps the stored value,
@@ -72,7 +79,7 @@ class InitiativeForm(VersionedForm, TrackerForm):
         self.department_id.choices = [NONE_CHOICE] + [(d.id, d.name) for d in departments]
         targets = [(b.id, b.name) for b in behaviours if not b.is_no_no]
         no_nos = [(b.id, b.name) for b in behaviours if b.is_no_no]
-        # Option groups keep target behaviours and no-nos apart in the select.
+        # Groups keep target behaviours and no-nos apart.
         self.behaviour_ids.choices = {"Target behaviours": targets, "No-nos (to remove)": no_nos}
 
     def to_input(self) -> InitiativeInput:
@@ -90,22 +97,6 @@ class InitiativeForm(VersionedForm, TrackerForm):
             checkin_cadence=self.checkin_cadence.data or None,
             checkin_weekday=None if self.checkin_weekday.data in (None, -1) else self.checkin_weekday.data,
         )
-
-
-class StatusForm(TrackerForm):
-    # Any status is accepted here: the service says why a transition is impossible.
-    status = SelectField("New status", choices=list(STATUSES.items()), validate_choice=False,
-                         validators=[DataRequired(message="Choose the new status.")])
-    reason = TextAreaField(
-        "Reason", validators=[Optional(), too_long("The reason", MAX_TEXT)],
-        description="Required when abandoning: say why, so the next attempt learns from it.",
-    )
-
-    def offer(self, current_status: str, transitions: Mapping[str, tuple[str, ...]]) -> None:
-        allowed = transitions.get(current_status, ())
-        # No status preselected: a slip of the finger must not mark an initiative done.
-        self.status.choices = [("", "— choose —")] + [(s, STATUSES[s]) for s in allowed] \
-            if allowed else []
 
 
 class LongSelect(Select):
@@ -128,12 +119,68 @@ class LongSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
+def _expected_direction_field() -> SelectField:
+    # Blank is the metric's better direction, the only one the service accepts
+    # (an initiative moves a metric toward its target); the choice stays visible.
+    return SelectField("Expected change", default="", validate_choice=False,
+                       choices=[("", "Toward its target"), *EXPECTED_DIRECTIONS.items()])
+
+
+def _metric_choices(metrics) -> list[tuple[int, str]]:
+    """(id, label) for `metrics`: (id, name, direction) rows or Metric objects, in order."""
+    return [(m.id, f"{m.name} ({DIRECTIONS.get(m.direction, m.direction).lower()})") for m in metrics]
+
+
+class NewInitiativeForm(InitiativeForm):
+    """Logging an initiative: its starting status, and optionally the metric it
+    should move, in the same step."""
+
+    status = SelectField(
+        "Starts as", choices=[(s, STATUSES[s]) for s in START_STATUSES], default="proposed",
+        validate_choice=False,
+        description="Proposed: still being decided. Announced or in progress: check-ins start now.")
+    metric_id = SelectField("Metric", coerce=form_id, validate_choice=False, widget=LongSelect(),
+                            description="Optional, and more can be linked later; until one is, "
+                                        "the initiative is still talk.")
+    expected_direction = _expected_direction_field()
+    expected_amount = StringField("By how much", validators=[Optional(), Length(max=40)],
+                                  description="In the metric's unit.")
+    expected_by = DateField("By when", validators=[Optional()])
+
+    def set_metrics(self, metrics) -> None:
+        self.metric_id.choices = [(0, "— none yet —"), *_metric_choices(metrics)]
+
+    def metric_link(self) -> MetricLinkInput | None:
+        """The metric to link as the initiative is logged, or None for none."""
+        if not self.metric_id.data:
+            return None
+        return MetricLinkInput(metric_id=self.metric_id.data,
+                               expected_direction=self.expected_direction.data or "",
+                               expected_amount=(self.expected_amount.data or "").strip(),
+                               expected_by=self.expected_by.data)
+
+
+class StatusForm(TrackerForm):
+    # Any status is accepted here: the service says why a transition is impossible.
+    status = SelectField("New status", choices=list(STATUSES.items()), validate_choice=False,
+                         validators=[DataRequired(message="Choose the new status.")])
+    reason = TextAreaField(
+        "Reason", validators=[Optional(), too_long("The reason", MAX_TEXT)],
+        description="Required when abandoning: say why, so the next attempt learns from it.",
+    )
+
+    def offer(self, current_status: str, transitions: Mapping[str, tuple[str, ...]]) -> None:
+        allowed = transitions.get(current_status, ())
+        # No status preselected: a slip of the finger must not mark an initiative done.
+        self.status.choices = [("", "— choose —")] + [(s, STATUSES[s]) for s in allowed] \
+            if allowed else []
+
+
 class LinkMetricForm(TrackerForm):
     # Not limited to the offered choices: the service explains a metric linked twice.
     metric_id = SelectField("Metric", coerce=form_id, validate_choice=False, widget=LongSelect(),
                             validators=[NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
-    expected_direction = SelectField("Expected change", choices=list(EXPECTED_DIRECTIONS.items()),
-                                     validate_choice=False)
+    expected_direction = _expected_direction_field()
     expected_amount = StringField("By how much",
                                   validators=[DataRequired(message="Say by how much."),
                                               Length(max=40)],
@@ -142,10 +189,7 @@ class LinkMetricForm(TrackerForm):
 
     def set_metrics(self, metrics) -> None:
         """Offer `metrics`: (id, name, direction) rows or Metric objects, in order."""
-        self.metric_id.choices = [
-            (m.id, f"{m.name} ({DIRECTIONS.get(m.direction, m.direction).lower()})")
-            for m in metrics
-        ]
+        self.metric_id.choices = _metric_choices(metrics)
 
 
 def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:

@@ -23,7 +23,7 @@ from tracker.initiatives.models import (
     InitiativeMetric,
     initiative_behaviour,
 )
-from tracker.metrics.models import Metric
+from tracker.metrics.models import Metric, better_change
 from tracker.paging import Page
 from tracker.validation import FieldError
 from tracker.validators import text_problem
@@ -55,6 +55,9 @@ TRANSITIONS = {
     "abandoned": (),
 }
 ACTIVE_STATUSES = ("announced", "in_progress")
+# What a new initiative may start as: proposed, or any active status a
+# proposed one may move to (never done or abandoned on the day it is logged).
+START_STATUSES = ("proposed", *(s for s in TRANSITIONS["proposed"] if s in ACTIVE_STATUSES))
 
 register_link_table("initiatives", initiative_behaviour)
 
@@ -77,6 +80,15 @@ class InitiativeInput:
     behaviour_ids: tuple[int, ...] = field(default_factory=tuple)
     checkin_cadence: str | None = None
     checkin_weekday: int | None = None
+
+
+@dataclass
+class MetricLinkInput:
+    """A metric to link as the initiative is logged (see `link_metric`)."""
+    metric_id: int
+    expected_amount: float | str
+    expected_by: date | None
+    expected_direction: str = ""
 
 
 def _active_user(user_id: int | str | None, label: str, field_name: str) -> User:
@@ -157,15 +169,29 @@ def _snapshot(initiative: Initiative) -> dict[str, Any]:
     return values
 
 
-def create_initiative(*, actor: User, data: InitiativeInput, now: datetime) -> Initiative:
-    """Log an initiative as proposed at `now`. Raises InitiativeError; nothing is stored then."""
+def create_initiative(*, actor: User, data: InitiativeInput, now: datetime, status: str = "proposed",
+                      today: date | None = None, metric_link: MetricLinkInput | None = None) -> Initiative:
+    """Log an initiative at `now`, as `status` (one of START_STATUSES; an active
+    one starts the check-ins from `today`, which it then needs), linking
+    `metric_link`'s metric if given. Raises InitiativeError; nothing is stored then."""
     values = _validate(data, actor)
-    initiative = Initiative(status="proposed", created_by_id=actor.id, created_at=now, updated_at=now,
+    if status not in START_STATUSES:
+        raise InitiativeError("A new initiative starts as proposed, announced or in progress.", "status")
+    initiative = Initiative(status=status, created_by_id=actor.id, created_at=now, updated_at=now,
                             **values)
+    if status in ACTIVE_STATUSES:
+        if today is None:
+            raise ValueError("an initiative that starts active needs today's date")
+        initiative.active_since = today
     db.session.add(initiative)
     db.session.flush()
     history.record("initiative", initiative.id, "created", "Logged the initiative", actor=actor, now=now,
-                   changes={**_snapshot(initiative), "status": "proposed"})
+                   changes={**_snapshot(initiative), "status": status})
+    if metric_link is not None:
+        link_metric(initiative, actor=actor, metric_id=metric_link.metric_id,
+                    expected_direction=metric_link.expected_direction,
+                    expected_amount=metric_link.expected_amount, expected_by=metric_link.expected_by,
+                    now=now)
     return initiative
 
 
@@ -220,8 +246,10 @@ def change_status(initiative: Initiative, *, actor: User, status: str, reason: s
 
 
 def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected_direction: str,
-                expected_amount: float | str, expected_by: date, now: datetime) -> InitiativeMetric:
-    """Say which way, by how much and by when the initiative should move a metric."""
+                expected_amount: float | str, expected_by: date | None, now: datetime) -> InitiativeMetric:
+    """Say which way, by how much and by when the initiative should move a
+    metric. The way is the metric's better one; an empty `expected_direction`
+    means just that."""
     if not may(actor, "edit_initiative", initiative):
         raise InitiativeError("You can only link metrics to initiatives you own.")
     metric = db.session.get(Metric, int(metric_id)) if metric_id else None
@@ -229,10 +257,11 @@ def link_metric(initiative: Initiative, *, actor: User, metric_id: int, expected
         raise InitiativeError("Choose an existing metric.", "metric_id")
     if any(link.metric_id == metric.id for link in initiative.metric_links):
         raise InitiativeError(f"{metric.name!r} is already linked to this initiative.")
+    good = better_change(metric.direction)
+    expected_direction = expected_direction or good
     if expected_direction not in EXPECTED_DIRECTIONS:
         raise InitiativeError("Say whether the metric should increase or decrease.",
                               "expected_direction")
-    good = "increase" if metric.direction == "higher" else "decrease"
     if expected_direction != good:
         raise InitiativeError(
             f"{metric.name!r} is better when {metric.direction}; expecting it to "
@@ -363,10 +392,11 @@ def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Page[Init
     return Page(items=[InitiativeRow(*row) for row in rows], total=total or 0, page=page, per_page=per_page)
 
 
-def metrics_to_link(initiative: Initiative) -> list[Any]:
-    """Every metric not yet linked to `initiative`, by name, as (id, name,
-    direction) rows: the link form needs only these three columns."""
-    linked = [link.metric_id for link in initiative.metric_links]
+def metrics_to_link(initiative: Initiative | None) -> list[Any]:
+    """Every metric not yet linked to `initiative` (every metric for one not
+    yet logged), by name, as (id, name, direction) rows: the link form needs
+    only these three columns."""
+    linked = [link.metric_id for link in initiative.metric_links] if initiative else []
     return list(db.session.execute(
         select(Metric.id, Metric.name, Metric.direction)
         .where(Metric.id.not_in(linked)).order_by(Metric.name)

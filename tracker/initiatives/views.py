@@ -20,6 +20,7 @@ from tracker.initiatives.forms import (
     SORT_LABELS,
     InitiativeForm,
     LinkMetricForm,
+    NewInitiativeForm,
     StatusForm,
     filters_from_args,
 )
@@ -92,22 +93,26 @@ def _form_choices(form: InitiativeForm) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    form = InitiativeForm()
+    form = NewInitiativeForm()
     _form_choices(form)
+    form.set_metrics(initiatives.metrics_to_link(None))
     if not form.is_submitted():
         form.owner_id.data = current_user.id
         form.department_id.data = current_user.department_id or 0
         form.start_date.data = organisation.today(clock.now())
     if form.validate_on_submit():
+        now = clock.now()
         try:
-            initiative = initiatives.create_initiative(actor=_actor(), data=form.to_input(), now=clock.now())
+            initiative = initiatives.create_initiative(
+                actor=_actor(), data=form.to_input(), status=form.status.data,
+                metric_link=form.metric_link(), now=now, today=organisation.today(now))
         except initiatives.InitiativeError as e:
             transaction.rollback()
             populate_errors(form, e)
         else:
             transaction.commit()
-            flash(f"Logged {initiative.title}. Link a metric: until then it is still talk.",
-                  "success")
+            flash(f"Logged {initiative.title}." if initiative.metric_links else
+                  f"Logged {initiative.title}. Link a metric: until then it is still talk.", "success")
             return redirect(url_for("initiatives.detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=None)
 

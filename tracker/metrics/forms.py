@@ -1,12 +1,11 @@
 """Metric and reading forms: shape only. Rules live in `tracker.metrics.services`."""
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FloatField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.concurrency import VersionedForm
-from tracker.forms import TrackerForm
+from tracker.forms import CheckboxesField, TrackerForm
 from tracker.ids import form_id
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
 from tracker.metrics.services import MAX_NAME, MAX_NOTE, MAX_STANDARD, MetricInput
@@ -60,10 +59,7 @@ class MetricForm(VersionedForm, TrackerForm):
     owner_id = SelectField("Owner", coerce=form_id, validate_choice=False)
     department_id = SelectField("Department", coerce=form_id, validate_choice=False)
     # The service says which ids do not exist, in words.
-    behaviour_ids = SelectMultipleField(
-        "Behaviours it observes", coerce=form_id, validate_choice=False,
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
-    )
+    behaviour_ids = CheckboxesField("Behaviours it observes", coerce=form_id, validate_choice=False)
 
     def data_for_service(self) -> MetricInput:
         return MetricInput(

@@ -56,6 +56,12 @@ def is_better(direction: str, value: float, than: float) -> bool:
     return value > than if direction == "higher" else value < than
 
 
+def better_change(direction: str) -> str:
+    """The change that moves a metric whose `direction` is "higher" or "lower"
+    toward its target: "increase" or "decrease" (an initiative's expected change)."""
+    return "increase" if direction == "higher" else "decrease"
+
+
 def change_wording(amount: float, unit: str, *, signed: bool = False) -> str:
     """A change in a metric's own unit: a percentage moves by points (55% to
     95% is "40 points", not "40%"), anything else by its unit ("3 days").
