@@ -109,7 +109,7 @@ def make_initiative(
             department_id=department.id if department else None,
             behaviour_ids=tuple(b.id for b in behaviours),
         ),
-        now=NOW,
+        now=NOW, today=NOW.date(),
     )
     path = {"proposed": [], "announced": ["announced"], "in_progress": ["in_progress"],
             "done": ["in_progress", "done"], "abandoned": ["abandoned"]}[status]

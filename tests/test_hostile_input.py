@@ -519,7 +519,8 @@ def test_initiative_titles_are_single_line_in_the_service(ctx):
     data = initiatives.InitiativeInput(
         title="Close the call centre\r\nBcc: everyone@example.com", kind="contract_termination",
         burning_platform="Customers leave.", owner_id=owner.id, start_date=date(2026, 1, 5))
-    message = _refusal(lambda: initiatives.create_initiative(actor=owner, now=NOW, data=data))
+    message = _refusal(lambda: initiatives.create_initiative(actor=owner, now=NOW, today=NOW.date(),
+                                                             data=data))
     assert message.startswith("title: The title must be a single line of plain text")
 
 

@@ -98,7 +98,8 @@ def test_create_logs_a_proposed_initiative_with_a_creation_event(ctx):
     owner = factories.make_user("member")
     behaviour = factories.make_behaviour()
     initiative = services.create_initiative(
-        actor=owner, data=initiative_input(owner, behaviour_ids=(behaviour.id,)), now=NOW)
+        actor=owner, data=initiative_input(owner, behaviour_ids=(behaviour.id,)), now=NOW,
+        today=NOW.date())
     assert initiative.status == "proposed"
     assert initiative.behaviours == [behaviour]
     [created] = events(initiative)
@@ -113,9 +114,10 @@ def test_hr_and_members_can_only_log_initiatives_they_own(ctx, role):
     someone_else = factories.make_user("member")
     before = db.session.scalar(select(func.count()).select_from(Initiative))
     with pytest.raises(services.InitiativeError, match="only log initiatives that you own"):
-        services.create_initiative(actor=actor, data=initiative_input(someone_else), now=NOW)
+        services.create_initiative(actor=actor, data=initiative_input(someone_else), now=NOW,
+                                   today=NOW.date())
     assert db.session.scalar(select(func.count()).select_from(Initiative)) == before
-    mine = services.create_initiative(actor=actor, data=initiative_input(actor), now=NOW)
+    mine = services.create_initiative(actor=actor, data=initiative_input(actor), now=NOW, today=NOW.date())
     assert mine.owner_id == actor.id
 
 
@@ -123,7 +125,8 @@ def test_hr_and_members_can_only_log_initiatives_they_own(ctx, role):
 def test_leaders_log_initiatives_for_anyone(ctx, role):
     leader = factories.make_user(role)
     owner = factories.make_user("member")
-    initiative = services.create_initiative(actor=leader, data=initiative_input(owner), now=NOW)
+    initiative = services.create_initiative(actor=leader, data=initiative_input(owner), now=NOW,
+                                            today=NOW.date())
     assert initiative.owner_id == owner.id and initiative.created_by_id == leader.id
 
 
@@ -145,7 +148,8 @@ def test_bad_initiative_input_is_refused_and_nothing_is_stored(ctx, overrides, m
     owner = factories.make_user("executive")
     before = db.session.scalar(select(func.count()).select_from(Initiative))
     with pytest.raises(services.InitiativeError, match=message):
-        services.create_initiative(actor=owner, data=initiative_input(owner, **overrides), now=NOW)
+        services.create_initiative(actor=owner, data=initiative_input(owner, **overrides), now=NOW,
+                                   today=NOW.date())
     assert db.session.scalar(select(func.count()).select_from(Initiative)) == before
 
 
@@ -153,7 +157,8 @@ def test_inactive_owner_is_refused(ctx):
     executive = factories.make_user("executive")
     gone = factories.make_user("member", active=False)
     with pytest.raises(services.InitiativeError, match="active owner"):
-        services.create_initiative(actor=executive, data=initiative_input(gone), now=NOW)
+        services.create_initiative(actor=executive, data=initiative_input(gone), now=NOW,
+                                   today=NOW.date())
 
 
 def test_edit_records_only_the_fields_that_changed(ctx):

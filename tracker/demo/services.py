@@ -198,7 +198,7 @@ def _initiatives(users: dict[str, User], behaviours: dict[str, Behaviour], metri
                 due_date=_month_start(today, -due) if due > -started else None,
                 behaviour_ids=tuple(behaviours[k].id for k in behaviour_keys),
             ),
-            now=logged,
+            now=logged, today=org_today(logged),
         )
         for metric_key, amount in links:
             metric = metrics[metric_key]

@@ -169,19 +169,18 @@ def _snapshot(initiative: Initiative) -> dict[str, Any]:
     return values
 
 
-def create_initiative(*, actor: User, data: InitiativeInput, now: datetime, status: str = "proposed",
-                      today: date | None = None, metric_link: MetricLinkInput | None = None) -> Initiative:
-    """Log an initiative at `now`, as `status` (one of START_STATUSES; an active
-    one starts the check-ins from `today`, which it then needs), linking
-    `metric_link`'s metric if given. Raises InitiativeError; nothing is stored then."""
+def create_initiative(*, actor: User, data: InitiativeInput, now: datetime, today: date,
+                      status: str = "proposed", metric_link: MetricLinkInput | None = None) -> Initiative:
+    """Log an initiative at `now` (the organisation's date `today`), as `status`
+    (one of START_STATUSES; an active one starts its check-ins from `today`),
+    linking `metric_link`'s metric if given. Raises InitiativeError; nothing is
+    stored then."""
     values = _validate(data, actor)
     if status not in START_STATUSES:
         raise InitiativeError("A new initiative starts as proposed, announced or in progress.", "status")
     initiative = Initiative(status=status, created_by_id=actor.id, created_at=now, updated_at=now,
                             **values)
     if status in ACTIVE_STATUSES:
-        if today is None:
-            raise ValueError("an initiative that starts active needs today's date")
         initiative.active_since = today
     db.session.add(initiative)
     db.session.flush()
