@@ -455,9 +455,10 @@ def checkin_submit(data: dict[str, Any], checkin_id: int) -> Response:
 def initiative_create(data: dict[str, Any]) -> Response:
     actor = _actor()
     data["behaviour_ids"] = tuple(data["behaviour_ids"])
+    now = clock.now()
     try:
         initiative = initiatives.create_initiative(actor=actor, data=initiatives.InitiativeInput(**data),
-                                                   now=clock.now())
+                                                   now=now, today=organisation.today(now))
     except initiatives.InitiativeError as e:
         return _refusal(e, allowed=True)
     return _finish(_json(_initiatives([initiative])[0], 201, {
