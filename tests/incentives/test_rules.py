@@ -77,6 +77,14 @@ def test_different_behaviours_are_different_touchpoints():
                            JudgedSide(8, "y", "pulls_against", side(2, 20))]) == []
 
 
+def test_a_conflict_is_one_per_behaviour_and_pair_of_departments():
+    found = find_conflicts([JudgedSide(7, "x", "supports", side(1, 10)),
+                            JudgedSide(7, "x", "pulls_against", side(2, 20)),
+                            JudgedSide(7, "x", "pulls_against", side(3, 20, end=date(2026, 2, 1)))])
+    assert len(found) == 1 and found[0].is_open
+    assert [s.incentive_id for s in found[0].pulling] == [2, 3]
+
+
 def test_a_conflict_is_resolved_from_the_day_the_first_incentive_ended():
     found = find_conflicts([JudgedSide(7, "x", "supports", side(1, 10)),
                             JudgedSide(7, "x", "pulls_against", side(2, 20, end=date(2026, 3, 3)))])

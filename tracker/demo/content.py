@@ -229,3 +229,59 @@ ACTION_LINES = {
         ("Added a second picking shift from 2pm to clear afternoon orders", "ROSTER-2026-44"),
     ),
 }
+
+# What each department is paid on: the five incentives of the seed article
+# (Sales on new acquisitions, Marketing on social-media followers, Finance on
+# working capital, Operations on cost containment, Customer Service on NPS),
+# and the one that replaced Operations' through an incentive-change initiative.
+# key: (department, rewards, role, named group, source, weight %, metric key or None,
+#       the way it pays, status)
+INCENTIVES = {
+    "sales": ("Sales", "New customer acquisitions", "Account executives", "", "pay_plan", 40,
+              None, None, "in_effect"),
+    "marketing": ("Marketing", "Social media followers", "", "", "scorecard", 20, None, None,
+                  "in_effect"),
+    "finance": ("Finance", "Working capital", "", "Finance leadership team", "objective", 25, None,
+                None, "in_effect"),
+    "operations": ("Operations", "Cost containment: cost per customer contact", "Operations managers",
+                   "Operations leadership bonus pool", "pay_plan", 30, None, None, "in_effect"),
+    "service": ("Customer Service", "Net Promoter Score", "", "", "pay_plan", 25, "nps", "increase",
+                "in_effect"),
+    "operations_new": ("Operations", "Fewer complaints per 1,000 orders", "Operations managers",
+                       "Operations leadership bonus pool", "pay_plan", 30, "complaints", "decrease",
+                       "proposed"),
+}
+
+# (incentive key, behaviour key, verdict, reason): HR's judgements. Pairs not
+# listed are left to the app's suggestion.
+JUDGEMENTS = (
+    ("sales", "loyal", "pulls_against",
+     "Pays for winning strangers; every hour on them is an hour not spent on loyal customers"),
+    ("sales", "stranger_deals", "pulls_against",
+     "Sign-up deals for strangers are how the acquisition target is hit"),
+    ("marketing", "loyal", "neutral", "Followers are not customers; it neither helps nor hurts"),
+    ("finance", "bend", "pulls_against",
+     "Refunds on the spot lower the cash Finance is paid to hold"),
+    ("operations", "insource", "pulls_against",
+     "The offshore vendor costs less per call than our own people"),
+    ("operations", "handle_time", "pulls_against",
+     "Shorter calls cost less: it pays for the handle-time no-no"),
+    ("service", "perceived", "supports", "NPS is what customers say after each contact"),
+    ("service", "loyal", "supports", "Loyal customers thanked are the ones who recommend us"),
+    ("service", "insource", "supports", "Customers recommend us when our own people answer"),
+    ("operations_new", "bend", "supports",
+     "A refund on the spot prevents a complaint; the new bonus pays for that"),
+    ("operations_new", "perceived", "supports", "Complaints are the customer's own words"),
+)
+
+# The incentive-change initiative that ended Operations' cost-per-contact bonus:
+# (title, owner, months ago started, burning platform, talk, (action, evidence))
+INCENTIVE_CHANGE = (
+    "Operations bonus pays on complaints, not cost per contact",
+    "coo@example.com", 5,
+    "Operations managers are paid to cut the cost per contact, so every call we bring back "
+    "in-house costs them bonus. They pull against the in-sourcing Customer Service is paid for.",
+    "Announced to Operations managers that the cost-per-contact bonus will end.",
+    ("Signed the new Operations bonus plan: complaints per 1,000 orders replaces cost per contact",
+     "PAY-2026-07"),
+)

@@ -19,6 +19,8 @@ from tracker.demo import content
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.history.models import SQLITE_TRIGGERS
+from tracker.incentives import services as incentive_services
+from tracker.incentives.models import Incentive
 from tracker.initiatives import services as initiative_services
 from tracker.initiatives.models import Initiative
 from tracker.metrics import services as metric_services
@@ -79,6 +81,7 @@ def load_demo(now: datetime) -> list[tuple[str, str, str]]:
     metrics = _metrics(users, behaviours, today, now, rng)
     initiatives = _initiatives(users, behaviours, metrics, today, now)
     _checkin_history(initiatives, users, now, today, rng)
+    _incentives(users, behaviours, metrics, initiatives, today, now)
     load_demo_people(users=users, behaviours=behaviours, initiatives=initiatives, today=today,
                      rng=random.Random(20261124))
     return logins
@@ -292,3 +295,78 @@ def _checkin_history(initiatives: list[Initiative], users: dict[str, User], now:
                         checkin_services.review_entry(entry, actor=users["ceo@example.com"],
                                                       verdict=entry.suggested_kind,
                                                       now=submitted_at + timedelta(days=3))
+
+
+def _incentives(users: dict[str, User], behaviours: dict[str, Behaviour], metrics: dict[str, Metric],
+                initiatives: list[Initiative], today: date, now: datetime) -> None:
+    """The five incentives of the seed article, recorded and judged by HR six
+    months ago; Sales' named by its announced incentive-change initiative (not
+    changed yet: only talked about), Operations' changed by an initiative whose
+    check-in reported the new bonus plan as an action with evidence."""
+    hr = users["hr@example.com"]
+    recorded = min(_morning(_month_start(today, 6)), now)
+    made: dict[str, Incentive] = {}
+    for key, row in content.INCENTIVES.items():
+        department, rewards, role, group, source, weight, metric_key, way, status = row
+        made[key] = incentive_services.create_incentive(actor=hr, data=incentive_services.IncentiveInput(
+            department_id=_department_id(department), rewards=rewards, source=source, owner_id=hr.id,
+            status=status, effective_from=_month_start(today, 24) if status == "in_effect" else None,
+            role_name=role, named_group=group, metric_id=metrics[metric_key].id if metric_key else None,
+            rewarded_direction=way, weight_percent=weight), now=recorded)
+    for minutes, (key, behaviour_key, verdict, reason) in enumerate(content.JUDGEMENTS, start=1):
+        incentive_services.judge(made[key], actor=hr, behaviour_id=behaviours[behaviour_key].id,
+                                 verdict=verdict, reason=reason, now=recorded + timedelta(minutes=minutes))
+    retention = next(i for i in initiatives if i.kind == incentive_services.CHANGE_KIND
+                     and i.status == "announced")
+    incentive_services.name_change(retention, actor=hr, incentive_id=made["sales"].id,
+                                   replacement_id=None,
+                                   now=min(retention.created_at + timedelta(minutes=30), now))
+    _incentive_change(users, behaviours, metrics, made, today, now)
+
+
+def _incentive_change(users: dict[str, User], behaviours: dict[str, Behaviour],
+                      metrics: dict[str, Metric], made: dict[str, Incentive], today: date,
+                      now: datetime) -> None:
+    """An initiative that changed Operations' bonus: announced (talk), then the
+    new plan signed (an action with evidence), which ended the old incentive,
+    brought in its replacement and resolved its conflict with Customer Service."""
+    title, owner_email, started, statement, talk, (action, evidence) = content.INCENTIVE_CHANGE
+    owner, ceo = users[owner_email], users["ceo@example.com"]
+    start_date = _month_start(today, started) + timedelta(days=6)
+    logged = min(_morning(start_date), now)
+    initiative = initiative_services.create_initiative(
+        actor=ceo, now=logged, data=initiative_services.InitiativeInput(
+            title=title, kind=incentive_services.CHANGE_KIND, burning_platform=statement,
+            owner_id=owner.id, sponsor_id=ceo.id, department_id=_department_id("Operations"),
+            start_date=start_date, due_date=_month_start(today, started - 3),
+            behaviour_ids=(behaviours["insource"].id, behaviours["handle_time"].id)))
+    complaints = metrics["complaints"]
+    initiative_services.link_metric(initiative, actor=ceo, metric_id=complaints.id,
+                                    expected_direction="decrease", expected_amount=5,
+                                    expected_by=complaints.target_date, now=logged)
+    incentive_services.name_change(initiative, actor=users["hr@example.com"],
+                                   incentive_id=made["operations"].id,
+                                   replacement_id=made["operations_new"].id,
+                                   now=logged + timedelta(minutes=1))
+    for minutes, step in enumerate(("announced", "in_progress"), start=2):
+        moment = logged + timedelta(minutes=minutes)
+        initiative_services.change_status(initiative, actor=ceo, status=step, now=moment,
+                                          today=org_today(moment))
+    cadence, weekday = checkin_services.schedule_for(initiative)
+    # The first three periods due after it was logged.
+    periods = [p for p in periods_between(start_date, start_date + timedelta(weeks=5), cadence, weekday)
+               if p.due_on > start_date][:3]
+    reports = ([checkin_services.EntryInput(kind="talk", text=talk)],
+               [checkin_services.EntryInput(kind="talk", text=TALK_FOLLOW_UP)],
+               [checkin_services.EntryInput(kind="action", text=action, done_by=owner.display_name,
+                                            happened_on=max(periods[2].start, start_date),
+                                            evidence=evidence)])
+    for period, entries in zip(periods, reports, strict=False):
+        checkin, _ = checkin_services.open_checkin(initiative, period)
+        db.session.flush()
+        checkin_services.submit_checkin(checkin, actor=owner, entries=entries,
+                                        now=datetime.combine(period.due_on, time(7, 0), tzinfo=UTC),
+                                        today=period.end)
+    finished = min(_morning(periods[2].due_on + timedelta(days=7), 17), now)
+    initiative_services.change_status(initiative, actor=ceo, status="done", now=finished,
+                                      today=org_today(finished))

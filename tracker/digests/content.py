@@ -29,6 +29,7 @@ from tracker.calendar import week_bounds
 from tracker.checkins import saydo
 from tracker.checkins.models import CheckIn, Entry
 from tracker.extensions import db
+from tracker.incentives import services as incentives
 from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics.models import Metric, Reading, current_readings
 from tracker.people.services import people_summary
@@ -97,6 +98,7 @@ class WeekFacts:
     checkins_by_owner: dict[int, list[CheckIn]] = field(default_factory=dict)
     moves_by_owner: dict[int, list[Move]] = field(default_factory=dict)
     org: dict[str, Any] | None = None  # the organisation section, the same for every reader
+    incentives: dict[str, Any] | None = None  # conflicts between departments, for the same readers
 
 
 @dataclass
@@ -108,12 +110,13 @@ class Digest:
     org: dict[str, Any] | None = None
     own: dict[str, Any] | None = None
     people: dict[str, Any] | None = None
+    incentives: dict[str, Any] | None = None
     empty_lines: list[str] = field(default_factory=list)
     future: bool = False  # a week not yet begun: nothing can have happened in it
 
     @property
     def is_empty(self) -> bool:
-        return not (self.org or self.own or self.people)
+        return not (self.org or self.own or self.people or self.incentives)
 
 
 def gather_week(week: str, timezone: str) -> WeekFacts:
@@ -200,7 +203,20 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
         moves_by_owner=moves_by_owner,
     )
     facts.org = _org_section(facts)
+    facts.incentives = _incentive_section(start, end)
     return facts
+
+
+def _incentive_section(start: date, end: date) -> dict[str, Any] | None:
+    """The conflicts between departments still open, and those resolved from
+    a day of the week (`incentives.conflicts`): one query. Names departments
+    and what their incentives reward, never a weight or a named group."""
+    conflicts = incentives.all_conflicts()
+    opened = [c for c in conflicts if c.is_open]
+    resolved = [c for c in conflicts if c.resolved_on is not None and start <= c.resolved_on <= end]
+    if not (opened or resolved):
+        return None
+    return {"open": Capped.of(opened), "resolved": Capped.of(resolved)}
 
 
 @dataclass(frozen=True)
@@ -271,12 +287,14 @@ def _own_section(user: User, facts: WeekFacts) -> dict[str, Any] | None:
 
 
 def digest_for(user: User, facts: WeekFacts) -> Digest:
-    """One person's digest: the organisation for executives and admins, their
+    """One person's digest: the organisation (and its conflicts between
+    departments' incentives) for executives and admins, their
     own initiatives and metrics for everyone who owns some, and the week's
     people decisions for HR, executives and admins (never for members)."""
     digest = Digest(user=user, week=facts.week, start=facts.start, end=facts.end)
     if may(user, "read_organisation_digest"):
         digest.org = facts.org
+        digest.incentives = facts.incentives
     digest.own = _own_section(user, facts)
     digest.people = _people_section(user, facts.people)
     return digest
@@ -420,6 +438,7 @@ def digest_of(user: User, week: str, timezone: str) -> Digest:
     digest = Digest(user=user, week=week, start=start, end=end)
     if may(user, "read_organisation_digest"):
         digest.org = _org_section_of(week, start, end, since, until)
+        digest.incentives = _incentive_section(start, end)
     digest.own = _own_section_of(user, start, end, since, until)
     if may(user, "read_people"):
         digest.people = _people_section(user, people_summary(start, end, timezone=timezone))

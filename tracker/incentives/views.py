@@ -34,11 +34,6 @@ def index():
                            can_see_details=may(_actor(), "read_incentive_details"))
 
 
-def _form_page(form: IncentiveForm):
-    form.set_choices(list_departments(), services.metric_choices(), active_users())
-    return render_template("incentives/form.html", form=form)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("manage_incentives")
 def create():

@@ -24,6 +24,7 @@ from tracker.extensions import db
 from tracker.history import services as history
 from tracker.ids import parse_id
 from tracker.initiatives.models import Initiative
+from tracker.metrics.models import Metric
 from tracker.people.alignment import EvidenceFact, alignment
 from tracker.people.models import (
     DECISION_KINDS,
@@ -86,12 +87,16 @@ class EvidenceInput:
     what: str = ""
     observed_on: date | None = None
     where: str = ""
+    # Recognition only: a customer-perceived metric, or the customer's words.
+    customer_metric_id: int | None = None
+    customer_words: str = ""
 
     @property
     def is_blank(self) -> bool:
         """A row left empty in the form: ignored, never an error."""
         return not (self.behaviour_id or (self.what or "").strip() or self.observed_on
-                    or (self.where or "").strip())
+                    or (self.where or "").strip() or self.customer_metric_id
+                    or (self.customer_words or "").strip())
 
 
 @dataclass
@@ -245,17 +250,43 @@ def _validate_evidence(rows: Sequence[EvidenceInput], kind: str | None, effectiv
         where = _text(row.where, f"evidence-{n - 1}-where", "Where it is recorded", MAX_WHERE,
                       problems, row=n,
                       required="say where it is recorded (a case number, a file, a link).")
+        metric, words = _customer_opinion(row, kind, refuse, problems, n)
         out.append({"behaviour": behaviour, "what": what, "observed_on": observed_on,
-                    "where_recorded": where})
+                    "where_recorded": where, "customer_metric": metric, "customer_words": words})
     return out
 
 
-def _evidence_line(behaviour: Behaviour, what: str, observed_on: date, where: str) -> str:
-    return f"{behaviour.name}: {what} ({observed_on.isoformat()}; {where})"
+def _customer_opinion(row: EvidenceInput, kind: str | None, refuse: Any,
+                      problems: list[PeopleError], n: int) -> tuple[Metric | None, str]:
+    """The customer-perceived metric and the customer's words a piece of
+    evidence cites: only a recognition may cite them (a reward that follows
+    what customers say), and only a metric whose source is the customer."""
+    words = _text(row.customer_words, f"evidence-{n - 1}-customer_words", "The customer's words",
+                  MAX_WHAT, problems, row=n, multi_line=True)
+    metric = None
+    if row.customer_metric_id:
+        metric = _get(Metric, row.customer_metric_id)
+        if metric is None:
+            refuse("that metric does not exist; choose one from the list.", "customer_metric_id")
+        elif metric.source != "customer":
+            refuse(f"“{metric.name}” is not customer-perceived; cite a metric customers "
+                   "report, or their words.", "customer_metric_id")
+            metric = None
+    if (metric is not None or words) and kind and kind != "recognition":
+        refuse("only a recognition cites customer opinion; leave the customer fields empty.",
+               "customer_metric_id" if metric is not None else "customer_words")
+    return metric, words
+
+
+def _evidence_line(behaviour: Behaviour, what: str, observed_on: date, where: str,
+                   metric: Metric | None = None, words: str = "") -> str:
+    cited = "".join(f"; customers: {c}" for c in (metric.name if metric else "", words) if c)
+    return f"{behaviour.name}: {what} ({observed_on.isoformat()}; {where}{cited})"
 
 
 def evidence_lines(decision: PeopleDecision) -> list[str]:
-    return [_evidence_line(e.behaviour, e.what, e.observed_on, e.where_recorded)
+    return [_evidence_line(e.behaviour, e.what, e.observed_on, e.where_recorded, e.customer_metric,
+                           e.customer_words)
             for e in decision.evidence]
 
 
@@ -364,7 +395,8 @@ def update_decision(decision: PeopleDecision, *, actor: User, data: DecisionInpu
     old_ref = decision.employee_ref
     for key, value in values.items():
         setattr(decision, key, value)
-    if sorted(_evidence_line(r["behaviour"], r["what"], r["observed_on"], r["where_recorded"])
+    if sorted(_evidence_line(r["behaviour"], r["what"], r["observed_on"], r["where_recorded"],
+                             r["customer_metric"], r["customer_words"])
               for r in evidence) != before["evidence"]:
         decision.evidence = [DecisionEvidence(**row) for row in evidence]
     db.session.flush()

@@ -53,11 +53,20 @@ class _EvidenceFields(Form):
     where = StringField("Where it is recorded", validators=[
         Optional(), too_long("Where it is recorded", MAX_WHERE)],
         description="A case number, a file, a link.")
+    # Recognition only: the service refuses them on any other kind.
+    customer_metric_id = SelectField("Customer-perceived metric", coerce=form_id,
+                                     validate_choice=False, validators=[Optional()],
+                                     description="Recognition only: what customers reported.")
+    customer_words = TextAreaField("The customer's words", validators=[
+        Optional(), too_long("The customer's words", MAX_WHAT)],
+        description="Recognition only: what a customer said about it.")
 
     def to_input(self) -> EvidenceInput:
         return EvidenceInput(behaviour_id=self.behaviour_id.data or None,
                              what=self.what.data or "", observed_on=self.observed_on.data,
-                             where=self.where.data or "")
+                             where=self.where.data or "",
+                             customer_metric_id=self.customer_metric_id.data or None,
+                             customer_words=self.customer_words.data or "")
 
 
 class DecisionForm(VersionedForm, TrackerForm):
@@ -91,7 +100,7 @@ class DecisionForm(VersionedForm, TrackerForm):
                                 description="Optional.")
     evidence = FieldList(FormField(_EvidenceFields), min_entries=1, max_entries=MAX_EVIDENCE)
 
-    def set_choices(self, users, departments, initiatives, behaviours) -> None:
+    def set_choices(self, users, departments, initiatives, behaviours, customer_metrics=()) -> None:
         self.user_id.choices = [NONE_CHOICE] + [
             SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in users]
         self.department_id.choices = [SelectChoice(0, "— choose —")] + [
@@ -99,8 +108,10 @@ class DecisionForm(VersionedForm, TrackerForm):
         self.initiative_id.choices = [NONE_CHOICE] + [
             SelectChoice(i.id, i.title) for i in initiatives]
         choices = behaviour_choices(behaviours)
+        metrics = [NONE_CHOICE] + [SelectChoice(m.id, m.name) for m in customer_metrics]
         for row in self.evidence:
             row.form.behaviour_id.choices = choices
+            row.form.customer_metric_id.choices = metrics
 
     def to_input(self) -> DecisionInput:
         return DecisionInput(

@@ -10,6 +10,7 @@ from tracker.behaviours.models import Behaviour
 from tracker.db import UTCDateTime, utcnow
 from tracker.extensions import Model
 from tracker.initiatives.models import Initiative
+from tracker.metrics.models import Metric
 
 DECISION_KINDS = {
     "hire": "Hire",
@@ -90,6 +91,16 @@ class DecisionEvidence(Model):
     observed_on: Mapped[date] = mapped_column(Date)
     # Where it is recorded: a case number, a file, a link HR can look up.
     where_recorded: Mapped[str] = mapped_column(String(300))
+    # Recognition only: what customers said, as a customer-perceived metric
+    # or a customer's own words, so rewards follow customer opinion.
+    customer_metric_id: Mapped[int | None] = mapped_column(ForeignKey("metric.id"), index=True)
+    customer_words: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     decision: Mapped[PeopleDecision] = relationship(back_populates="evidence")
     behaviour: Mapped[Behaviour] = relationship()
+    customer_metric: Mapped[Metric | None] = relationship()
+
+    @property
+    def follows_customers(self) -> bool:
+        """It cites what customers said: a customer-perceived metric or their words."""
+        return self.customer_metric_id is not None or bool(self.customer_words)

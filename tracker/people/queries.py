@@ -17,6 +17,7 @@ from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Quarter, quarters_between
 from tracker.extensions import db
 from tracker.initiatives.models import Initiative
+from tracker.metrics.models import Metric
 from tracker.people.models import DECISION_KINDS, DecisionEvidence, PeopleDecision
 
 
@@ -85,6 +86,7 @@ def decision_for_page(decision_id: int) -> PeopleDecision | None:
             joinedload(PeopleDecision.department), joinedload(PeopleDecision.user),
             joinedload(PeopleDecision.initiative), joinedload(PeopleDecision.created_by),
             selectinload(PeopleDecision.evidence).selectinload(DecisionEvidence.behaviour),
+            selectinload(PeopleDecision.evidence).selectinload(DecisionEvidence.customer_metric),
         )
     )
 
@@ -123,14 +125,18 @@ class FormChoices:
     departments: list[Department]
     initiatives: list[Initiative]
     behaviours: list[Behaviour]
+    customer_metrics: list[Metric]
 
 
 def form_choices() -> FormChoices:
-    """Accounts (active first), departments, initiatives and behaviours for
-    the decision form, in four queries."""
+    """Accounts (active first), departments, initiatives, behaviours and the
+    customer-perceived metrics a recognition may cite, for the decision form,
+    in five queries."""
     return FormChoices(
         users=list(db.session.scalars(select(User).order_by(User.active.desc(), User.display_name))),
         departments=list_departments(),
         initiatives=list(db.session.scalars(select(Initiative).order_by(Initiative.title))),
         behaviours=list_behaviours(),
+        customer_metrics=list(db.session.scalars(
+            select(Metric).where(Metric.source == "customer").order_by(Metric.name))),
     )

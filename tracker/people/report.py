@@ -67,6 +67,9 @@ class PeopleReport:
     not_aligned: list[NotAlignedDecision]
     behaviours: list[BehaviourCount]
     departments: list[Tally]  # every department, this quarter, whatever the filter
+    # Recognitions this quarter, and how many cited what customers said.
+    recognitions: int = 0
+    followed_customers: int = 0
 
     @property
     def total(self) -> int:
@@ -113,14 +116,18 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
     bucket = case(*((PeopleDecision.effective_date < q.shift(1).start, i)
                     for i, q in enumerate(quarters[:-1])), else_=3).label("bucket")
     counts = db.session.execute(
-        select(bucket, PeopleDecision.kind, func.count(PeopleDecision.id), _aligned_count())
+        select(bucket, PeopleDecision.kind, func.count(PeopleDecision.id), _aligned_count(),
+               func.coalesce(func.sum(case((_cites_customers(), 1), else_=0)), 0))
         .where(PeopleDecision.effective_date >= first.start,
                PeopleDecision.effective_date <= quarter.end, in_department)
         .group_by(bucket, PeopleDecision.kind)
     ).all()
     trend = [Tally(q.label, key=q.key) for q in quarters]
     by_kind = {kind: Tally(label, key=kind) for kind, label in DECISION_KINDS.items()}
-    for index, kind, total, aligned in counts:
+    recognitions = followed = 0
+    for index, kind, total, aligned, cited in counts:
+        if index == 3 and kind == "recognition":
+            recognitions, followed = total, cited
         trend[index].total += total
         trend[index].aligned += aligned
         if index == 3 and kind in by_kind:
@@ -157,7 +164,29 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
     chosen = next((d for d, _, _ in per_department if d.id == department_id), None)
     return PeopleReport(quarter=quarter, department=chosen, by_kind=list(by_kind.values()),
                         trend=trend, not_aligned=not_aligned,
-                        behaviours=behaviours, departments=departments)
+                        behaviours=behaviours, departments=departments,
+                        recognitions=recognitions, followed_customers=followed)
+
+
+def _cites_customers() -> ColumnElement[bool]:
+    """A decision with evidence citing a customer-perceived metric or a customer's words."""
+    return (select(DecisionEvidence.id)
+            .where(DecisionEvidence.decision_id == PeopleDecision.id,
+                   (DecisionEvidence.customer_metric_id.is_not(None))
+                   | (DecisionEvidence.customer_words != ""))
+            .exists())
+
+
+def followed_customer_opinion(quarter: Quarter, department_id: int | None = None) -> tuple[int, int]:
+    """(recognitions in `quarter`, how many of them cite a customer-perceived
+    metric or a customer's words): the rewards that followed customer opinion.
+    One query."""
+    total, followed = db.session.execute(
+        select(func.count(PeopleDecision.id),
+               func.coalesce(func.sum(case((_cites_customers(), 1), else_=0)), 0))
+        .where(in_quarter(quarter), _in_department(department_id),
+               PeopleDecision.kind == "recognition")).one()
+    return total, followed
 
 
 @dataclass

@@ -63,7 +63,8 @@ def _blank_evidence(rows: int) -> list[dict]:
 
 def _with_choices(form: DecisionForm) -> DecisionForm:
     choices = queries.form_choices()
-    form.set_choices(choices.users, choices.departments, choices.initiatives, choices.behaviours)
+    form.set_choices(choices.users, choices.departments, choices.initiatives, choices.behaviours,
+                     choices.customer_metrics)
     return form
 
 
@@ -149,7 +150,8 @@ def edit(decision_id: int):
 def _opened_form(decision: PeopleDecision) -> DecisionForm:
     """The edit form as it opens: the stored decision, stamped with its version."""
     evidence = [{"behaviour_id": e.behaviour_id, "what": e.what, "observed_on": e.observed_on,
-                 "where": e.where_recorded} for e in decision.evidence]
+                 "where": e.where_recorded, "customer_metric_id": e.customer_metric_id or 0,
+                 "customer_words": e.customer_words} for e in decision.evidence]
     wanted = max(rows_from_args(request.args, default=1), len(evidence) + 1)
     evidence += _blank_evidence(min(wanted, decisions.MAX_EVIDENCE) - len(evidence))
     form = _with_choices(DecisionForm(formdata=None, data={
