@@ -1,7 +1,7 @@
 """recognition evidence cites customer opinion
 
 Revision ID: eb8f239c42eb
-Revises: 16981e28391a
+Revises: e2c9f4a7b813
 Create Date: 2026-11-29 20:27:35.767721
 
 """
@@ -15,7 +15,7 @@ import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = 'eb8f239c42eb'
-down_revision = '16981e28391a'
+down_revision = 'e2c9f4a7b813'
 branch_labels = None
 depends_on = None
 
