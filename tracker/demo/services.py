@@ -335,7 +335,7 @@ def _incentive_change(users: dict[str, User], behaviours: dict[str, Behaviour],
     start_date = _month_start(today, started) + timedelta(days=6)
     logged = min(_morning(start_date), now)
     initiative = initiative_services.create_initiative(
-        actor=ceo, now=logged, data=initiative_services.InitiativeInput(
+        actor=ceo, now=logged, today=org_today(logged), data=initiative_services.InitiativeInput(
             title=title, kind=incentive_services.CHANGE_KIND, burning_platform=statement,
             owner_id=owner.id, sponsor_id=ceo.id, department_id=_department_id("Operations"),
             start_date=start_date, due_date=_month_start(today, started - 3),
