@@ -42,8 +42,9 @@ def kind(url: str) -> str:
 
 
 def generation_record(url: str) -> Path:
-    """Where `bench.generate` notes how long it took for this kind of database."""
-    return ROOT / "bench" / "data" / f"generated-{kind(url)}.json"
+    """Where `bench.generate` notes how long it took for this database."""
+    name = Path(make_url(url).database or "memory").stem
+    return ROOT / "bench" / "data" / f"generated-{kind(url)}-{name}.json"
 
 
 def row_counts(conn: Connection) -> dict[str, int]:

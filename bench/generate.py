@@ -122,6 +122,7 @@ class Organisation:
     now: datetime
     password_hash: str
     with_people: bool
+    scale: int = 1  # how many times the 1× organisation (people, metrics, initiatives, history)
     today: date = field(init=False)
     this_monday: date = field(init=False)
     departments: dict[int, str] = field(default_factory=dict)
@@ -161,7 +162,7 @@ class Organisation:
     def user_rows(self) -> list[dict]:
         rng, rows = self.rng, []
         department_ids = {name: i for i, name in self.departments.items()}
-        for index in range(USERS):
+        for index in range(USERS * self.scale):
             user_id = index + 1
             if index < len(LOGINS):
                 role, email, name, department = LOGINS[index]
@@ -209,7 +210,8 @@ class Organisation:
         rng = self.rng
         names = [(m, d, r) for m in range(len(content.MEASURES))
                  for d in self.departments for r in content.REGIONS]
-        chosen = rng.sample(names, METRICS)
+        # Metric names are a measure, a department and a region: at most 1,500 of them.
+        chosen = rng.sample(names, min(METRICS * self.scale, len(names)))
         owners = self.by_role["member"] + self.by_role["executive"]
         targets = [b for b, k in self.behaviours.items() if k == "target"]
         no_nos = [b for b, k in self.behaviours.items() if k == "no_no"]
@@ -268,16 +270,17 @@ class Organisation:
     def initiative_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
         rng = self.rng
         members = self.by_role["member"]
-        owners = [self.by_role["member"][0]] + rng.sample(members[1:], 700)
+        owners = [self.by_role["member"][0]] + rng.sample(members[1:], 700 * self.scale)
         for owner in owners:
             self.habits[owner] = rng.choices(list(HABITS), HABIT_WEIGHTS)[0]
         sponsors = self.by_role["executive"]
-        statuses = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), k=INITIATIVES)
+        statuses = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()),
+                               k=INITIATIVES * self.scale)
         # The bench member owns a dozen live initiatives: its pages and digest have something to show.
         for index in range(12):
             statuses[index] = "in_progress"
         with_checkins = sum(1 for s in statuses if s != "proposed")
-        per_initiative, extra = divmod(CHECKINS, with_checkins)
+        per_initiative, extra = divmod(CHECKINS * self.scale, with_checkins)
         metric_ids = list(self.metrics)
         behaviour_ids = list(self.behaviours)
         rows, metric_links, behaviour_links = [], [], []
@@ -399,7 +402,7 @@ class Organisation:
         """Exactly ENTRIES entries: one per submitted check-in, the rest spread at random."""
         rng = self.rng
         counts = [1] * len(self.submitted)
-        for _ in range(ENTRIES - len(self.submitted)):
+        for _ in range(ENTRIES * self.scale - len(self.submitted)):
             counts[rng.randrange(len(counts))] += 1
         suggestions = {}
         reviewers = self.by_role["executive"]
@@ -465,7 +468,7 @@ class Organisation:
         decisions, evidence = [], []
         facts: dict[int, list] = {}
         evidence_id = 0
-        for decision_id in range(1, DECISIONS + 1):
+        for decision_id in range(1, DECISIONS * self.scale + 1):
             ref = rng.randrange(refs)
             user_id = linked_users[ref] if ref < len(linked_users) else None
             if user_id:
@@ -680,6 +683,8 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"SQLAlchemy URL (default {DEFAULT_DATABASE})")
     parser.add_argument("--force", action="store_true", help="replace whatever the database holds")
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--scale", type=int, default=1,
+                        help="times the 1× organisation (4: 8,000 people, 20,000 initiatives, 1.6M entries)")
     args = parser.parse_args(argv)
 
     url = resolve_url(args.database)
@@ -694,7 +699,7 @@ def main(argv: list[str] | None = None) -> None:
         org = Organisation(
             rng=random.Random(args.seed), now=datetime.now(UTC).replace(microsecond=0),
             password_hash=hash_password(PASSWORD),
-            with_people=with_people,
+            with_people=with_people, scale=args.scale,
         )
         with db.engine.connect() as conn:
             if kind(url) == "sqlite":

@@ -54,6 +54,7 @@ class Page:
     name: str
     path: str
     signed_in: bool = True
+    login: str = "executive"  # the role of the bench login that opens it (LOGINS)
 
 
 @dataclass
@@ -380,10 +381,27 @@ def measure_jobs(now: datetime, outbox: Path) -> list[Result]:
             time_job("scheduler tick", one_tick)]
 
 
-def choose_pages(app) -> list[Page]:
-    """The fixed pages, and an in-progress initiative with the most metrics
-    and history (and its first metric) for the detail pages."""
+def this_week(now: datetime) -> str:
+    """The ISO week of `now` ('2026-W48'): a digest nobody was sent yet, so
+    the preview gathers it instead of showing a stored message."""
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def choose_pages(app, now: datetime) -> list[Page]:
+    """Every page a signed-in user can open (GET), each with the login that
+    may see it, on the busiest records of the generated organisation: the
+    in-progress initiative with the most metrics (its first metric, its
+    latest submitted check-in), the owner with the most initiatives, the
+    largest department, the people decision with the most evidence."""
+    from tracker.behaviours.models import Behaviour
+    from tracker.checkins.models import CheckIn
     from tracker.initiatives.models import Initiative, InitiativeMetric
+    from tracker.people.models import PeopleDecision
+
+    def busiest(column, *where):
+        return db.session.scalar(select(column).where(*where).group_by(column)
+                                 .order_by(func.count().desc(), column).limit(1))
 
     with app.app_context():
         initiative_id = db.session.scalar(
@@ -393,14 +411,70 @@ def choose_pages(app) -> list[Page]:
         metric_id = db.session.scalar(
             select(InitiativeMetric.metric_id).where(InitiativeMetric.initiative_id == initiative_id)
             .order_by(InitiativeMetric.id).limit(1))
+        checkin_id = db.session.scalar(
+            select(CheckIn.id).where(CheckIn.initiative_id == initiative_id, CheckIn.state == "submitted")
+            .order_by(CheckIn.period_start.desc()).limit(1))
+        owner_id = busiest(Initiative.owner_id, Initiative.id > 12)  # not the bench member's dozen
+        department_id = busiest(Initiative.department_id, Initiative.department_id.is_not(None))
+        decision_id = db.session.scalar(select(PeopleDecision.id).order_by(PeopleDecision.id).limit(1))
+        behaviour_id = db.session.scalar(select(Behaviour.id).order_by(Behaviour.id).limit(1))
+        users = dict(db.session.execute(select(User.role, func.min(User.id)).where(
+            User.email.like("%@example.com"), User.email.not_like("bench-%")).group_by(User.role)).all())
+        logins = {role: db.session.scalar(select(User.id).where(User.email == email))
+                  for role, email, _, _ in LOGINS}
+        # A member who owns nothing: the plainest digest.
+        users["member"] = db.session.scalar(
+            select(User.id).where(User.role == "member", User.active, User.digest_opt_in,
+                                  User.id.not_in(select(Initiative.owner_id))).order_by(User.id).limit(1))
+        db.session.remove()
+    week = this_week(now)
+
+    def digest(role: str, user_id: int) -> Page:
+        return Page(f"digest preview, {role}", f"/digests/preview/mail?week={week}&user_id={user_id}",
+                    login="admin")
+
     return [
         Page("login page", "/login", signed_in=False),
         Page(FLOOR, "/healthz", signed_in=False),
         Page("dashboard", "/"),
+        Page("dashboard, one department", f"/?department_id={department_id}&weeks=26"),
         Page("initiative list", "/initiatives/"),
         Page("initiative page", f"/initiatives/{initiative_id}"),
+        Page("initiative edit form", f"/initiatives/{initiative_id}/edit"),
+        Page("initiative metric links", f"/initiatives/{initiative_id}/metrics"),
+        Page("new initiative form", "/initiatives/new"),
+        Page("metrics list", "/metrics/"),
         Page("metric page", f"/metrics/{metric_id}"),
+        Page("metric readings", f"/metrics/{metric_id}/readings"),
+        Page("metric edit form", f"/metrics/{metric_id}/edit"),
+        Page("new metric form", "/metrics/new"),
+        Page("readings import", "/metrics/readings/import", login="admin"),
+        Page("behaviour list", "/behaviours/"),
+        Page("behaviour page", f"/behaviours/{behaviour_id}"),
+        Page("my check-ins", "/checkins/", login="member"),
+        Page("check-in page", f"/checkins/{checkin_id}"),
+        Page("check-in review queue", "/checkins/review"),
+        Page("say/do overview", "/checkins/saydo"),
+        Page("say/do, one owner", f"/checkins/saydo/owners/{owner_id}"),
+        Page("say/do, one department", f"/checkins/saydo/departments/{department_id}"),
+        digest("member", users["member"]),
+        digest("owner", logins["member"]),
+        digest("hr", logins["hr"]),
+        digest("executive", logins["executive"]),
+        digest("admin", logins["admin"]),
+        Page("digest preview page", f"/digests/preview?week={week}"),
+        Page("people decisions", "/people/"),
+        Page("people decision page", f"/people/{decision_id}"),
+        Page("new people decision form", "/people/new", login="hr"),
         Page("people report", "/people/report"),
+        Page("admin: users", "/admin/users", login="admin"),
+        Page("admin: one user", f"/admin/users/{users.get('member', owner_id)}", login="admin"),
+        Page("admin: departments", "/admin/departments", login="admin"),
+        Page("admin: outbox", "/outbox/", login="admin"),
+        Page("admin: classifier", "/checkins/classifier", login="admin"),
+        Page("admin: settings", "/admin/settings", login="admin"),
+        Page("admin: scheduler", "/admin/scheduler", login="admin"),
+        Page("account", "/account"),
     ]
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tests.conftest import count_queries
 from tracker.accounts.models import User
 from tracker.extensions import db
 
@@ -191,3 +192,25 @@ def test_user_names_are_escaped(app, login_as, client):
     page = client.get("/admin/users").data
     assert b"<script>alert(1)</script>" not in page
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_user_list_shows_50_people_a_page_in_the_same_queries(app, login_as, client):
+    login_as("admin")
+    with app.app_context():
+        for n in range(3):
+            factories.make_user("member", name=f"Person {n:03d}")
+        db.session.commit()
+    with count_queries(app) as small:
+        assert client.get("/admin/users").status_code == 200
+    with app.app_context():
+        for n in range(3, 60):
+            factories.make_user("member", name=f"Person {n:03d}")
+        db.session.commit()
+    with count_queries(app) as large:
+        first = client.get("/admin/users").data.decode()
+    assert large() == small()
+    # The admin signed in is one of the 50.
+    assert "Person 000" in first and "Person 048" in first and "Person 049" not in first
+    assert "Page 1 of 2" in first and "page=2" in first
+    second = client.get("/admin/users?page=2").data.decode()
+    assert "Person 049" in second and "Person 059" in second and "Person 000" not in second

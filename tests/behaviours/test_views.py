@@ -213,3 +213,27 @@ def test_behaviour_list_runs_the_same_queries_for_10_and_200_behaviours(app, cli
         page = client.get("/behaviours/")
     assert page.data.count(b'<td data-label="Initiatives" class="num">1</td>') == 200
     assert with_10() == with_200()
+
+
+def test_behaviour_page_lists_50_initiatives_a_page_in_the_same_queries(app, client, login_as):
+    login_as("member")
+    behaviour = build(app, lambda: factories.make_behaviour().id)
+
+    def add(start: int, stop: int) -> None:
+        def make():
+            target = db.session.get(Behaviour, behaviour)
+            for n in range(start, stop):
+                factories.make_initiative(f"Move {n:03d}", behaviours=[target])
+        build(app, make)
+
+    add(0, 3)
+    with count_queries(app) as few:
+        assert client.get(f"/behaviours/{behaviour}").status_code == 200
+    add(3, 60)
+    with count_queries(app) as many:
+        first = client.get(f"/behaviours/{behaviour}").data.decode()
+    assert few() == many()
+    assert "60 initiatives, newest first · page 1 of 2" in first
+    assert first.count('class="break-words">Move ') == 50
+    second = client.get(f"/behaviours/{behaviour}?page=2").data.decode()
+    assert second.count('class="break-words">Move ') == 10 and "Previous" in second

@@ -927,6 +927,29 @@ def test_say_do_overview_pages_its_owners_and_shows_every_department(app, client
         assert "Owner 000" in _owners_section(client.get(f"/checkins/saydo?page={junk}").data.decode()), junk
 
 
+def test_owner_and_department_say_do_pages_show_50_initiatives_a_page_with_the_whole_total(app, client,
+                                                                                          login_as):
+    with app.app_context():
+        department = factories.make_department("Ops")
+        owner = factories.make_user("member", name="Busy Owner", department=department)
+        for n in range(55):
+            factories.make_initiative(f"Move {n:03d}", owner=owner, status="in_progress",
+                                      department=department)
+        db.session.commit()
+        paths = [f"/checkins/saydo/owners/{owner.id}", f"/checkins/saydo/departments/{department.id}"]
+    login_as("executive")
+    for path in paths:
+        first = client.get(path).data.decode()
+        assert ": 55 · page 1 of 2" in first, path
+        assert "Move 000" in first and "Move 049" in first and "Move 050" not in first
+        assert first.count('class="card" aria-labelledby="initiative-') == 50
+        second = client.get(f"{path}?page=2").data.decode()
+        assert "Move 050" in second and "Move 054" in second and "Move 049" not in second
+        assert "Previous" in second and "Next" not in second
+        beyond = client.get(f"{path}?page=7").data.decode()
+        assert "No initiatives on this page" in beyond and "page=2" in beyond
+
+
 def test_say_do_overview_takes_the_same_queries_for_5_or_120_owners_and_sends_no_id_list(app, client,
                                                                                           login_as):
     """Counted with the figures computed (after a change) and kept (unchanged

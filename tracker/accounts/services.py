@@ -11,6 +11,7 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -337,10 +338,11 @@ def list_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.name)))
 
 
-def list_users() -> list[User]:
-    """Every account, active or not, by name, with its department."""
-    return list(db.session.scalars(
-        select(User).options(selectinload(User.department)).order_by(User.display_name)))
+def users_page(page: int, per_page: int) -> Pagination:
+    """Page `page` (from 1) of every account, active or not, by name (then
+    id, so a page boundary never moves between equal names), with departments."""
+    return db.paginate(select(User).options(selectinload(User.department))
+                       .order_by(User.display_name, User.id), page=page, per_page=per_page, error_out=False)
 
 
 def active_users() -> list[User]:

@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
@@ -21,7 +21,10 @@ from tracker.auth.views import finish_sign_out
 from tracker.concurrency import EditConflict
 from tracker.extensions import db
 from tracker.history import services as history
+from tracker.paging import page_from_args
 from tracker.validation import populate_errors
+
+USERS_PER_PAGE = 50
 
 
 @bp.get("/admin/users")
@@ -29,7 +32,8 @@ from tracker.validation import populate_errors
 def user_list():
     now = clock.now()
     paused_accounts, paused_addresses = throttle.paused(now)
-    return render_template("accounts/user_list.html", users=services.list_users(), button=EmptyForm(),
+    page = services.users_page(page_from_args(request.args), USERS_PER_PAGE)
+    return render_template("accounts/user_list.html", page=page, button=EmptyForm(),
                            now=now, paused_accounts=paused_accounts, paused_addresses=paused_addresses)
 
 

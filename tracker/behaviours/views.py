@@ -1,6 +1,6 @@
 """Behaviour pages: the list of targets and no-nos, one behaviour, the form."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
@@ -13,6 +13,7 @@ from tracker.extensions import db
 from tracker.history.services import events_for, readable_changes
 from tracker.initiatives.services import initiatives_for_behaviour
 from tracker.metrics.services import metrics_for_behaviour
+from tracker.paging import page_from_args
 from tracker.validation import populate_errors
 
 
@@ -28,12 +29,16 @@ def index():
     )
 
 
+INITIATIVES_PER_PAGE = 50
+
+
 @bp.get("/<id:behaviour_id>")
 @login_required
 def detail(behaviour_id: int):
     behaviour = db.get_or_404(Behaviour, behaviour_id)
     metrics = metrics_for_behaviour(behaviour.id)
-    initiatives = initiatives_for_behaviour(behaviour.id)
+    initiatives = initiatives_for_behaviour(behaviour.id, page=page_from_args(request.args),
+                                            per_page=INITIATIVES_PER_PAGE)
     events = events_for("behaviour", behaviour.id)
     return render_template(
         "behaviours/detail.html",

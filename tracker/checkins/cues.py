@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 
+from tracker import cache
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.checkins.classifier import (
@@ -155,6 +156,15 @@ class AgreementReport:
     reviewers: Agreement = field(default_factory=Agreement)  # reviewer's verdict vs suggestion
     trend: list[Stretch] = field(default_factory=list)
     overruled: list[tuple[str, int]] = field(default_factory=list)
+
+
+def kept_agreement_report(now: datetime) -> AgreementReport:
+    """`agreement_report(now)`, kept (`tracker.cache`) until an entry or a
+    verdict changes or the hour turns: it reads every entry of the last
+    AGREEMENT_DAYS days (0.8 s at 1.6M entries). Within the hour the window
+    it shows ends when it was computed, and nothing was written since."""
+    return cache.per_data_version("classifier_agreement", now.replace(minute=0, second=0, microsecond=0),
+                                  lambda: agreement_report(now))
 
 
 def agreement_report(now: datetime, days: int = AGREEMENT_DAYS) -> AgreementReport:

@@ -341,20 +341,6 @@ def record_of(initiative: Initiative, checkins: Iterable[CheckIn],
                        window=window)
 
 
-def tracked_initiatives(*, owner_id: int | None = None,
-                        department_id: int | None = None) -> list[Initiative]:
-    """The initiatives with a say/do record, by title, with owner and
-    department; only one owner's or one department's when asked."""
-    query = (select(Initiative).where(Initiative.status.in_(REPORTING_STATUSES))
-             .options(selectinload(Initiative.owner), selectinload(Initiative.department))
-             .order_by(Initiative.title, Initiative.id))
-    if owner_id is not None:
-        query = query.where(Initiative.owner_id == owner_id)
-    if department_id is not None:
-        query = query.where(Initiative.department_id == department_id)
-    return list(db.session.scalars(query))
-
-
 @dataclass
 class Overview:
     """The say/do overview: every owner and every department, ranked."""
@@ -405,18 +391,50 @@ def overview_page(*, today: date, page: int, per_page: int) -> OverviewPage:
 
 
 @dataclass
-class InitiativeRecords:
-    """Several initiatives' records side by side, with their total."""
-    rows: list[tuple[Initiative, SayDo]]
+class Group:
+    """One owner's or one department's initiatives with a say/do record, by
+    title, each with its record, and the sum of them all."""
+    rows: list[tuple[int, SayDo]]
     total: SayDo
     shown_flags: list[str]
 
 
-def initiative_records(initiatives: list[Initiative], *, today: date) -> InitiativeRecords:
-    """Each initiative with its record as of `today`, and the sum of them all."""
-    records = records_for(initiatives, today=today)
-    return InitiativeRecords(rows=[(i, records[i.id]) for i in initiatives],
-                             total=totals(records.values()), shown_flags=shown_flags(records.values()))
+@dataclass
+class GroupPage:
+    """One page of a group's initiatives (loaded, with owner and department),
+    with the whole group's total."""
+    rows: Page[tuple[Initiative, SayDo]]
+    total: SayDo
+    shown_flags: list[str]
+
+
+def _group(today: date, owner_id: int | None, department_id: int | None) -> Group:
+    records = reporting_records(today=today)
+    query = (select(Initiative.id).where(Initiative.status.in_(REPORTING_STATUSES))
+             .order_by(Initiative.title, Initiative.id))
+    if owner_id is not None:
+        query = query.where(Initiative.owner_id == owner_id)
+    if department_id is not None:
+        query = query.where(Initiative.department_id == department_id)
+    rows = [(i, records[i]) for i in db.session.scalars(query)]
+    return Group(rows=rows, total=totals(r for _, r in rows), shown_flags=shown_flags(r for _, r in rows))
+
+
+def group_page(*, today: date, page: int, per_page: int, owner_id: int | None = None,
+               department_id: int | None = None) -> GroupPage:
+    """Page `page` (from 1) of the initiatives with a say/do record, by title,
+    of one owner or one department, each with its record as of `today`, and
+    the whole group's total. The group's records are kept until the data
+    changes (`tracker.cache`); only the page's initiatives are loaded."""
+    group = cache.per_data_version("saydo_group", (today, owner_id, department_id),
+                                   lambda: _group(today, owner_id, department_id))
+    shown = Page.of(group.rows, page, per_page)
+    loaded = {i.id: i for i in db.session.scalars(
+        select(Initiative).where(Initiative.id.in_([i for i, _ in shown.items]))
+        .options(selectinload(Initiative.owner), selectinload(Initiative.department)))}
+    rows = [(loaded[i], record) for i, record in shown.items if i in loaded]
+    return GroupPage(rows=Page(rows, shown.total, shown.page, shown.per_page), total=group.total,
+                     shown_flags=group.shown_flags)
 
 
 def totals(records: Iterable[SayDo]) -> SayDo:

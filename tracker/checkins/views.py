@@ -26,7 +26,6 @@ from tracker.checkins.forms import (
 )
 from tracker.checkins.models import CuePhrase, Entry
 from tracker.extensions import csrf, db
-from tracker.initiatives.models import Initiative
 from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
 from tracker.validation import populate_errors
@@ -34,6 +33,7 @@ from tracker.validation import populate_errors
 # Postgres integers stop here; a larger id in a URL is simply not found.
 MAX_CLASSIFY = 5000
 OWNERS_PER_PAGE = 50
+INITIATIVES_PER_PAGE = 50
 ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
 
@@ -330,7 +330,7 @@ def review_entry(entry_id: int):
 # --- the classifier's agreement and the organisation's cue phrases ----------
 
 def _render_classifier(add_form: CuePhraseForm, status: int = 200):
-    report = cues.agreement_report(clock.now())
+    report = cues.kept_agreement_report(clock.now())
     cue_list = cues.list_cues()
     change_forms = {
         cue.id: CueChangeForm(formdata=None, role=cue.role, weight=cue.weight,
@@ -396,26 +396,26 @@ def saydo_overview():
                            departments=overview.departments, shown_flags=overview.shown_flags)
 
 
-def _saydo_page(title: str, subtitle: str, initiatives: list[Initiative]):
-    records = saydo.initiative_records(initiatives, today=organisation.today(clock.now()))
-    return render_template("checkins/saydo_detail.html", title=title, subtitle=subtitle,
-                           rows=records.rows, total=records.total, shown_flags=records.shown_flags)
+def _saydo_page(title: str, subtitle: str, endpoint_args: dict, **group: int):
+    shown = saydo.group_page(today=organisation.today(clock.now()), page=page_from_args(request.args),
+                             per_page=INITIATIVES_PER_PAGE, **group)
+    return render_template("checkins/saydo_detail.html", title=title, subtitle=subtitle, page=shown.rows,
+                           total=shown.total, shown_flags=shown.shown_flags, endpoint_args=endpoint_args)
 
 
 @bp.get("/saydo/owners/<id:user_id>")
 @login_required
 def saydo_owner(user_id: int):
     owner = db.get_or_404(User, user_id)
-    return _saydo_page(owner.display_name, "Initiatives owned",
-                       saydo.tracked_initiatives(owner_id=owner.id))
+    return _saydo_page(owner.display_name, "Initiatives owned", {"user_id": owner.id}, owner_id=owner.id)
 
 
 @bp.get("/saydo/departments/<id:department_id>")
 @login_required
 def saydo_department(department_id: int):
     department = db.get_or_404(Department, department_id)
-    return _saydo_page(department.name, "Initiatives in the department",
-                       saydo.tracked_initiatives(department_id=department.id))
+    return _saydo_page(department.name, "Initiatives in the department", {"department_id": department.id},
+                       department_id=department.id)
 
 
 # Answers to the mail service for what became of a message; anything but
