@@ -21,27 +21,85 @@ ended may have committed rows the result does not count. (SQLite has one
 writer at a time, so its ids are committed in order.) Cached values
 must be plain values (numbers, ids, dataclasses of them), never ORM objects,
 which belong to the session of the request that loaded them.
+
+Computing some of these again after every write would cost seconds on a
+large organisation (every say/do record at 20,000 initiatives), so a result
+may be brought up to date instead: `per_data_version(..., update=...)` asks
+`changes_between` which initiatives and metrics the writes since the kept
+version touched (the history events, check-ins and readings numbered since)
+and passes them to `update`, which recomputes only those. Where it cannot
+say for sure (check-ins marked missed, which record no event; a writer that
+was in progress ended; a change of settings; very many changes), the result
+is computed again in full.
 """
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import current_app
-from sqlalchemy import func, literal, literal_column, select
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, func, literal, literal_column, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from tracker.checkins.models import CheckIn
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
+from tracker.initiatives.models import InitiativeMetric
 from tracker.metrics.models import Reading
 
 T = TypeVar("T")
 KEEP = 32  # results kept per version: a few periods and departments in use at once
+# Beyond this many initiatives and metrics changed, computing again is as quick.
+MOST_CHANGES = 2_000
+# History subjects that no cached figure reads: their events change nothing here.
+UNREAD_SUBJECTS = frozenset({"behaviour", "cue_phrase", "outbox_message", "people_decision", "user"})
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the writes between two data versions touched: initiatives (their
+    own events: edits, check-ins, entries and verdicts; and new check-ins),
+    metrics (their events and readings), and the initiatives linked to a
+    changed metric (whose off-track flag may have changed with it)."""
+    initiatives: frozenset[int]
+    metrics: frozenset[int]
+    through_metrics: frozenset[int] = frozenset()
 
 
 def data_version() -> tuple:
     """Moves whenever anything the cached figures read changes: one small
     query, each part answered from an index. Its last part is the set of
-    writing transactions in progress (see above), compared by `_still_valid`."""
+    writing transactions in progress (see above), compared by `_still_valid`.
+    Read once per request (a page may ask for several kept figures) until a
+    session of this process writes or commits."""
+    version = g.get("tracker_data_version")
+    if version is None:
+        version = g.tracker_data_version = _read_data_version()
+    return version
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, flush_context: object) -> None:
+    _forget_data_version()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    _forget_data_version()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_after_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        _forget_data_version()
+
+
+def _forget_data_version() -> None:
+    if has_app_context():
+        g.pop("tracker_data_version", None)
+
+
+def _read_data_version() -> tuple:
     missed = select(func.count()).select_from(CheckIn).where(CheckIn.state == "missed")
     # This database's writers only: a snapshot's in-progress list spans the
     # whole server, and other databases' writes must not empty the cache.
@@ -73,17 +131,69 @@ def _still_valid(kept: tuple, now: tuple) -> bool:
     return kept[:-1] == now[:-1] and kept[-1] <= now[-1]
 
 
-def per_data_version(name: str, key: Hashable, compute: Callable[[], T]) -> T:
+def changes_between(kept: tuple, now: tuple) -> Changes | None:
+    """The initiatives and metrics written to between data versions `kept`
+    and `now` (a few small queries over what was numbered since), or None
+    when that cannot be told and everything must be computed again."""
+    if kept[2] != now[2] or not kept[-1] <= now[-1]:
+        return None  # check-ins marked missed, or a writer in progress then has ended
+    history_then, checkins_then, _, readings_then, _ = kept
+    history_now, checkins_now, _, readings_now, _ = now
+    initiatives: set[int] = set()
+    metrics: set[int] = set()
+    for subject_type, subject_id in db.session.execute(
+            select(HistoryEvent.subject_type, HistoryEvent.subject_id)
+            .where(HistoryEvent.id > (history_then or 0), HistoryEvent.id <= (history_now or 0))):
+        if subject_type == "initiative":
+            initiatives.add(subject_id)
+        elif subject_type == "metric":
+            metrics.add(subject_id)
+        elif subject_type not in UNREAD_SUBJECTS:
+            return None  # settings, or a subject this list does not know yet
+    if (checkins_now or 0) > (checkins_then or 0):
+        initiatives.update(db.session.scalars(select(CheckIn.initiative_id).where(
+            CheckIn.id > (checkins_then or 0), CheckIn.id <= checkins_now)))
+    if (readings_now or 0) > (readings_then or 0):
+        metrics.update(db.session.scalars(select(Reading.metric_id).where(
+            Reading.id > (readings_then or 0), Reading.id <= readings_now)))
+    linked: set[int] = set()
+    if metrics:
+        linked.update(db.session.scalars(select(InitiativeMetric.initiative_id).where(
+            InitiativeMetric.metric_id.in_(sorted(metrics)))))
+    if len(initiatives | linked) + len(metrics) > MOST_CHANGES:
+        return None
+    return Changes(frozenset(initiatives), frozenset(metrics), frozenset(linked - initiatives))
+
+
+def per_data_version(name: str, key: Hashable, compute: Callable[[], T],
+                     update: Callable[[T, Changes], T] | None = None) -> T:
     """`compute()` once per data version and `key`; later calls with the same
-    version and key get the same object back, which callers must not change."""
+    version and key get the same object back, which callers must not change.
+    With `update`, a result kept from an earlier version is brought up to
+    date by `update(kept, changes)` (which must return a new object, not
+    change the kept one) when `changes_between` can tell what changed."""
     store = current_app.extensions.setdefault("tracker_cache", {})
     version = data_version()
     entries = store.get(name)
     if entries is None or not _still_valid(entries[0], version):
-        entries = store[name] = (version, {})
+        previous, entries = entries, (version, {})
+        store[name] = entries
+        if update is not None and previous is not None and key in previous[1]:
+            changes = _changes(store, previous[0], version)
+            if changes is not None:
+                entries[1][key] = update(previous[1][key], changes)
     results = entries[1]
     if key not in results:
         if len(results) >= KEEP:
             results.pop(next(iter(results)))
         results[key] = compute()
     return results[key]
+
+
+def _changes(store: dict, kept: tuple, now: tuple) -> Changes | None:
+    """`changes_between`, asked once for the same two versions however many
+    cached results are brought up to date between them."""
+    asked = store.get("_changes")
+    if asked is None or asked[0] != (kept, now):
+        asked = store["_changes"] = ((kept, now), changes_between(kept, now))
+    return asked[1]

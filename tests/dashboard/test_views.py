@@ -4,9 +4,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import count_queries, sign_in_session
+from tracker.accounts.models import Department
 from tracker.checkins import services as checkins
 from tracker.extensions import db
 from tracker.initiatives import services as initiatives
@@ -305,3 +307,72 @@ def test_a_department_without_check_ins_says_so_instead_of_an_empty_axis(app, lo
     page = client.get(f"/?department_id={quiet_id}").get_data(as_text=True)
     assert "No check-ins reported in these weeks yet" in page
     assert "chart-y-tick" not in page
+
+
+def test_figures_brought_up_to_date_after_each_write_equal_figures_computed_afresh(app, ctx):
+    """After a write the kept figures are updated for what it touched, not
+    computed again (tracker.cache.changes_between): after each kind of write
+    they must equal what a fresh computation gives, for the whole organisation
+    and each department."""
+    from tracker.cache import data_version
+    from tracker.dashboard import services as dashboard
+    from tracker.initiatives.models import Initiative
+
+    db.session.remove()
+    seed(app, n_initiatives=6)
+    today = NOW.date()
+    monday = today - timedelta(days=today.weekday())
+    executive = factories.make_user("executive")
+    ops = factories.make_department("Ops")
+    newcomer = factories.make_user("member", name="Nia Newcomer", department=ops)
+    db.session.commit()
+    departments = [None, ops.id, *db.session.scalars(select(Department.id))]
+
+    def figures() -> dict:
+        return {(weeks, d): dashboard.summarise(today=today, weeks=weeks, department_id=d)
+                for weeks in (4, 26) for d in departments}
+
+    def assert_kept_figures_are_right(what: str) -> None:
+        db.session.commit()
+        kept = figures()
+        app.extensions.pop("tracker_cache", None)
+        fresh = figures()
+        for key, summary in kept.items():
+            for part in ("bars", "attention", "attention_total", "leaders", "departments", "movers", "gaps",
+                         "records"):
+                assert getattr(summary, part) == getattr(fresh[key], part), (what, key, part)
+        app.extensions.pop("tracker_cache", None)
+
+    figures()  # kept from here on
+    first, second, *_ = db.session.scalars(select(Initiative).order_by(Initiative.id)).all()
+    checkin = factories.make_checkin(first, period_start=monday)
+    db.session.commit()
+    figures()
+    checkins.submit_checkin(checkin, actor=first.owner, now=NOW, today=today, entries=[
+        checkins.EntryInput(kind="action", text="We will cancel the contract", happened_on=monday,
+                            done_by="Me"), factories.talk()])
+    assert_kept_figures_are_right("a check-in submitted")
+    figures()
+    checkins.review_entry(checkin.entries[0], actor=executive, verdict="talk", now=NOW)
+    assert_kept_figures_are_right("a verdict")
+    figures()
+    metric_id = first.metric_links[0].metric_id
+    db.session.add(Reading(metric_id=metric_id, observed_on=today, value=10))
+    assert_kept_figures_are_right("a reading that takes a metric away from its target")
+    figures()
+    data = initiatives.InitiativeInput(
+        title=second.title, kind=second.kind, burning_platform=second.burning_platform,
+        owner_id=newcomer.id, start_date=second.start_date, department_id=ops.id)
+    initiatives.update_initiative(second, actor=executive, data=data, now=NOW)
+    assert_kept_figures_are_right("an initiative handed to another owner and department")
+    figures()
+    initiatives.change_status(second, actor=executive, status="abandoned", reason="No budget", now=NOW,
+                              today=today)
+    assert_kept_figures_are_right("an initiative abandoned")
+    figures()
+    factories.make_initiative("Brand new", owner=newcomer, actor=executive, status="in_progress",
+                              department=ops)
+    assert_kept_figures_are_right("an initiative started")
+    before = data_version()
+    figures()
+    assert data_version() == before

@@ -368,3 +368,19 @@ def test_list_pages_cover_every_initiative_once_in_every_sort(ctx, sort):
     assert sorted(seen) == sorted(i.id for i in made)
     assert (pages[0].pages, pages[0].has_prev, pages[0].next_num) == (3, False, 2)
     assert (pages[2].has_next, pages[2].prev_num) == (False, 2)
+
+
+def test_handing_an_initiative_to_another_owner_and_department_is_recorded(ctx):
+    """Owner and department alone changed: the edit is still in the history
+    (and so moves the cached figures' data version)."""
+    executive = factories.make_user("executive")
+    initiative = factories.make_initiative(actor=executive, status="in_progress")
+    newcomer = factories.make_user("member")
+    ops = factories.make_department("Ops")
+    data = services.InitiativeInput(
+        title=initiative.title, kind=initiative.kind, burning_platform=initiative.burning_platform,
+        owner_id=newcomer.id, start_date=initiative.start_date, department_id=ops.id,
+        description=initiative.description)
+    services.update_initiative(initiative, actor=executive, data=data, now=NOW)
+    event = db.session.scalars(select(HistoryEvent).where(HistoryEvent.action == "updated")).one()
+    assert set(event.changes) == {"owner_id", "department_id"}

@@ -157,16 +157,21 @@ RANKING_EXPLANATION = (
 )
 
 
-def ranked(groups: Iterable[GroupRecord]) -> list[GroupRecord]:
+def rank_key(group: GroupRecord) -> tuple[bool, float, int, int, str, int]:
     """Best say/do record first: the higher ratio; on an equal ratio, more
     evidenced actions (the same share from more checkable work ranks higher),
     then fewer missed check-ins (the same work from someone who also stayed
     silent ranks lower); then by name ignoring case, then by id, so equal
     records always come in the same order. Groups with nothing reported (no
     ratio) come last. RANKING_EXPLANATION says this in words."""
-    return sorted(groups, key=lambda g: (g.record.ratio is None, -(g.record.ratio or 0),
-                                         -g.record.evidenced, g.record.missed,
-                                         g.name.lower(), g.key or 0))
+    ratio = group.record.ratio
+    return (ratio is None, -(ratio or 0), -group.record.evidenced, group.record.missed,
+            group.name.lower(), group.key or 0)
+
+
+def ranked(groups: Iterable[GroupRecord]) -> list[GroupRecord]:
+    """The groups in `rank_key`'s order."""
+    return sorted(groups, key=rank_key)
 
 
 # Where a record stands, in plain words: who acts, who only talks, who has gone quiet.
@@ -193,10 +198,24 @@ def grouped(members: Iterable[tuple[int | None, str, int]], records: dict[int, S
     """Sum the records of each group's initiatives and rank the groups.
     `members` are (group key, group name, initiative id); `records` maps
     initiative ids to their records."""
-    groups: dict[int | None, GroupRecord] = {}
+    # Summed in lists rather than through GroupRecord.add: the dashboard
+    # groups every reporting initiative twice per data version.
+    sums: dict[int | None, list[Any]] = {}
     for key, name, initiative_id in members:
-        groups.setdefault(key, GroupRecord(key, name)).add(records[initiative_id])
-    return ranked(groups.values())
+        record = records[initiative_id]
+        group = sums.get(key)
+        if group is None:
+            group = sums[key] = [name, 0, 0, 0, 0, 0, [], 0]
+        group[1] += record.evidenced
+        group[2] += record.unevidenced
+        group[3] += record.talk
+        group[4] += record.missed
+        group[5] += record.submitted
+        if record.flags:
+            group[6].extend(record.flags)
+        group[7] += 1
+    return ranked(GroupRecord(key, name, SayDo(*counts, flags=flags), initiatives)
+                  for key, (name, *counts, flags, initiatives) in sums.items())
 
 
 def shown_flags(records: Iterable[SayDo]) -> list[str]:
@@ -315,10 +334,19 @@ def records_where(condition: ColumnElement[bool], *, today: date, window: int = 
 def reporting_records(*, today: date) -> dict[int, SayDo]:
     """Say/do records of every announced, in-progress or done initiative as of
     `today`, shared by the dashboard and the say/do overview and kept until the
-    data changes (`tracker.cache`): callers must not change them."""
-    return cache.per_data_version(
-        "saydo_records", today,
-        lambda: records_where(Initiative.status.in_(REPORTING_STATUSES), today=today))
+    data changes (`tracker.cache`), then brought up to date by recomputing
+    the records of the initiatives written to: callers must not change them."""
+    reporting = Initiative.status.in_(REPORTING_STATUSES)
+
+    def update(kept: dict[int, SayDo], changes: cache.Changes) -> dict[int, SayDo]:
+        touched = changes.initiatives | changes.through_metrics
+        records = {i: record for i, record in kept.items() if i not in touched}
+        if touched:
+            records.update(records_where(reporting & Initiative.id.in_(sorted(touched)), today=today))
+        return records
+
+    return cache.per_data_version("saydo_records", today, lambda: records_where(reporting, today=today),
+                                  update=update)
 
 
 def record_of(initiative: Initiative, checkins: Iterable[CheckIn],

@@ -5,12 +5,13 @@ behaviour changing, and who is carrying the change.
 """
 
 import contextlib
-from collections import defaultdict
+import heapq
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -129,28 +130,76 @@ class Dashboard:
         return sum(b.talk for b in self.bars)
 
 
-def _weekly_bars(since: date, today: date, department_id: int | None) -> list[WeekBar]:
-    """Actions and talk per week, by the period each check-in reported on: one
-    aggregate read from the covering (state, period_start, tallies) index."""
+@dataclass(frozen=True)
+class _Tallies:
+    """Actions and talk of the submitted check-ins of the longest period, per
+    department (None: no department) and period start, and every
+    initiative's department: what the weekly bars are summed from."""
+    by_department: dict[int | None, dict[date, tuple[int, int]]]
+    department_of: dict[int, int | None]
+
+
+def _department_tallies(since: date, departments: set[int | None] | None = None
+                        ) -> dict[int | None, dict[date, tuple[int, int]]]:
+    """One aggregate over check-ins since `since` (of some departments' initiatives only)."""
     query = (
-        select(CheckIn.period_start,
+        select(Initiative.department_id, CheckIn.period_start,
                func.sum(CheckIn.evidenced_count + CheckIn.unevidenced_count), func.sum(CheckIn.talk_count))
+        .join(Initiative, Initiative.id == CheckIn.initiative_id)
         .where(CheckIn.period_start >= since, CheckIn.state == "submitted")
-        .group_by(CheckIn.period_start)
+        .group_by(Initiative.department_id, CheckIn.period_start)
     )
-    if department_id is not None:
-        query = query.join(Initiative, Initiative.id == CheckIn.initiative_id).where(
-            Initiative.department_id == department_id)
+    if departments is not None:
+        # Their check-ins found by initiative (the unique (initiative, period)
+        # index), not by scanning every check-in of the period.
+        named = sorted(d for d in departments if d is not None)
+        in_them = Initiative.department_id.in_(named)
+        if None in departments:
+            in_them = or_(in_them, Initiative.department_id.is_(None))
+        query = query.where(CheckIn.initiative_id.in_(select(Initiative.id).where(in_them)))
+    out: dict[int | None, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for department_id, start, actions, talk in db.session.execute(query):
+        out[department_id][start] = (actions or 0, talk or 0)
+    return out
+
+
+def _tallies(today: date) -> _Tallies:
+    """The tallies as of `today`, kept (`tracker.cache`); after a write only
+    the departments of the initiatives written to are summed again."""
+    since = today - timedelta(weeks=max(PERIODS))
+
+    def compute() -> _Tallies:
+        return _Tallies(dict(_department_tallies(since)),
+                        dict(db.session.execute(select(Initiative.id, Initiative.department_id)).all()))
+
+    def update(kept: _Tallies, changes: cache.Changes) -> _Tallies:
+        if not changes.initiatives:
+            return kept
+        now_in = dict(db.session.execute(select(Initiative.id, Initiative.department_id)
+                                         .where(Initiative.id.in_(sorted(changes.initiatives)))).all())
+        departments = {kept.department_of[i] for i in changes.initiatives if i in kept.department_of}
+        departments |= set(now_in.values())
+        by_department = {d: weeks for d, weeks in kept.by_department.items() if d not in departments}
+        by_department.update(_department_tallies(since, departments))
+        return _Tallies(by_department, {**kept.department_of, **now_in})
+
+    return cache.per_data_version("dashboard_tallies", today, compute, update=update)
+
+
+def _weekly_bars(tallies: _Tallies, since: date, today: date, department_id: int | None) -> list[WeekBar]:
+    """Actions and talk per week since `since`, by the period each check-in reported on."""
     monday = since - timedelta(days=since.weekday())
     bars: dict[date, WeekBar] = {}
     while monday <= today:
         bars[monday] = WeekBar(monday)
         monday += timedelta(days=7)
-    for start, actions, talk in db.session.execute(query):
-        bar = bars.get(start - timedelta(days=start.weekday()))
-        if bar is not None:
-            bar.actions += actions or 0
-            bar.talk += talk or 0
+    departments = [department_id] if department_id is not None else list(tallies.by_department)
+    for department in departments:
+        for start, (actions, talk) in tallies.by_department.get(department, {}).items():
+            bar = bars.get(start - timedelta(days=start.weekday())) if start >= since else None
+            if bar is not None:
+                bar.actions += actions
+                bar.talk += talk
     return list(bars.values())
 
 
@@ -183,18 +232,74 @@ class Summary:
     incentives_pulling: int = 0
 
 
+@dataclass(frozen=True)
+class _Metrics:
+    """Every metric's facts and name, and its latest SPARK_POINTS readings' values, oldest first."""
+    facts: dict[int, _MetricFacts]
+    names: dict[int, str]
+    series: dict[int, list[float]]
+
+
+def _load_metrics(*conditions: Any) -> _Metrics:
+    rows = db.session.execute(select(Metric.id, Metric.baseline, Metric.target, Metric.source,
+                                     Metric.department_id, Metric.name).where(*conditions)).all()
+    series = {metric_id: [r.value for r in readings] for metric_id, readings
+              in readings_for([r.id for r in rows], limit_per_metric=SPARK_POINTS).items() if readings}
+    return _Metrics({r.id: _MetricFacts(r.id, r.baseline, r.target, r.source, r.department_id) for r in rows},
+                    {r.id: r.name for r in rows}, series)
+
+
+def _metrics() -> _Metrics:
+    """Kept (`tracker.cache`); after a write only the changed metrics are read again."""
+    def update(kept: _Metrics, changes: cache.Changes) -> _Metrics:
+        if not changes.metrics:
+            return kept
+        fresh = _load_metrics(Metric.id.in_(sorted(changes.metrics)))
+
+        def merged(old: dict, new: dict) -> dict:
+            return {**{m: v for m, v in old.items() if m not in changes.metrics}, **new}
+
+        return _Metrics(merged(kept.facts, fresh.facts), merged(kept.names, fresh.names),
+                        merged(kept.series, fresh.series))
+
+    return cache.per_data_version("dashboard_metrics", None, _load_metrics, update=update)
+
+
+class ReportingRow(NamedTuple):
+    id: int
+    title: str
+    status: str
+    due_date: date | None
+    owner_id: int
+    department_id: int | None
+
+
+def _reporting_rows() -> dict[int, ReportingRow]:
+    """Every initiative with a say/do record as light rows (id, title, status,
+    due date, owner, department), kept (`tracker.cache`); after a write only
+    the initiatives written to are read again."""
+    def rows_where(*conditions: Any) -> dict[int, ReportingRow]:
+        # Plain named tuples: summarise reads every one of them after each write.
+        return {r[0]: ReportingRow(*r) for r in db.session.execute(
+            select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
+                   Initiative.owner_id, Initiative.department_id)
+            .where(Initiative.status.in_(saydo.REPORTING_STATUSES), *conditions))}
+
+    def update(kept: dict[int, ReportingRow], changes: cache.Changes) -> dict[int, ReportingRow]:
+        if not changes.initiatives:
+            return kept
+        rows = {i: row for i, row in kept.items() if i not in changes.initiatives}
+        rows.update(rows_where(Initiative.id.in_(sorted(changes.initiatives))))
+        return rows
+
+    return cache.per_data_version("dashboard_rows", None, rows_where, update=update)
+
+
 def _why(status: str, due_date: date | None, record: saydo.SayDo, today: date) -> list[tuple[str, str]]:
     reasons = [(saydo.FLAG_TEXT[f], saydo.FLAG_WHY[f]) for f in record.flags]
     if due_date and due_date < today and status in ACTIVE_STATUSES:
         reasons.append(("Overdue", f"was due on {due_date:%d %b %Y} and is not done"))
     return reasons
-
-
-def _ranked(members: list[tuple[int | None, str, int]],
-            records: dict[int, saydo.SayDo]) -> list[saydo.GroupRecord]:
-    """Those who reported or missed, in the say/do pages' order, with the counts behind it."""
-    return [group for group in saydo.grouped(members, records)
-            if group.key is not None and (group.record.entries or group.record.missed)]
 
 
 def _movers(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
@@ -247,45 +352,138 @@ def _gaps(metrics: dict[int, _MetricFacts], series: dict[int, list[float]],
     return sorted(gaps, key=lambda g: -(g[2] - g[4]))
 
 
+class _Sum:
+    """Running sums of some initiatives' say/do records: an owner's or a
+    department's, brought up to date by taking a record out and adding its
+    successor."""
+    __slots__ = ("evidenced", "unevidenced", "talk", "missed", "submitted", "flags", "initiatives")
+
+    def __init__(self) -> None:
+        self.evidenced = self.unevidenced = self.talk = self.missed = self.submitted = self.initiatives = 0
+        self.flags: Counter[str] = Counter()
+
+    def copy(self) -> "_Sum":
+        other = _Sum()
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.flags = Counter(self.flags)
+        return other
+
+    def add(self, record: saydo.SayDo, sign: int = 1) -> None:
+        self.evidenced += sign * record.evidenced
+        self.unevidenced += sign * record.unevidenced
+        self.talk += sign * record.talk
+        self.missed += sign * record.missed
+        self.submitted += sign * record.submitted
+        self.initiatives += sign
+        for flag in record.flags:
+            self.flags[flag] += sign
+
+    def group(self, key: int | None, name: str) -> saydo.GroupRecord:
+        flags = [flag for flag in saydo.FLAG_TEXT for _ in range(self.flags[flag])]
+        record = saydo.SayDo(self.evidenced, self.unevidenced, self.talk, self.missed, self.submitted, flags)
+        return saydo.GroupRecord(key, name, record, self.initiatives)
+
+
+@dataclass(frozen=True)
+class _Aggregates:
+    """For one day and department (or all): why each live initiative needs
+    attention, and the sums of each owner's and each department's records,
+    with the records and rows they were summed from (kept intact: updates
+    build new dictionaries), so that a write is taken out and added back
+    rather than everything summed again."""
+    records: dict[int, saydo.SayDo]
+    rows: dict[int, ReportingRow]
+    reasons: dict[int, list[tuple[str, str]]]
+    owners: dict[int, _Sum]
+    departments: dict[int | None, _Sum]
+
+
+def _aggregates(today: date, department_id: int | None) -> _Aggregates:
+    def included(row: ReportingRow | None) -> bool:
+        return row is not None and (department_id is None or row.department_id == department_id)
+
+    def reasons_for(row: ReportingRow, record: saydo.SayDo) -> list[tuple[str, str]]:
+        return _why(row.status, row.due_date, record, today) if row.status in ACTIVE_STATUSES else []
+
+    def compute() -> _Aggregates:
+        records, rows = saydo.reporting_records(today=today), _reporting_rows()
+        reasons: dict[int, list[tuple[str, str]]] = {}
+        owners: dict[int, _Sum] = defaultdict(_Sum)
+        departments: dict[int | None, _Sum] = defaultdict(_Sum)
+        for row in rows.values():
+            if included(row):
+                record = records[row.id]
+                if why := reasons_for(row, record):
+                    reasons[row.id] = why
+                owners[row.owner_id].add(record)
+                departments[row.department_id].add(record)
+        return _Aggregates(records, rows, reasons, dict(owners), dict(departments))
+
+    def update(kept: _Aggregates, changes: cache.Changes) -> _Aggregates:
+        touched = changes.initiatives | changes.through_metrics
+        records, rows = saydo.reporting_records(today=today), _reporting_rows()
+        reasons, owners, departments = dict(kept.reasons), dict(kept.owners), dict(kept.departments)
+
+        def sum_of(sums: dict, key: Any, fresh: set) -> _Sum:
+            if key not in fresh:
+                sums[key] = sums[key].copy() if key in sums else _Sum()
+                fresh.add(key)
+            return sums[key]
+
+        fresh_owners: set = set()
+        fresh_departments: set = set()
+        for i in touched:
+            old, new = kept.rows.get(i), rows.get(i)
+            if included(old):
+                sum_of(owners, old.owner_id, fresh_owners).add(kept.records[i], -1)
+                sum_of(departments, old.department_id, fresh_departments).add(kept.records[i], -1)
+            reasons.pop(i, None)
+            if included(new):
+                record = records[i]
+                if why := reasons_for(new, record):
+                    reasons[i] = why
+                sum_of(owners, new.owner_id, fresh_owners).add(record)
+                sum_of(departments, new.department_id, fresh_departments).add(record)
+        return _Aggregates(records, rows, reasons,
+                           {k: v for k, v in owners.items() if v.initiatives},
+                           {k: v for k, v in departments.items() if v.initiatives})
+
+    return cache.per_data_version("dashboard_aggregates", (today, department_id), compute, update=update)
+
+
+def _ranked(sums: dict[Any, _Sum], names: dict[Any, str],
+            shown: int | None = None) -> list[saydo.GroupRecord]:
+    """Those who reported or missed, in the say/do pages' order, with the counts behind it."""
+    groups = [total.group(key, names.get(key, "")) for key, total in sums.items()
+              if key is not None and (total.evidenced + total.unevidenced + total.talk or total.missed)]
+    if shown is None:
+        return saydo.ranked(groups)
+    return heapq.nsmallest(shown, groups, key=saydo.rank_key)
+
+
 def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
-    """The organisation-wide figures (or one department's) as of `today`."""
-    records = saydo.reporting_records(today=today)
-    query = (select(Initiative.id, Initiative.title, Initiative.status, Initiative.due_date,
-                    Initiative.owner_id, Initiative.department_id)
-             .where(Initiative.status.in_(saydo.REPORTING_STATUSES)))
-    if department_id is not None:
-        query = query.where(Initiative.department_id == department_id)
-    reporting = db.session.execute(query).all()
-
-    attention = []
-    for i in reporting:
-        if i.status in ACTIVE_STATUSES:
-            reasons = _why(i.status, i.due_date, records[i.id], today)
-            if reasons:
-                attention.append((i, reasons))
-    attention.sort(key=lambda a: (-len(a[1]), records[a[0].id].ratio or 0, a[0].title))
-
+    """The organisation-wide figures (or one department's) as of `today`,
+    from kept sums that a write updates (`_aggregates`) rather than
+    recomputes: a few small queries and a pass over the flagged initiatives."""
+    aggregates = _aggregates(today, department_id)
+    records, rows = aggregates.records, aggregates.rows
+    attention = heapq.nsmallest(
+        ATTENTION_SHOWN, aggregates.reasons.items(),
+        key=lambda a: (-len(a[1]), records[a[0]].ratio or 0, rows[a[0]].title, a[0]))
     owner_names = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(select(Initiative.owner_id)))).all())
     department_names = dict(db.session.execute(select(Department.id, Department.name)).all())
-    leaders = _ranked([(i.owner_id, owner_names.get(i.owner_id, ""), i.id) for i in reporting], records)
-    departments = _ranked([(i.department_id, department_names.get(i.department_id, ""), i.id)
-                           for i in reporting], records)
 
-    metric_rows = db.session.execute(select(Metric.id, Metric.baseline, Metric.target, Metric.source,
-                                            Metric.department_id, Metric.name)).all()
-    metrics = {r.id: _MetricFacts(r.id, r.baseline, r.target, r.source, r.department_id) for r in metric_rows}
-    # Each metric's latest SPARK_POINTS values, oldest first.
-    series = {metric_id: [r.value for r in rows] for metric_id, rows
-              in readings_for(list(metrics), limit_per_metric=SPARK_POINTS).items() if rows}
-    gaps = _gaps(metrics, series, {r.id: r.name for r in metric_rows}, department_id)
+    metrics = _metrics()
+    gaps = _gaps(metrics.facts, metrics.series, metrics.names, department_id)
     return Summary(
-        bars=_weekly_bars(today - timedelta(weeks=weeks), today, department_id),
-        attention=[(i.id, records[i.id], reasons) for i, reasons in attention[:ATTENTION_SHOWN]],
-        attention_total=len(attention),
-        leaders=leaders[:LEADERS_SHOWN],
-        departments=departments,
-        movers=_movers(metrics, series, department_id)[:MOVERS_SHOWN],
+        bars=_weekly_bars(_tallies(today), today - timedelta(weeks=weeks), today, department_id),
+        attention=[(i, records[i], reasons) for i, reasons in attention],
+        attention_total=len(aggregates.reasons),
+        leaders=_ranked(aggregates.owners, owner_names, LEADERS_SHOWN),
+        departments=_ranked(aggregates.departments, department_names),
+        movers=_movers(metrics.facts, metrics.series, department_id)[:MOVERS_SHOWN],
         gaps=gaps[:GAPS_SHOWN], gaps_total=len(gaps),
         records=records, incentives_pulling=incentive_services.pulling_count(),
     )

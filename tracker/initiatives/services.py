@@ -206,6 +206,8 @@ def update_initiative(initiative: Initiative, *, actor: User, data: InitiativeIn
     values = _validate(data, actor)
     for key, value in values.items():
         setattr(initiative, key, value)
+    # The owner and department are set as objects: their ids move at the flush.
+    db.session.flush()
     changes = history.diff(before, _snapshot(initiative))
     if changes:
         initiative.updated_at = now
