@@ -35,7 +35,7 @@ is computed again in full.
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event, func, literal, literal_column, select
@@ -176,7 +176,8 @@ def per_data_version(name: str, key: Hashable, compute: Callable[[], T],
     version = data_version()
     entries = store.get(name)
     if entries is None or not _still_valid(entries[0], version):
-        previous, entries = entries, (version, {})
+        fresh: dict[Hashable, Any] = {}
+        previous, entries = entries, (version, fresh)
         store[name] = entries
         if update is not None and previous is not None and key in previous[1]:
             changes = _changes(store, previous[0], version)

@@ -214,8 +214,8 @@ def grouped(members: Iterable[tuple[int | None, str, int]], records: dict[int, S
         if record.flags:
             group[6].extend(record.flags)
         group[7] += 1
-    return ranked(GroupRecord(key, name, SayDo(*counts, flags=flags), initiatives)
-                  for key, (name, *counts, flags, initiatives) in sums.items())
+    return ranked(GroupRecord(key, name, SayDo(evidenced, unevidenced, talk, missed, submitted, flags), n)
+                  for key, (name, evidenced, unevidenced, talk, missed, submitted, flags, n) in sums.items())
 
 
 def shown_flags(records: Iterable[SayDo]) -> list[str]:

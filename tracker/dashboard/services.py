@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -153,7 +153,7 @@ def _department_tallies(since: date, departments: set[int | None] | None = None
         # Their check-ins found by initiative (the unique (initiative, period)
         # index), not by scanning every check-in of the period.
         named = sorted(d for d in departments if d is not None)
-        in_them = Initiative.department_id.in_(named)
+        in_them: ColumnElement[bool] = Initiative.department_id.in_(named)
         if None in departments:
             in_them = or_(in_them, Initiative.department_id.is_(None))
         query = query.where(CheckIn.initiative_id.in_(select(Initiative.id).where(in_them)))
@@ -256,7 +256,7 @@ def _metrics() -> _Metrics:
             return kept
         fresh = _load_metrics(Metric.id.in_(sorted(changes.metrics)))
 
-        def merged(old: dict, new: dict) -> dict:
+        def merged(old: dict[int, Any], new: dict[int, Any]) -> dict[int, Any]:
             return {**{m: v for m, v in old.items() if m not in changes.metrics}, **new}
 
         return _Metrics(merged(kept.facts, fresh.facts), merged(kept.names, fresh.names),
@@ -425,21 +425,22 @@ def _aggregates(today: date, department_id: int | None) -> _Aggregates:
         records, rows = saydo.reporting_records(today=today), _reporting_rows()
         reasons, owners, departments = dict(kept.reasons), dict(kept.owners), dict(kept.departments)
 
-        def sum_of(sums: dict, key: Any, fresh: set) -> _Sum:
+        def sum_of(sums: dict[Any, _Sum], key: Any, fresh: set[Any]) -> _Sum:
             if key not in fresh:
                 sums[key] = sums[key].copy() if key in sums else _Sum()
                 fresh.add(key)
-            return sums[key]
+            total: _Sum = sums[key]
+            return total
 
-        fresh_owners: set = set()
-        fresh_departments: set = set()
+        fresh_owners: set[int] = set()
+        fresh_departments: set[int | None] = set()
         for i in touched:
             old, new = kept.rows.get(i), rows.get(i)
-            if included(old):
+            if old is not None and included(old):
                 sum_of(owners, old.owner_id, fresh_owners).add(kept.records[i], -1)
                 sum_of(departments, old.department_id, fresh_departments).add(kept.records[i], -1)
             reasons.pop(i, None)
-            if included(new):
+            if new is not None and included(new):
                 record = records[i]
                 if why := reasons_for(new, record):
                     reasons[i] = why
