@@ -45,7 +45,10 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
-## bench: generate the large organisation (SQLite), measure it, update README's table (not part of test)
+# PostgreSQL server for `make bench`: it creates <name>_1x and <name>_4x there and drops them after.
+BENCH_POSTGRESQL ?= postgresql://postgres@127.0.0.1:5432/tracker_bench
+
+## bench: generate the organisation at 1x and 4x on SQLite and PostgreSQL, measure every page and the
+## mail jobs, print the table and put it in README.md (not part of test; about an hour on 2 cores)
 bench: $(STAMP)
-	$(BIN)/python -m bench.generate --force
-	$(BIN)/python -m bench.run --update-readme
+	$(BIN)/python -m bench.all --postgresql $(BENCH_POSTGRESQL) --update-readme

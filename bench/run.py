@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -261,24 +261,39 @@ def measure_pages(url: str, pages: list[Page], requests: int, concurrency: int,
         process, log = start_gunicorn(url, port, Path(workdir))
         try:
             wait_until_ready(process, port, log)
-            cookie = log_in(port, BENCH_EXEC, PASSWORD)
+            cookies = {role: log_in(port, email, PASSWORD) for role, email, _, _ in LOGINS}
             for page in pages:
-                headers = {"Cookie": cookie} if page.signed_in else {}
-                fire(port, page.path, headers, WARM_UP, concurrency, time_limit)
+                headers = {"Cookie": cookies[page.login]} if page.signed_in else {}
+                fire(port, page.path, headers, WARM_UP, max(concurrency, 1), time_limit)
                 result = summarise(page, fire(port, page.path, headers, requests, 1, time_limit))
-                loaded = summarise(page, fire(port, page.path, headers, requests, concurrency,
-                                              time_limit))
-                result.requests_per_s = loaded.requests_per_s
-                result.loaded_p50_ms, result.loaded_p95_ms = loaded.p50_ms, loaded.p95_ms
-                result.requests += loaded.requests
-                result.errors += loaded.errors
-                print(f"  {page.name:<24} {_cell(result.p50_ms):>8} ms alone, "
-                      f"{_cell(result.loaded_p50_ms):>8} ms with {concurrency} clients  "
-                      f"status {result.status}", flush=True)
+                if concurrency > 1:
+                    loaded = summarise(page, fire(port, page.path, headers, requests, concurrency,
+                                                  time_limit))
+                    result.requests_per_s = loaded.requests_per_s
+                    result.loaded_p50_ms, result.loaded_p95_ms = loaded.p50_ms, loaded.p95_ms
+                    result.requests += loaded.requests
+                    result.errors += loaded.errors
+                print(f"  {page.name:<32} {_cell(result.p50_ms):>8} ms alone, "
+                      f"{_cell(result.loaded_p50_ms):>8} ms with {concurrency} clients, "
+                      f"{(result.bytes or 0) / 1024:7.1f} KB  status {result.status}", flush=True)
                 results.append(result)
+            results.append(worker_memory(process))
         finally:
             stop(process)
     return results
+
+
+def worker_memory(master: subprocess.Popen) -> Result:
+    """The resident memory of the largest gunicorn worker, after every page was served."""
+    sizes = []
+    for task in Path(f"/proc/{master.pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return Result("gunicorn worker RSS (MB)", p50_ms=round(max(sizes), 1) if sizes else None,
+                  status=200 if sizes else "unknown",
+                  detail="resident memory of the largest of the 2 workers after every page, in MB")
 
 
 # --- in-process: queries and jobs ----------------------------------------------------
@@ -315,12 +330,13 @@ def signed_in_client(app, user_id: int):
     return client
 
 
-def count_page_queries(app, results: list[Result], pages: list[Page], user_id: int) -> None:
+def count_page_queries(app, results: list[Result], pages: list[Page], logins: dict[str, int]) -> None:
     """Statements per page, through the test client. Runs outside any app
     context so that each request gets its own, with a fresh session."""
     engine = engine_of(app)
-    for page, result in zip(pages, results, strict=True):
-        client = signed_in_client(app, user_id) if page.signed_in else app.test_client()
+    clients = {role: signed_in_client(app, user_id) for role, user_id in logins.items()}
+    for page, result in zip(pages, results, strict=False):
+        client = clients[page.login] if page.signed_in else app.test_client()
         client.get(page.path)  # the first request compiles templates and statements
         with QueryCounter(engine) as counter:
             status = client.get(page.path).status_code
@@ -329,25 +345,49 @@ def count_page_queries(app, results: list[Result], pages: list[Page], user_id: i
             print(f"  note: {page.path} answered {status} in-process, {result.status} over HTTP")
 
 
-def measure_cold_dashboard(app, user_id: int, runs: int = 5) -> Result:
-    """The dashboard's first view after a write: the organisation-wide
-    figures are computed again (`tracker.cache` is emptied before each run),
-    in-process through the test client."""
+def measure_dashboard_after_writes(app, user_id: int, runs: int = 5) -> Result:
+    """The dashboard's first view after a write, in-process through the
+    test client: before each view a reading is recorded for one of the
+    metrics linked to the most initiatives (a write that moves their say/do
+    records, the metric's sparkline and the movers); the readings are
+    deleted again at the end."""
+    from tracker.initiatives.models import InitiativeMetric
+    from tracker.metrics.models import Reading
+
     client = signed_in_client(app, user_id)
     client.get("/")
-    samples = []
-    for _ in range(runs):
-        app.extensions.pop("tracker_cache", None)
-        started = time.perf_counter()
-        status = client.get("/").status_code
-        samples.append((time.perf_counter() - started) * 1000)
-    app.extensions.pop("tracker_cache", None)
-    with QueryCounter(engine_of(app)) as counter:
-        client.get("/")
+    samples, cpu, added = [], [], []
+    with app.app_context():
+        metric_ids = list(db.session.scalars(
+            select(InitiativeMetric.metric_id).group_by(InitiativeMetric.metric_id)
+            .order_by(func.count().desc()).limit(runs)))
+        last_day = db.session.scalar(select(func.max(Reading.observed_on)))
+        db.session.remove()
+    queries = 0
+    for run_number, metric_id in enumerate(metric_ids, start=1):
+        with app.app_context():
+            reading = Reading(metric_id=metric_id, observed_on=last_day + timedelta(days=run_number),
+                              value=0.0, note="bench: a write before the dashboard", recorded_by_id=user_id)
+            db.session.add(reading)
+            db.session.commit()
+            added.append(reading.id)
+            db.session.remove()
+        with QueryCounter(engine_of(app)) as counter:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            status = client.get("/").status_code
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+        queries = counter.count
+    with app.app_context():
+        db.session.execute(Reading.__table__.delete().where(Reading.id.in_(added)))
+        db.session.commit()
+        db.session.remove()
     return Result("dashboard, first view after a write", path="/",
                   p50_ms=round(statistics.median(samples), 1), p95_ms=round(max(samples), 1), requests=runs,
-                  queries=counter.count, status=status,
-                  detail="in-process, cache emptied before each request; p95 is the slowest of the runs")
+                  queries=queries, status=status,
+                  detail=f"in-process, a reading recorded before each view; p95 is the slowest of the runs; "
+                         f"CPU time of this process (the app, and SQLite's work on SQLite): p50 "
+                         f"{statistics.median(cpu):.0f} ms")
 
 
 def engine_of(app):
@@ -614,7 +654,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--requests", type=int, default=200, help="requests per page (default 200)")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
+    parser.add_argument("--concurrency", type=int, default=4,
+                        help="client threads for the loaded run (default 4; 1 skips it)")
+    parser.add_argument("--no-jobs", dest="jobs", action="store_false",
+                        help="skip the in-process digests and scheduler tick (python -m bench.jobs times "
+                             "them against an SMTP server)")
     parser.add_argument("--time-limit", type=float, default=60, help="seconds per page at most")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--update-readme", action="store_true",
@@ -637,23 +681,26 @@ def run(url: str, args: argparse.Namespace, outbox: Path) -> dict:
         if not data.get("user_account"):
             sys.exit("No generated organisation in that database: run `python -m bench.generate` first.")
         machine_info = machine(url)
-        exec_id = db.session.scalar(select(User.id).where(User.email == BENCH_EXEC))
+        logins = {role: db.session.scalar(select(User.id).where(User.email == email))
+                  for role, email, _, _ in LOGINS}
+        exec_id = logins["executive"]
         db.session.remove()
         db.engine.dispose()
-    pages = choose_pages(app)
     generated_at = datetime.now(UTC).replace(microsecond=0)
+    pages = choose_pages(app, generated_at)
 
     print(f"measuring {len(pages)} pages over HTTP ({args.requests} requests each, "
           f"{args.concurrency} clients)", flush=True)
     results = measure_pages(url, pages, args.requests, args.concurrency, args.time_limit)
 
     print("counting queries and timing jobs in-process", flush=True)
-    count_page_queries(app, results, pages, exec_id)
-    results.append(measure_cold_dashboard(app, exec_id))
-    with app.app_context():
-        results += measure_jobs(datetime.now(UTC), outbox)
-        db.session.remove()
-        db.engine.dispose()
+    count_page_queries(app, results, pages, logins)
+    results.append(measure_dashboard_after_writes(app, exec_id))
+    if args.jobs:
+        with app.app_context():
+            results += measure_jobs(datetime.now(UTC), outbox)
+            db.session.remove()
+            db.engine.dispose()
 
     machine_info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
