@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bench import generate, jobs
 from bench import run as run_pages
-from bench.database import ROOT
+from bench.database import ROOT, resolve_url
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/tracker_bench"
@@ -72,7 +72,7 @@ def measure(engine: str, scale: int, url: str, args: argparse.Namespace) -> dict
     measured = {"pages": json.loads(output.read_text())}
     if scale in args.jobs_scales:
         print(f"\n== timing the mail jobs of {name}", flush=True)
-        measured["jobs"] = jobs.run(url)
+        measured["jobs"] = jobs.run(resolve_url(url))
     return measured
 
 

@@ -32,6 +32,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from flask_migrate import upgrade
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -676,6 +677,8 @@ def run(url: str, args: argparse.Namespace, outbox: Path) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-run",
                       "MAIL_BACKEND": "file", "MAIL_OUTBOX": str(outbox)})
     with app.app_context():
+        # A database generated before the latest migrations gets their tables (and nothing else).
+        upgrade()
         with db.engine.connect() as conn:
             data = row_counts(conn)
         if not data.get("user_account"):
