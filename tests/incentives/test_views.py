@@ -59,7 +59,7 @@ def test_the_map_says_in_words_which_cells_pull_against(client, login_as, world)
 
 
 @pytest.mark.parametrize("url", ["/incentives/new", "/incentives/{pulling}/judge/{behaviour}",
-                                 "/incentives/changes/{initiative}"])
+                                 "/incentives/changes/{initiative}", "/incentives/{pulling}/edit"])
 def test_a_member_may_not_record_judge_or_name_a_change(client, login_as, world, url):
     login_as("member")
     assert client.get(url.format(**world)).status_code == 403
@@ -93,6 +93,67 @@ def test_bad_input_is_refused_beside_each_field(app, client, login_as, world):
         assert message in text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Incentive)) == 2
+
+
+def _edit_data(app, incentive_id, **changes):
+    with app.app_context():
+        incentive = db.session.get(Incentive, incentive_id)
+        data = {"department_id": incentive.department_id, "rewards": incentive.rewards,
+                "role_name": incentive.role_name, "named_group": incentive.named_group,
+                "metric_id": 0, "rewarded_direction": "",
+                "weight_percent": "" if incentive.weight_percent is None else str(incentive.weight_percent),
+                "source": incentive.source, "status": incentive.status,
+                "effective_from": incentive.effective_from.isoformat() if incentive.effective_from else "",
+                "owner_id": incentive.owner_id}
+    return {**data, **changes}
+
+
+def test_hr_corrects_a_mistyped_incentive_and_its_history_keeps_the_before(app, client, login_as, world):
+    login_as("hr")
+    form = client.get(f"/incentives/{world['pulling']}/edit").get_data(as_text=True)
+    assert "Edit the incentive" in form and 'value="Cost per contact"' in form
+    response = client.post(f"/incentives/{world['pulling']}/edit", data=_edit_data(
+        app, world["pulling"], rewards="Cost per resolved contact", weight_percent="25"))
+    assert response.status_code == 302
+    page = client.get(f"/incentives/{world['pulling']}").get_data(as_text=True)
+    assert "Cost per resolved contact" in page and "25% of bonus or commission" in page
+    assert "Cost per contact" in page  # the history's before
+    login_as("member")
+    page = client.get(f"/incentives/{world['pulling']}").get_data(as_text=True)
+    assert "Cost per resolved contact" in page and "37.5" not in page and "25%" not in page
+
+
+def test_a_bad_edit_is_refused_beside_the_field_and_changes_nothing(app, client, login_as, world):
+    login_as("hr")
+    page = client.post(f"/incentives/{world['pulling']}/edit", data=_edit_data(
+        app, world["pulling"], rewards="", weight_percent="0", owner_id=0))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Say what it rewards" in text and "more than 0 and at most 100" in text
+    assert "Choose its owner" in text
+    with app.app_context():
+        incentive = db.session.get(Incentive, world["pulling"])
+        assert (incentive.rewards, incentive.weight_percent) == ("Cost per contact", 37.5)
+
+
+def test_an_ended_incentive_keeps_its_status_and_dates_when_edited(app, client, login_as, world):
+    from datetime import date
+    with app.app_context():
+        incentive = db.session.get(Incentive, world["pulling"])
+        incentive.status, incentive.ended_on = "ended", date(2026, 3, 1)
+        db.session.commit()
+    login_as("hr")
+    form = client.get(f"/incentives/{world['pulling']}/edit").get_data(as_text=True)
+    assert "Ended on 2026-03-01" in form and 'name="status"' not in form
+    response = client.post(f"/incentives/{world['pulling']}/edit", data=_edit_data(
+        app, world["pulling"], status="in_effect", effective_from="2020-01-01",
+        rewards="Cost per contact (old plan)"))
+    assert response.status_code == 302
+    with app.app_context():
+        incentive = db.session.get(Incentive, world["pulling"])
+        assert (incentive.status, incentive.ended_on, incentive.effective_from) == (
+            "ended", date(2026, 3, 1), date(2026, 1, 1))
+        assert incentive.rewards == "Cost per contact (old plan)"
 
 
 def test_a_judgement_is_confirmed_from_the_suggestion(app, client, login_as, world):

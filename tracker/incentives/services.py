@@ -150,6 +150,30 @@ def create_incentive(*, actor: User, data: IncentiveInput, now: datetime) -> Inc
     return incentive
 
 
+def update_incentive(incentive: Incentive, *, actor: User, data: IncentiveInput,
+                     now: datetime) -> None:
+    """Correct what was recorded about an incentive. An ended incentive keeps
+    its status and dates (an incentive-change initiative ended it); one in
+    effect or proposed may move between the two. History keeps the before and
+    after of every field changed. Raises IncentiveError; nothing is stored then."""
+    if not may(actor, "manage_incentives"):
+        raise IncentiveError("Only executives, HR and admins edit incentives.")
+    ended = incentive.status == "ended"
+    if ended:
+        data.status, data.effective_from = "in_effect", incentive.effective_from
+    values = _clean(data)
+    if ended:
+        del values["status"], values["effective_from"]
+    before = history.snapshot(incentive, HISTORY_FIELDS)
+    for key, value in values.items():
+        setattr(incentive, key, value)
+    changes = history.diff(before, history.snapshot(incentive, HISTORY_FIELDS))
+    if changes:
+        history.record("incentive", incentive.id, "updated", "Edited", actor=actor, now=now,
+                       changes=changes)
+    db.session.flush()
+
+
 def get_incentive(incentive_id: int) -> Incentive | None:
     return db.session.scalar(select(Incentive).where(Incentive.id == incentive_id).options(
         joinedload(Incentive.department), joinedload(Incentive.metric),

@@ -79,6 +79,29 @@ def detail(incentive_id: int):
                            can_see_details=may(_actor(), "read_incentive_details"))
 
 
+@bp.route("/<id:incentive_id>/edit", methods=["GET", "POST"])
+@permission_required("manage_incentives")
+def edit(incentive_id: int):
+    incentive = _get_or_404(incentive_id)
+    form = IncentiveForm(obj=incentive)
+    if not form.is_submitted():
+        form.metric_id.data = incentive.metric_id or 0
+        form.rewarded_direction.data = incentive.rewarded_direction or ""
+    form.set_choices(list_departments(), services.metric_choices(), active_users())
+    if form.validate_on_submit():
+        try:
+            services.update_incentive(incentive, actor=_actor(), data=form.to_input(),
+                                      now=clock.now())
+        except services.IncentiveError as e:
+            transaction.rollback()
+            populate_errors(form, e)
+        else:
+            transaction.commit()
+            flash("Saved the incentive. Its history keeps what it said before.", "success")
+            return redirect(url_for("incentives.detail", incentive_id=incentive.id))
+    return render_template("incentives/form.html", form=form, incentive=incentive)
+
+
 @bp.route("/<id:incentive_id>/judge/<id:behaviour_id>", methods=["GET", "POST"])
 @permission_required("manage_incentives")
 def judge(incentive_id: int, behaviour_id: int):
