@@ -162,9 +162,10 @@ def register_blueprints(app: Flask) -> None:
     from tracker.people import views as people
     from tracker.sso import views as sso
     from tracker.tokens import views as tokens
+    from tracker.webhooks import views as webhooks
 
     for module in (auth, sso, accounts, dashboard, initiatives, behaviours, metrics, checkins,
-                   organisation, outbox, digests, people, incentives, tokens):
+                   organisation, outbox, digests, people, incentives, tokens, webhooks):
         app.register_blueprint(module.bp)
     register_api(app)
 

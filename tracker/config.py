@@ -123,6 +123,21 @@ INBOUND_MAIL_SECRET = None
 # Largest reply accepted, in bytes: the SMTP receiver refuses a larger one
 # with 552, the webhook with 413.
 INBOUND_MAIL_MAX_BYTES = 2 * 1024 * 1024
+# Webhooks out. A delivery waits this many seconds for the endpoint's answer
+# (past it, once the request was sent, its outcome is unknown and it is not
+# resent automatically).
+WEBHOOK_TIMEOUT = 10
+# An endpoint whose every delivery has failed for this many days is disabled
+# and its owner told.
+WEBHOOK_DISABLE_AFTER_DAYS = 3
+# After a secret is rotated, the previous one still signs for this long.
+WEBHOOK_ROTATION_GRACE_HOURS = 24
+# Off: endpoints on loopback, private, link-local or reserved addresses
+# (127.0.0.1, 10.x, 192.168.x, 169.254.169.254…) are refused when registered
+# and when each delivery is made, so an admin cannot point the app at the
+# machine's own network. Turn it on for receivers inside your network (and in
+# development and tests, whose receivers live on 127.0.0.1).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 
 # Where people reach the app: links in emails are built from it.
 PUBLIC_URL = "http://127.0.0.1:5000"

@@ -34,13 +34,16 @@ log = logging.getLogger("tracker.scheduler")
 
 # name -> (function of now, what it is for). Order matters within a tick:
 # open first, then close what is overdue, then queue reminders and digests
-# for what is left, then send the outbox.
+# for what is left, note new say/do flags (queueing their webhooks), then
+# send the outbox.
 JOBS: dict[str, tuple[Callable[[datetime], dict], str]] = {
     "open_checkins": (checkin_jobs.open_due_checkins, "Opens each period's check-ins"),
     "mark_missed": (checkin_jobs.mark_missed, "Marks check-ins missed after the grace period"),
     "queue_reminders": (checkin_jobs.queue_reminders, "Queues the due and overdue reminders"),
     "queue_digests": (digest_services.weekly_job,
                       "Queues last week's digests once the digest hour has come"),
+    "note_flags": (checkin_jobs.note_flags,
+                   "Notes initiatives that became talk only, gone quiet or off track"),
     "send_outbox": (outbox_services.send_due, "Sends what the outbox has due, retrying with backoff"),
     "refresh_statistics": (organisation_jobs.refresh_statistics,
                            "Keeps SQLite's query-planner statistics current as tables grow"),

@@ -29,6 +29,7 @@ TABLE = {
     ("read_outbox", NONE):              (Y, N, N, N),
     ("resend_mail", NONE):              (Y, N, N, N),
     ("manage_api_tokens", NONE):        (Y, N, N, N),
+    ("manage_webhooks", NONE):          (Y, N, N, N),
     ("manage_classifier", NONE):        (Y, N, N, N),
     ("read_organisation_digest", NONE): (Y, Y, N, N),
     ("review_checkins", NONE):          (Y, Y, N, N),

@@ -30,6 +30,8 @@ ROLE_ACTIONS: dict[str, frozenset[Role]] = {
     "resend_mail": frozenset({Role.ADMIN}),
     # See and revoke every person's API tokens (each person manages their own).
     "manage_api_tokens": frozenset({Role.ADMIN}),
+    # Webhook endpoints: register, edit, rotate secrets, read the delivery log.
+    "manage_webhooks": frozenset({Role.ADMIN}),
     # The classifier's agreement with owners and reviewers, and the
     # organisation's own cue phrases.
     "manage_classifier": frozenset({Role.ADMIN}),

@@ -1,4 +1,4 @@
-"""Scheduled check-in work: open, mark missed, queue reminders.
+"""Scheduled check-in work: open, mark missed, queue reminders, note new say/do flags.
 
 Each job is a plain function of `now` that can run any number of times, in
 any number of processes, for the same moment and change nothing the second
@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from tracker import email
+from tracker import email, signals
 from tracker.calendar import Period, period_containing, periods_between
-from tracker.checkins import replies
-from tracker.checkins.models import CheckIn
+from tracker.checkins import replies, saydo
+from tracker.checkins.models import CheckIn, InitiativeFlags
 from tracker.checkins.services import schedule_for
 from tracker.db import rowcount
 from tracker.extensions import db
@@ -66,7 +66,8 @@ def open_due_checkins(now: datetime) -> dict[str, int]:
         .where(CheckIn.initiative_id.in_([i.id for i in initiatives]))
     ):
         existing[initiative_id].add(start)
-    opened = missed = 0
+    opened = 0
+    missed: list[int] = []
     for initiative in initiatives:
         for period in expected_periods(initiative, settings, today):
             if period.start in existing[initiative.id]:
@@ -83,8 +84,10 @@ def open_due_checkins(now: datetime) -> dict[str, int]:
             if state == "open":
                 opened += 1
             else:
-                missed += 1
-    return {"opened": opened, "created_missed": missed}
+                missed.append(checkin.id)
+    if missed:
+        signals.checkins_missed.send(None, checkin_ids=missed, now=now)
+    return {"opened": opened, "created_missed": len(missed)}
 
 
 def mark_missed(now: datetime) -> dict[str, int]:
@@ -92,11 +95,64 @@ def mark_missed(now: datetime) -> dict[str, int]:
     settings = get_settings()
     today = org_today(now, settings)
     cutoff = today - timedelta(days=settings.grace_days)
-    result = db.session.execute(
+    # RETURNING: of two runs at once, each names only the rows it changed.
+    missed = list(db.session.scalars(
         update(CheckIn).where(CheckIn.state == "open", CheckIn.due_on < cutoff)
-        .values(state="missed").execution_options(synchronize_session=False)
-    )
-    return {"missed": rowcount(result)}
+        .values(state="missed").returning(CheckIn.id).execution_options(synchronize_session=False)
+    ))
+    if missed:
+        signals.checkins_missed.send(None, checkin_ids=missed, now=now)
+    return {"missed": len(missed)}
+
+
+# The flags that say something went wrong and are worth telling another
+# system about when an initiative gains one ("unmeasured" is a fact of its set-up).
+ALARMING_FLAGS = ("talk_only", "gone_quiet", "off_track")
+
+
+def note_flags(now: datetime) -> dict[str, int]:
+    """Compare each reporting initiative's say/do flags with the ones last
+    noted, store the new ones, and send `signals.initiative_flagged` for each
+    initiative that gained an alarming flag.
+
+    An initiative seen for the first time is only noted: its flags are the
+    starting point, so the first run after an upgrade tells nobody about
+    flags that were there before. Each change is a conditional update on the
+    noted `change`, so of two runs at once only one sends the signal.
+    """
+    records = saydo.reporting_records(today=org_today(now))
+    noted = {row.initiative_id: row for row in db.session.scalars(select(InitiativeFlags))}
+    counts = {"flagged": 0, "cleared": 0, "first_seen": 0}
+    for initiative_id, record in sorted(records.items()):
+        flags = sorted(set(record.flags) & set(ALARMING_FLAGS))
+        joined = ",".join(flags)
+        row = noted.get(initiative_id)
+        if row is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(InitiativeFlags(initiative_id=initiative_id, flags=joined, change=0,
+                                                   updated_at=now))
+            except IntegrityError:
+                continue  # noted a moment ago by another run
+            counts["first_seen"] += 1
+            continue
+        if row.flags == joined:
+            continue
+        won = db.session.execute(
+            update(InitiativeFlags)
+            .where(InitiativeFlags.initiative_id == initiative_id, InitiativeFlags.change == row.change)
+            .values(flags=joined, change=row.change + 1, updated_at=now)
+            .execution_options(synchronize_session=False))
+        if rowcount(won) != 1:
+            continue  # another run noted this change
+        gained = sorted(set(flags) - set(row.flags.split(",") if row.flags else ()))
+        if gained:
+            counts["flagged"] += 1
+            signals.initiative_flagged.send(initiative_id, flags=flags, new_flags=gained,
+                                            change=row.change + 1, now=now)
+        else:
+            counts["cleared"] += 1
+    return counts
 
 
 def queue_reminders(now: datetime) -> dict[str, int]:

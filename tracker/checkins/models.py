@@ -156,3 +156,17 @@ class Reply(Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     checkin: Mapped[CheckIn] = relationship()
+
+
+class InitiativeFlags(Model):
+    """The alarming say/do flags an initiative had when `jobs.note_flags` last
+    looked, so that it can tell when one is gained. `change` counts the
+    changes noted, so two runs at once note (and announce) each change once."""
+
+    __tablename__ = "initiative_flags"
+
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    flags: Mapped[str] = mapped_column(String(100), default="")  # comma-separated, sorted
+    change: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from tracker import signals
 from tracker.accounts.models import User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -265,6 +266,7 @@ def submit_checkin(checkin: CheckIn, *, actor: User, entries: list[EntryInput],
                    f"Check-in for {checkin.period_start:%d %b %Y} submitted: "
                    f"{actions} action{'s' if actions != 1 else ''}, {len(cleaned) - actions} talk",
                    actor=actor, now=now, changes={"checkin_id": checkin.id})
+    signals.checkin_submitted.send(checkin, actor=actor, now=now)
     return checkin
 
 

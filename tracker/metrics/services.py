@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tracker import concurrency
+from tracker import concurrency, signals
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -258,6 +258,7 @@ def record_reading(metric: Metric, *, actor: User, observed_on: date | None, val
     history.record("metric", metric.id, "reading",
                    f"Recorded {number:g} for {observed_on.isoformat()}", actor=actor, now=now,
                    changes={"observed_on": observed_on, "value": number, "note": note})
+    signals.readings_recorded.send(None, reading_ids=[reading.id], actor=actor, now=now)
     return reading
 
 
@@ -344,11 +345,11 @@ def _store_all_or_nothing(check: Callable[..., ParseResult], *, actor: User, now
     if not result.ok:
         return result
     try:
-        # One executemany, not an INSERT per row.
-        db.session.execute(insert(Reading), [
+        # One batched INSERT, not one per row; the new ids come back with it.
+        reading_ids = list(db.session.scalars(insert(Reading).returning(Reading.id), [
             {"metric_id": row.metric_id, "observed_on": row.observed_on, "value": row.value,
              "note": row.note, "recorded_by_id": actor.id, "recorded_at": now}
-            for row in result.readings])
+            for row in result.readings]))
     except IntegrityError:
         # Another upload (or a reading typed in) stored one of these metric and
         # date pairs after the check above: the unique reading refuses ours.
@@ -364,6 +365,7 @@ def _store_all_or_nothing(check: Callable[..., ParseResult], *, actor: User, now
         history.record("metric", metric_id, "reading",
                        f"Imported {len(rows)} reading{'s' if len(rows) != 1 else ''} {source}",
                        actor=actor, now=now, changes={"readings": rows})
+    signals.readings_recorded.send(None, reading_ids=reading_ids, actor=actor, now=now)
     return result
 
 
@@ -462,6 +464,14 @@ def readings_page(metric: Metric, page: int, per_page: int) -> Pagination:
     """One page of the metric's readings, history included (corrected and
     voided ones struck through by the page), newest first (an empty page past the end)."""
     return db.paginate(all_readings_query(metric), page=page, per_page=per_page, error_out=False)
+
+
+def readings_with_ids(reading_ids: Iterable[int]) -> list[Reading]:
+    """The readings named (just recorded, say), with their metric and
+    recorder, oldest id first; whether current or not, as asked."""
+    return list(db.session.scalars(
+        select(Reading).where(Reading.id.in_(list(reading_ids))).order_by(Reading.id)
+        .options(selectinload(Reading.metric), selectinload(Reading.recorded_by))))
 
 
 def get_reading(reading_id: int) -> Reading | None:

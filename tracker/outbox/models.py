@@ -14,10 +14,12 @@ from tracker.extensions import Model
 #                    is ready for the message itself. A run that dies leaves it here:
 #                    after the lease it is queued again if nothing was handed over,
 #                    and unknown_outcome if it was.
-# sent            -> the mail server accepted it (or the file backend wrote it)
+# sent            -> the mail server accepted it (or the file backend wrote it); a
+#                    webhook's endpoint answered 2xx
 # unknown_outcome -> the whole message reached the server and no answer came: it may
 #                    have been delivered, so it is never resent automatically
-# failed          -> refused (5xx), or still failing after MAX_ATTEMPTS tries
+# failed          -> refused (5xx mail, 410 webhook), or still failing after
+#                    MAX_ATTEMPTS tries, or cancelled
 STATES = ("queued", "sending", "sent", "unknown_outcome", "failed")
 
 
@@ -26,11 +28,15 @@ class OutboxMessage(Model):
     __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # reminder, digest, reply
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # services.KINDS
     # What makes a message the same message: "reminder:<check-in>:<due|overdue>",
     # "digest:<user>:<ISO week>". A second enqueue with the same key is a no-op.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # A mail address; for a webhook, the endpoint's URL when it was queued.
     recipient: Mapped[str] = mapped_column(String(254))
+    # A webhook's endpoint (`webhooks.models.WebhookEndpoint`); None for mail.
+    # No foreign key: the outbox sits below the domains that send through it.
+    endpoint_id: Mapped[int | None] = mapped_column(index=True)
     subject: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str | None] = mapped_column(Text)

@@ -1,14 +1,18 @@
 """Queueing and sending every message that goes out later.
 
 One state machine (`models.STATES`), one backoff and one handover rule for
-reminders, digests and whatever is sent later next:
+reminders, digests, notices and webhooks. Mail goes through `tracker.email`;
+another channel (webhooks) registers the function that sends its kind
+(`register_channel`), which raises `DeliveryError` with the same three
+outcomes as `email.MailError`:
 
 - `enqueue` adds a message once: its dedupe key is unique, so a second
   enqueue (another tick, a second scheduler) finds it there and adds nothing.
 - `send_due` claims each due message with a conditional UPDATE (queued ->
   sending) and commits before sending, so two runs never send the same one.
-  It records the moment the mail server is ready for the message itself
-  (`handed_over_at`) and commits that too, then the outcome.
+  It records the moment the mail server (or the webhook's endpoint) is ready
+  for the message itself (`handed_over_at`) and commits that too, then the
+  outcome.
 - A temporary failure (nothing was delivered) is tried again after
   `backoff(attempts)`: 10 minutes, doubling, at most 6 hours apart, until
   MAX_ATTEMPTS tries have failed; a permanent one (5xx) fails at once.
@@ -22,14 +26,14 @@ reminders, digests and whatever is sent later next:
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker import email
@@ -48,14 +52,17 @@ MAX_ATTEMPTS = 20
 # Far longer than one message can take (a few MAIL_TIMEOUTs): a message
 # `sending` for longer was left by a run that died.
 LEASE = timedelta(minutes=15)
-# A run stops early when the mail server itself seems unwell: at the first
-# message it got in full without answering (the next would likely share its
-# fate, and each such message needs an admin), or after this many temporary
-# failures in a row (each may cost a MAIL_TIMEOUT). What it leaves stays
-# queued, untried and not charged an attempt, for the next run.
+# A run stops sending to a destination (the mail server, or one webhook
+# endpoint) when it seems unwell: at the first message it got in full without
+# answering (the next would likely share its fate, and each such message needs
+# an admin), or after this many temporary failures in a row (each may cost a
+# time-out). What it leaves for that destination stays queued, untried and not
+# charged an attempt, for the next run; other destinations go on.
 TEMPORARY_IN_A_ROW = 3
 RESENDABLE = ("unknown_outcome", "failed")
-KINDS = ("reminder", "digest", "reply")
+# reply: the confirmation or polite bounce of an emailed check-in reply;
+# notice: a one-off message to a person (a webhook endpoint was disabled).
+KINDS = ("reminder", "digest", "reply", "notice", "webhook")
 # Single-row statements; matching them against every loaded object would cost
 # a scan of the session per message.
 NO_SYNC = {"synchronize_session": False}
@@ -63,6 +70,29 @@ NO_SYNC = {"synchronize_session": False}
 
 class OutboxError(Exception):
     """A refused outbox action (resending a message that cannot be resent)."""
+
+
+class DeliveryError(Exception):
+    """A channel's send failed; `outcome` is "temporary", "permanent" or
+    "unknown", as for `email.MailError`."""
+
+    def __init__(self, message: str, *, outcome: str):
+        super().__init__(message)
+        self.outcome = outcome
+
+
+# kind -> the function that sends a message of that kind: it calls
+# `on_handover` at the last moment before the message itself goes, and
+# raises DeliveryError. Kinds not listed are mail.
+Sender = Callable[[OutboxMessage, Callable[[], None], datetime], None]
+CHANNELS: dict[str, Sender] = {}
+
+
+def register_channel(kind: str, sender: Sender) -> None:
+    """Send messages of `kind` with `sender` instead of as mail."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    CHANNELS[kind] = sender
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,7 @@ class Mail:
     html: str | None = None
     message_id: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    endpoint_id: int | None = None  # a webhook's endpoint
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,11 +134,43 @@ def enqueue(mail: Mail, *, now: datetime) -> bool:
             db.session.add(OutboxMessage(
                 kind=mail.kind, dedupe_key=mail.key, recipient=mail.recipient, subject=mail.subject,
                 body_text=mail.text, body_html=mail.html, message_id=mail.message_id,
-                headers=dict(mail.headers), state="queued", attempts=0, next_attempt_at=now,
-                created_at=now, updated_at=now))
+                headers=dict(mail.headers), endpoint_id=mail.endpoint_id, state="queued", attempts=0,
+                next_attempt_at=now, created_at=now, updated_at=now))
     except IntegrityError:
         return False  # queued before, by this run or another
     return True
+
+
+def enqueue_many(mails: list[Mail], *, now: datetime) -> int:
+    """`enqueue` for many messages at once (a CSV import's readings): one
+    batched INSERT when none of their keys is taken, one by one otherwise.
+    Returns how many were queued; flushes."""
+    if not mails:
+        return 0
+    fresh = [m for m in mails if m.key not in keys_taken(m.key for m in mails)]
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(OutboxMessage), [
+                {"kind": m.kind, "dedupe_key": m.key, "recipient": m.recipient, "subject": m.subject,
+                 "body_text": m.text, "body_html": m.html, "message_id": m.message_id,
+                 "headers": dict(m.headers), "endpoint_id": m.endpoint_id, "state": "queued",
+                 "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now,
+                 "updated_at": now}
+                for m in fresh])
+    except IntegrityError:  # one was queued a moment ago by another run
+        return sum(enqueue(m, now=now) for m in fresh)
+    return len(fresh)
+
+
+def cancel_for_endpoint(endpoint_id: int, *, reason: str, now: datetime) -> int:
+    """Messages still waiting for a webhook endpoint are dropped (failed,
+    saying why). Flushes; returns how many."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.endpoint_id == endpoint_id, OutboxMessage.state == "queued")
+        .values(state="failed", last_error=f"cancelled: {reason}"[:2000], updated_at=now),
+        execution_options=NO_SYNC)
+    return rowcount(result)
 
 
 def cancel_queued(*, kind: str, recipient: str, now: datetime) -> int:
@@ -136,20 +199,24 @@ def send_due(now: datetime) -> dict[str, int]:
     counts: Counter[str] = Counter(sent=0, retrying=0, failed=0, unknown_outcome=0)
     counts.update(release_stale(now))
     db.session.commit()
-    due = db.session.scalars(
-        select(OutboxMessage.id)
+    due = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.endpoint_id)
         .where(OutboxMessage.state == "queued", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     ).all()
-    temporary_in_a_row = 0
-    for position, message_id in enumerate(due, start=1):
+    # Per destination: None is the mail server, a number a webhook endpoint.
+    temporary_in_a_row: Counter[int | None] = Counter()
+    unwell: set[int | None] = set()
+    for message_id, destination in due:
+        if destination in unwell:
+            counts["deferred"] += 1
+            continue
         outcome = _send_one(message_id, now)
         if outcome:
             counts[outcome] += 1
-        temporary_in_a_row = temporary_in_a_row + 1 if outcome == "retrying" else 0
-        if outcome == "unknown_outcome" or temporary_in_a_row >= TEMPORARY_IN_A_ROW:
-            counts["deferred"] = len(due) - position
-            break
+        temporary_in_a_row[destination] = temporary_in_a_row[destination] + 1 if outcome == "retrying" else 0
+        if outcome == "unknown_outcome" or temporary_in_a_row[destination] >= TEMPORARY_IN_A_ROW:
+            unwell.add(destination)
     return {name: n for name, n in counts.items() if n or name == "sent"}
 
 
@@ -201,8 +268,12 @@ def _send_one(message_id: int, now: datetime) -> str | None:
         _set(message_id, now, handed_over_at=now)
 
     try:
-        email.send(as_email(message), on_handover=handover)
-    except email.MailError as e:
+        channel = CHANNELS.get(message.kind)
+        if channel is None:
+            email.send(as_email(message), on_handover=handover)
+        else:
+            channel(message, handover, now)
+    except (email.MailError, DeliveryError) as e:
         log.warning("%s %s to %s: %s", message.kind, message_id, recipient, e)
         return _after_failure(message_id, e, attempts, now)
     except Exception:  # noqa: BLE001 - one broken message must not stop the others
@@ -214,7 +285,8 @@ def _send_one(message_id: int, now: datetime) -> str | None:
     return "sent"
 
 
-def _after_failure(message_id: int, error: email.MailError, attempts: int, now: datetime) -> str:
+def _after_failure(message_id: int, error: email.MailError | DeliveryError, attempts: int,
+                   now: datetime) -> str:
     if error.outcome == "unknown":
         _set(message_id, now, state="unknown_outcome", last_error=str(error))
         return "unknown_outcome"

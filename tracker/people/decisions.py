@@ -378,6 +378,7 @@ def create_decision(*, actor: User, data: DecisionInput, today: date,
     history.record(SUBJECT, decision.id, "created",
                    f"Recorded the {decision.kind_label.lower()}", actor=actor, now=now,
                    changes=_snapshot(decision))
+    signals.decision_recorded.send(decision, actor=actor, now=now)
     return decision
 
 
