@@ -215,3 +215,26 @@ def test_during_a_rotation_both_secrets_sign_until_the_grace_period_ends(ctx):
     assert len(after["webhook-signature"].split(" ")) == 1
     assert after["webhook-signature"] == delivery.signature(hook.secret, "msg_1", int(
         (now + timedelta(hours=25)).timestamp()), body)
+
+
+def test_a_csv_import_queues_its_events_in_the_same_queries_whatever_its_length(app):
+    from tests.conftest import count_queries
+
+    def import_rows(rows: int) -> int:
+        with app.app_context():
+            owner = factories.make_user("member")
+            metric = factories.make_metric(owner=owner)
+            db.session.commit()
+            csv = "metric,observed_on,value\n" + "".join(
+                f"{metric.id},{date(2025, 1, 1) + timedelta(days=day)},{day % 90}\n" for day in range(rows))
+            with count_queries(app) as queries:
+                assert metrics.import_readings(csv.encode(), actor=owner, now=NOW, today=NOW.date()).ok
+            db.session.commit()
+            return queries()
+
+    with app.app_context():
+        endpoint(factories.make_user("member"), events=["reading.recorded"])
+        db.session.commit()
+    assert import_rows(5) == import_rows(200)
+    with app.app_context():
+        assert len(queued("reading.recorded")) == 205

@@ -147,7 +147,8 @@ def enqueue_many(mails: list[Mail], *, now: datetime) -> int:
     Returns how many were queued; flushes."""
     if not mails:
         return 0
-    fresh = [m for m in mails if m.key not in keys_taken(m.key for m in mails)]
+    taken = keys_taken(m.key for m in mails)
+    fresh = [m for m in mails if m.key not in taken]
     try:
         with db.session.begin_nested():
             db.session.execute(insert(OutboxMessage), [
