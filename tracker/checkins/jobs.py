@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -123,18 +123,14 @@ def note_flags(now: datetime) -> dict[str, int]:
     records = saydo.reporting_records(today=org_today(now))
     noted = {row.initiative_id: row for row in db.session.scalars(select(InitiativeFlags))}
     counts = {"flagged": 0, "cleared": 0, "first_seen": 0}
+    first_seen: list[dict[str, object]] = []
     for initiative_id, record in sorted(records.items()):
         flags = sorted(set(record.flags) & set(ALARMING_FLAGS))
         joined = ",".join(flags)
         row = noted.get(initiative_id)
         if row is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(InitiativeFlags(initiative_id=initiative_id, flags=joined, change=0,
-                                                   updated_at=now))
-            except IntegrityError:
-                continue  # noted a moment ago by another run
-            counts["first_seen"] += 1
+            first_seen.append({"initiative_id": initiative_id, "flags": joined, "change": 0,
+                               "updated_at": now})
             continue
         if row.flags == joined:
             continue
@@ -152,7 +148,31 @@ def note_flags(now: datetime) -> dict[str, int]:
                                             change=row.change + 1, now=now)
         else:
             counts["cleared"] += 1
+    counts["first_seen"] = _note_first_seen(first_seen)
     return counts
+
+
+def _note_first_seen(rows: list[dict[str, object]]) -> int:
+    """Store the flags of initiatives seen for the first time: one batched
+    INSERT (the first run after an upgrade sees every initiative), or row by
+    row when another run noted some of them meanwhile. Returns how many."""
+    if not rows:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(InitiativeFlags), rows)
+        return len(rows)
+    except IntegrityError:
+        pass
+    stored = 0
+    for row in rows:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(InitiativeFlags), [row])
+            stored += 1
+        except IntegrityError:
+            continue  # noted a moment ago by another run
+    return stored
 
 
 def queue_reminders(now: datetime) -> dict[str, int]:
