@@ -79,6 +79,7 @@ def test_only_admins_register_endpoints(ctx):
 
 
 def test_every_path_that_records_a_reading_queues_the_same_event(ctx):
+    """The form, the CSV import, a check-in's readings and the API's bulk write."""
     owner = factories.make_user("member")
     metric = factories.make_metric(owner=owner, name="CSAT after contact")
     hook = endpoint(factories.make_user("member"), events=["reading.recorded"])
@@ -97,15 +98,19 @@ def test_every_path_that_records_a_reading_queues_the_same_event(ctx):
     checkins.submit_checkin(checkin, actor=owner, entries=[factories.action()], now=NOW, today=NOW.date(),
                             readings=[checkins.ReadingInput(metric_id=metric.id, value=44,
                                                             observed_on=date(2026, 3, 3))])
+    # The API's bulk write (POST /api/v1/readings/bulk calls this service).
+    assert not metrics.store_reading_rows([metrics.ReadingRow(metric=str(metric.id), observed_on="2026-03-04",
+                                                              value="45")],
+                                          actor=owner, now=NOW, today=NOW.date()).errors
     messages = queued("reading.recorded")
-    assert [payload(m)["data"]["reading"]["value"] for m in messages] == [41, 42, 43, 44]
+    assert [payload(m)["data"]["reading"]["value"] for m in messages] == [41, 42, 43, 44, 45]
     first = payload(messages[0])
     assert first["type"] == "reading.recorded"
     assert first["data"]["reading"]["metric"] == {
         "id": metric.id, "name": "CSAT after contact", "unit": metric.unit, "direction": "higher",
         "target": 50.0, "url": f"https://tracker.example.com/metrics/{metric.id}"}
     assert {m.endpoint_id for m in messages} == {hook.id}
-    assert len({m.message_id for m in messages}) == 4, "one webhook-id per event"
+    assert len({m.message_id for m in messages}) == 5, "one webhook-id per event"
 
 
 def test_a_refused_submission_queues_nothing(ctx):
