@@ -6,7 +6,7 @@ the note_flags job records every initiative's flags as they are, and
 announces only flags gained after that.
 
 Revision ID: fd682b7c9c5b
-Revises: e2c9f4a7b813
+Revises: eb8f239c42eb
 Create Date: 2026-11-29 19:55:04.386364
 
 """
@@ -18,7 +18,7 @@ import tracker.db
 
 # revision identifiers, used by Alembic.
 revision = 'fd682b7c9c5b'
-down_revision = 'e2c9f4a7b813'
+down_revision = 'eb8f239c42eb'
 branch_labels = None
 depends_on = None
 
