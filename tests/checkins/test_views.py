@@ -990,24 +990,63 @@ def test_say_do_overview_takes_the_same_queries_for_5_or_120_owners_and_sends_no
     assert max(most for _, _, most in large) < 20, large
 
 
-def test_review_queue_takes_the_same_number_of_queries_for_2_or_20_flagged_entries(app, client, login_as,
-                                                                                   world):
-    def flag_some(n: int) -> None:
-        with app.app_context():
-            owner = factories.make_user("member")
-            initiative = factories.make_initiative(owner=owner, status="in_progress")
-            checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
-            checkins.submit_checkin(checkin, actor=owner, now=NOW, today=today(), entries=[
-                checkins.EntryInput(kind="action", text=f"We will end contract {i} next month",
-                                    happened_on=DAY, done_by="Sam") for i in range(n)])
-            db.session.commit()
+def _flag_entries(app, n: int) -> None:
+    """`n` entries the owner calls action whose wording reads as talk: each waits for review."""
+    with app.app_context():
+        owner = factories.make_user("member")
+        initiative = factories.make_initiative(owner=owner, status="in_progress")
+        checkin = factories.make_checkin(initiative, period_start=date(2026, 3, 2))
+        checkins.submit_checkin(checkin, actor=owner, now=NOW, today=today(), entries=[
+            checkins.EntryInput(kind="action", text=f"We will end contract {i} next month",
+                                happened_on=DAY, done_by="Sam") for i in range(n)])
+        db.session.commit()
 
+
+def _queued(page: str) -> list[str]:
+    return re.findall(r'id="review-(\d+)"', page)
+
+
+def test_review_queue_takes_the_same_number_of_queries_for_2_or_80_flagged_entries(app, client, login_as,
+                                                                                   world):
     login_as("executive")
-    flag_some(2)
+    _flag_entries(app, 2)
     small = _queries(app, client, "/checkins/review")
-    flag_some(18)
+    for _ in range(3):
+        _flag_entries(app, 26)
     assert _queries(app, client, "/checkins/review") == small
-    assert client.get("/checkins/review").data.decode().count('class="card ck-queue-item"') == 20
+    assert _queries(app, client, "/checkins/review?page=2") == small
+
+
+def test_review_queue_is_paged_oldest_first_and_counts_every_waiting_entry(app, client, login_as, world):
+    login_as("executive")
+    for _ in range(3):
+        _flag_entries(app, 20)
+    first = client.get("/checkins/review").data.decode()
+    second = client.get("/checkins/review?page=2").data.decode()
+    assert "60 entries waiting, oldest first, 50 a page." in first
+    assert len(_queued(first)) == 50 and len(_queued(second)) == 10
+    assert [int(i) for i in _queued(first) + _queued(second)] == sorted(
+        int(i) for i in _queued(first) + _queued(second))
+    assert "Page 1 of 2" in first and 'href="/checkins/review?page=2"' in first
+    # A verdict given on page 2 comes back to page 2.
+    entry_id = _queued(second)[0]
+    assert f'action="/checkins/entries/{entry_id}/review?page=2"' in second
+    response = client.post(f"/checkins/entries/{entry_id}/review?page=2",
+                           data={"verdict": "confirm"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/checkins/review?page=2")
+    assert "59 entries waiting" in client.get("/checkins/review").data.decode()
+
+
+def test_review_queue_page_does_not_grow_with_the_length_of_the_queue(app, client, login_as, world):
+    login_as("executive")
+    for _ in range(2):
+        _flag_entries(app, 30)
+    one_page = len(client.get("/checkins/review").data)
+    for _ in range(4):
+        _flag_entries(app, 30)
+    many = client.get("/checkins/review").data
+    assert len(_queued(many.decode())) == 50
+    assert abs(len(many) - one_page) < 200, (one_page, len(many))
 
 
 def test_checkin_pages_take_the_same_number_of_queries_for_2_or_20_entries(app, client, login_as, world):

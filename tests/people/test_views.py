@@ -3,6 +3,7 @@ what, recording and editing, bad input, CSV downloads, query counts."""
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -491,3 +492,42 @@ def test_lists_reports_and_exports_take_the_same_queries_for_10_or_200_decisions
         assert client.get(path).status_code == 200
     assert few() == many()
     assert many() <= 8
+
+
+def _not_aligned_listed(page: str) -> list[str]:
+    section = page.split('id="not-aligned-heading"')[1].split("</section>")[0]
+    return re.findall(r'<p><a href="/people/(\d+)">', section)
+
+
+def test_the_report_pages_its_not_aligned_decisions_and_keeps_every_figure(app, client, login_as, seeded):
+    login_as("hr")
+    _add_decisions(app, seeded, 180)  # every third has no evidence: 60 more not aligned
+    with app.app_context():
+        expected = db.session.scalar(select(func.count(PeopleDecision.id)).where(
+            PeopleDecision.aligned.is_(False), PeopleDecision.effective_date >= date(2026, 10, 1),
+            PeopleDecision.effective_date <= date(2026, 12, 31)))
+    assert expected > 50
+    first = text(client.get("/people/report?quarter=2026-Q4"))
+    second = text(client.get("/people/report?quarter=2026-Q4&page=2"))
+    assert len(_not_aligned_listed(first)) == 50
+    assert len(_not_aligned_listed(second)) == expected - 50
+    assert not set(_not_aligned_listed(first)) & set(_not_aligned_listed(second))
+    assert f"{expected} not aligned, oldest first, 50 a page." in first
+    assert "Page 1 of 2" in first and 'href="/people/report?page=2&amp;quarter=2026-Q4"' in first
+    # The headline counts the whole quarter, not the page.
+    assert f'<p class="pp-stat-value">{expected}</p><p class="pp-stat-label">not aligned</p>' in first
+    # The CSV still has every one of them.
+    csv_rows = _csv(client.get("/people/report.csv?quarter=2026-Q4"))
+    assert len([r for r in csv_rows if r[0] == "Not aligned"]) == expected
+
+
+def test_the_report_page_does_not_grow_with_the_number_of_not_aligned_decisions(
+        app, client, login_as, seeded):
+    login_as("hr")
+    _add_decisions(app, seeded, 160)
+    one_page = len(client.get("/people/report?quarter=2026-Q4").data)
+    _add_decisions(app, seeded, 320)
+    many = client.get("/people/report?quarter=2026-Q4").data
+    assert len(_not_aligned_listed(many.decode())) == 50
+    # A few digits of the counts change; the list itself does not grow.
+    assert abs(len(many) - one_page) < 500, (one_page, len(many))

@@ -30,6 +30,7 @@ from tracker.initiatives.models import Initiative, InitiativeMetric
 from tracker.metrics import services as metric_services
 from tracker.metrics.models import Metric
 from tracker.organisation.services import today as organisation_today
+from tracker.paging import Page
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -418,13 +419,19 @@ def checkins_for_owner(user: User, limit: int = 60) -> list[CheckIn]:
     return open_ones + [c for c in rows if c.state != "open"]
 
 
-def review_queue(limit: int = 200) -> list[Entry]:
-    return list(db.session.scalars(
-        select(Entry).where(Entry.review_state == "pending")
+def review_queue(page: int, per_page: int) -> Page[Entry]:
+    """Page `page` (from 1) of the entries waiting for review, oldest first,
+    with their check-ins, initiatives and owners: a fixed number of queries
+    whatever the length of the queue; a page past the end is empty."""
+    waiting = Entry.review_state == "pending"
+    total = db.session.scalar(select(func.count(Entry.id)).where(waiting)) or 0
+    entries = list(db.session.scalars(
+        select(Entry).where(waiting)
         .options(selectinload(Entry.checkin).selectinload(CheckIn.initiative)
                  .selectinload(Initiative.owner), selectinload(Entry.created_by))
-        .order_by(Entry.created_at, Entry.id).limit(limit)
+        .order_by(Entry.created_at, Entry.id).limit(per_page).offset((page - 1) * per_page)
     ))
+    return Page(entries, total, page, per_page)
 
 
 def recent_checkins(initiative_id: int, limit: int = 26) -> list[CheckIn]:

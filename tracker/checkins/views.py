@@ -34,6 +34,7 @@ from tracker.validation import populate_errors
 MAX_CLASSIFY = 5000
 OWNERS_PER_PAGE = 50
 INITIATIVES_PER_PAGE = 50
+REVIEWS_PER_PAGE = 50
 ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 
 
@@ -304,7 +305,8 @@ def classify_text():
 @bp.get("/review")
 @permission_required("review_checkins")
 def review():
-    return render_template("checkins/review.html", entries=services.review_queue(), form=ReviewForm())
+    page = services.review_queue(page_from_args(request.args), REVIEWS_PER_PAGE)
+    return render_template("checkins/review.html", page=page, form=ReviewForm())
 
 
 @bp.post("/entries/<id:entry_id>/review")
@@ -324,7 +326,9 @@ def review_entry(entry_id: int):
             flash(f"Entry {what}: it counts as {entry.effective_kind}.", "success")
     else:
         flash("Choose: confirm the owner's choice, count as talk, or count as action.", "error")
-    return redirect(url_for("checkins.review"))
+    # Back to the page the verdict was given on (the form's action carries it).
+    page = page_from_args(request.args)
+    return redirect(url_for("checkins.review", page=page) if page > 1 else url_for("checkins.review"))
 
 
 # --- the classifier's agreement and the organisation's cue phrases ----------

@@ -11,6 +11,7 @@ from tracker.accounts.models import Department
 from tracker.behaviours.models import Behaviour
 from tracker.calendar import Quarter
 from tracker.extensions import db
+from tracker.paging import Page
 from tracker.people.models import DECISION_KINDS, DecisionEvidence, PeopleDecision
 from tracker.people.queries import in_quarter
 
@@ -70,6 +71,9 @@ class PeopleReport:
     # Recognitions this quarter, and how many cited what customers said.
     recognitions: int = 0
     followed_customers: int = 0
+    # Which of the not-aligned decisions `not_aligned` holds: all when per_page is None.
+    page: int = 1
+    per_page: int | None = None
 
     @property
     def total(self) -> int:
@@ -83,6 +87,12 @@ class PeopleReport:
     def share(self) -> float | None:
         return share(self.aligned, self.total)
 
+    @property
+    def not_aligned_page(self) -> Page[NotAlignedDecision]:
+        """`not_aligned` as a page of all the quarter's not-aligned decisions, for the pager."""
+        not_aligned = self.total - self.aligned
+        return Page(self.not_aligned, not_aligned, self.page, self.per_page or max(not_aligned, 1))
+
 
 def _aligned_count() -> ColumnElement[int]:
     return func.coalesce(func.sum(case((PeopleDecision.aligned.is_(True), 1), else_=0)), 0)
@@ -93,22 +103,25 @@ def _in_department(department_id: int | None) -> ColumnElement[bool]:
 
 
 def not_aligned_decisions(quarter: Quarter, department_id: int | None = None,
-                          limit: int | None = None) -> list[NotAlignedDecision]:
+                          limit: int | None = None, offset: int = 0) -> list[NotAlignedDecision]:
     """The quarter's not-aligned decisions (one department's, if given), in
-    the order they took effect, the first `limit` of them if given; one query."""
+    the order they took effect, `limit` of them from `offset` if given; one query."""
     return [NotAlignedDecision(*row) for row in db.session.execute(
         select(PeopleDecision.id, PeopleDecision.person_name, PeopleDecision.employee_ref,
                PeopleDecision.kind, PeopleDecision.effective_date, Department.name,
                PeopleDecision.alignment_reasons)
         .join(Department, Department.id == PeopleDecision.department_id)
         .where(in_quarter(quarter), _in_department(department_id), PeopleDecision.aligned.is_(False))
-        .order_by(PeopleDecision.effective_date, PeopleDecision.id).limit(limit)
+        .order_by(PeopleDecision.effective_date, PeopleDecision.id).limit(limit).offset(offset)
     )]
 
 
-def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleReport:
+def build_report(quarter: Quarter, department_id: int | None = None, *,
+                 page: int = 1, per_page: int | None = None) -> PeopleReport:
     """The alignment report for `quarter` (and one department, if given), in
-    four queries whatever the number of decisions."""
+    four queries whatever the number of decisions. Its not-aligned decisions
+    are page `page` (from 1) of `per_page` when given (the page), all of them
+    otherwise (the CSV); `not_aligned_page` pages them either way."""
     first = quarter.shift(-3)
     quarters = [quarter.shift(n) for n in range(-3, 1)]
     in_department = _in_department(department_id)
@@ -133,7 +146,8 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
         if index == 3 and kind in by_kind:
             by_kind[kind].total += total
             by_kind[kind].aligned += aligned
-    not_aligned = not_aligned_decisions(quarter, department_id)
+    offset = (page - 1) * per_page if per_page else 0
+    not_aligned = not_aligned_decisions(quarter, department_id, limit=per_page, offset=offset)
 
     counted = (
         select(DecisionEvidence.behaviour_id,
@@ -163,7 +177,7 @@ def build_report(quarter: Quarter, department_id: int | None = None) -> PeopleRe
     departments = [Tally(d.name, total, aligned, key=str(d.id)) for d, total, aligned in per_department]
     chosen = next((d for d, _, _ in per_department if d.id == department_id), None)
     return PeopleReport(quarter=quarter, department=chosen, by_kind=list(by_kind.values()),
-                        trend=trend, not_aligned=not_aligned,
+                        trend=trend, not_aligned=not_aligned, page=page, per_page=per_page,
                         behaviours=behaviours, departments=departments,
                         recognitions=recognitions, followed_customers=followed)
 

@@ -179,8 +179,13 @@ def detail(decision_id: int):
     )
 
 
-def _report_from_args() -> PeopleReport:
+def _report_from_args(*, paged: bool) -> PeopleReport:
+    """The report the query string asks for; on the page, one page of its
+    not-aligned decisions (the CSV has them all)."""
     quarter = Quarter.parse(request.args.get("quarter")) or Quarter.containing(_today())
+    if paged:
+        return build_report(quarter, department_from_args(request.args),
+                            page=page_from_args(request.args), per_page=PER_PAGE)
     return build_report(quarter, department_from_args(request.args))
 
 
@@ -194,7 +199,7 @@ def _report_args(report: PeopleReport) -> dict[str, str | int]:
 @bp.get("/report")
 @permission_required("read_people")
 def report():
-    report = _report_from_args()
+    report = _report_from_args(paged=True)
     labels = [t.label for t in report.trend]
     series = [("Aligned", [t.aligned for t in report.trend]),
               ("Not aligned", [t.not_aligned for t in report.trend])]
@@ -227,7 +232,7 @@ def _csv_download(body: str, filename: str) -> Response:
 @bp.get("/report.csv")
 @permission_required("read_people")
 def report_csv():
-    report = _report_from_args()
+    report = _report_from_args(paged=False)
     suffix = f"-department-{report.department.id}" if report.department else ""
     return _csv_download(export.report_csv(report),
                          f"people-report-{report.quarter.key}{suffix}.csv")
