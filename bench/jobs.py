@@ -13,8 +13,9 @@ Run `python -m bench.generate` first. In-process against that database:
 Both start from an outbox without that week's digests or those reminders
 (the benchmark's database is throwaway: it deletes them first), so a second
 run measures the same work. It reports the seconds, the messages the server
-received, the seconds per 1,000 messages (linear growth keeps that flat
-from 1x to 4x) and the largest message in bytes.
+received and the SMTP connections they came over, the seconds per 1,000
+messages (linear growth keeps that flat from 1x to 4x) and the largest
+message in bytes.
 """
 
 import argparse
@@ -43,12 +44,22 @@ class Counter:
         self.lock = threading.Lock()
         self.received = 0
         self.largest = 0
+        self.connections = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         with self.lock:
             self.received += 1
             self.largest = max(self.largest, len(envelope.content))
         return "250 OK"
+
+
+class CountingController(Controller):
+    """Counts the connections clients open (aiosmtpd makes one SMTP protocol for each)."""
+
+    def factory(self):
+        with self.handler.lock:
+            self.handler.connections += 1
+        return super().factory()
 
 
 def free_port() -> int:
@@ -78,17 +89,19 @@ def forget_sent(prefix: str) -> int:
 
 
 def timed(name: str, server: Counter, job) -> dict:
-    before = server.received
+    before, connections_before = server.received, server.connections
     server.largest = 0
     started = time.perf_counter()
     detail = job()
     seconds = time.perf_counter() - started
     received = server.received - before
+    connections = server.connections - connections_before
     result = {"name": name, "seconds": round(seconds, 2), "messages": received,
+              "smtp_connections": connections,
               "seconds_per_1000": round(seconds * 1000 / received, 2) if received else None,
               "largest_bytes": server.largest, "detail": detail}
     print(f"  {name:<34} {seconds:7.1f} s  {received:6,} messages  "
-          f"largest {server.largest / 1024:6.1f} KB   {detail}", flush=True)
+          f"over {connections:,} connections  largest {server.largest / 1024:6.1f} KB   {detail}", flush=True)
     return result
 
 
@@ -98,7 +111,7 @@ def run(url: str) -> dict:
     from tracker.organisation.services import today as org_today
 
     server = Counter()
-    controller = Controller(server, hostname="127.0.0.1", port=free_port())
+    controller = CountingController(server, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-jobs", "MAIL_BACKEND": "smtp",

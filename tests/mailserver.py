@@ -24,6 +24,11 @@ class Recorder:
     - "slow_after_data": the whole message arrives, then 250 only after SLOW seconds;
     - "slow_before_data": RCPT is answered only after SLOW seconds (no message arrives);
     - "cut_after_data": the whole message arrives, then the connection is dropped.
+
+    `drop_after`, a number: the server closes a connection when its client
+    starts one more message on it after that many (as servers that limit
+    messages per connection, or time idle ones out, do). `connections` counts
+    the connections clients opened.
     """
 
     def __init__(self):
@@ -31,7 +36,17 @@ class Recorder:
         self.mode = "ok"
         self.calls = 0
         self.after_receive = None
+        self.drop_after: int | None = None
+        self.connections = 0
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.drop_after is not None and getattr(session, "delivered", 0) >= self.drop_after:
+            server.transport.abort()
+            return "421 4.4.2 Closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.mode == "slow_before_data":
@@ -49,6 +64,7 @@ class Recorder:
             return "550 5.1.1 No such user here"
         with self.lock:
             self.messages.append(envelope)
+        session.delivered = getattr(session, "delivered", 0) + 1
         if self.after_receive:
             self.after_receive(len(self.messages))
         if self.mode == "slow_after_data":
@@ -77,11 +93,21 @@ def closed_port():
         yield s.getsockname()[1]
 
 
+class CountingController(Controller):
+    """Counts every connection a client opens (aiosmtpd makes one SMTP protocol for each)."""
+
+    def factory(self):
+        with self.handler.lock:
+            self.handler.connections += 1
+        return super().factory()
+
+
 @pytest.fixture
 def smtp_server():
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller = CountingController(recorder, hostname="127.0.0.1", port=free_port())
     controller.start()
+    recorder.connections = 0  # start() opens one to see that the server is up
     recorder.port = controller.port
     yield recorder
     controller.stop()

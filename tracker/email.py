@@ -1,7 +1,8 @@
 """Building and sending mail.
 
 `send` hands a message to the configured backend: `file` (the default,
-`.eml` files in `instance/outbox/`) or `smtp`. A failure says what is known
+`.eml` files in `instance/outbox/`) or `smtp`; a `Sender` hands over many,
+over one SMTP connection. A failure says what is known
 about the message (`MailError.outcome`):
 
 - `temporary`: nothing was delivered and trying again later may work (a
@@ -12,7 +13,7 @@ about the message (`MailError.outcome`):
   answer came (a time-out or dropped connection after the end of DATA). The
   server may have delivered it, so it must never be resent automatically.
 
-smtplib's `sendmail` hides which of these happened, so `_send_smtp` drives
+smtplib's `sendmail` hides which of these happened, so `Sender._send_smtp` drives
 the conversation one command at a time and sorts a failure by its phase.
 """
 
@@ -27,9 +28,10 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Config, current_app
 
 
 class MailError(Exception):
@@ -103,22 +105,148 @@ def public_url(endpoint: str, **values) -> str:
 
 
 def send(msg: EmailMessage, on_handover: Handover = None) -> None:
-    """Deliver `msg` through the configured backend; MailError when it fails.
+    """Deliver one message through the configured backend; MailError when it
+    fails. To send many, use one `Sender` (one SMTP connection for all)."""
+    with Sender() as sender:
+        sender.send(msg, on_handover)
 
-    `on_handover` is called at the last moment before the message itself is
-    handed over (the SMTP server has accepted sender and recipients and is
-    waiting for the message; the outbox file is written under a temporary
-    name): a caller that records it knows that a crash before it delivered
-    nothing. Raises TemporaryMailError, PermanentMailError or
-    UnknownOutcomeMailError (see the module's docstring).
+
+class Sender:
+    """Sends messages one after another through the configured backend.
+
+    Over SMTP they share one connection: opened at the first message, kept
+    while messages succeed, closed after a failure and by `close` (or leaving
+    the `with` block). A kept connection the server has dropped since the last
+    message (closed, or "421" before the message) is opened again once for the
+    next message: nothing of it was handed over, so nothing can arrive twice.
     """
-    backend = current_app.config.get("MAIL_BACKEND", "file")
-    if backend == "smtp":
-        _send_smtp(msg, on_handover)
-    elif backend == "file":
-        _send_file(msg, on_handover)
-    else:
-        raise PermanentMailError(f"unknown MAIL_BACKEND {backend!r}")
+
+    def __init__(self) -> None:
+        self.backend = current_app.config.get("MAIL_BACKEND", "file")
+        self._server: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Sender":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(self, msg: EmailMessage, on_handover: Handover = None) -> None:
+        """Deliver `msg`; MailError when it fails.
+
+        `on_handover` is called at the last moment before the message itself
+        is handed over (the SMTP server has accepted sender and recipients and
+        is waiting for the message; the outbox file is written under a
+        temporary name): a caller that records it knows that a crash before it
+        delivered nothing. Raises TemporaryMailError, PermanentMailError or
+        UnknownOutcomeMailError (see the module's docstring).
+        """
+        if self.backend == "smtp":
+            if self._server is not None:
+                try:
+                    self._send_smtp(msg, on_handover, kept=True)
+                    return
+                except _Dropped:
+                    pass  # closed by then: once more over a new connection
+            self._send_smtp(msg, on_handover, kept=False)
+        elif self.backend == "file":
+            _send_file(msg, on_handover)
+        else:
+            raise PermanentMailError(f"unknown MAIL_BACKEND {self.backend!r}")
+
+    def close(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            _quit_quietly(server)
+
+    def _send_smtp(self, msg: EmailMessage, on_handover: Handover, *, kept: bool) -> None:
+        config = current_app.config
+        timeout = float(config.get("MAIL_TIMEOUT") or 10)
+        sender = parseaddr(msg["From"])[1]
+        recipients = [address for _, address in getaddresses(msg.get_all("To", []))]
+        # Everything before "message_sent" is safe to try again: without the final
+        # "." of DATA a server delivers nothing.
+        phase = "connect"
+        try:
+            if self._server is None:
+                self._server = _connect(config, timeout)
+                phase = "hello"
+                _hello(self._server, config)
+            server = self._server
+            phase = "envelope"
+            code, reply = server.mail(sender)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, sender)
+            for address in recipients:
+                code, reply = server.rcpt(address)
+                if code not in (250, 251):
+                    raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
+            phase = "data"
+            code, reply = server.docmd("DATA")
+            if code != 354:
+                raise smtplib.SMTPDataError(code, reply)
+            if on_handover:
+                on_handover()
+            phase = "message"
+            server.send(_data_block(msg))
+            phase = "message_sent"
+            code, reply = server.getreply()
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
+        except BaseException as e:
+            # A connection that failed is not used again.
+            self.close()
+            if kept and phase in ("envelope", "data") and _dropped(e):
+                raise _Dropped from e
+            _raise_mail_error(e, phase, timeout)
+
+
+class _Dropped(Exception):
+    """The kept connection was gone before anything of the message went over."""
+
+
+def _connect(config: Config, timeout: float) -> smtplib.SMTP:
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    if config.get("MAIL_USE_SSL"):
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    return smtplib.SMTP(host, port, timeout=timeout)
+
+
+def _hello(server: smtplib.SMTP, config: Config) -> None:
+    server.ehlo_or_helo_if_needed()
+    if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+        server.starttls(context=ssl.create_default_context())
+        server.ehlo()
+    if config.get("MAIL_USERNAME"):
+        server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+
+
+def _dropped(error: BaseException) -> bool:
+    """Whether `error` says the server closed the connection (not a time-out, not a refusal)."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError) and not _timed_out(error)
+
+
+def _raise_mail_error(error: BaseException, phase: str, timeout: float) -> NoReturn:
+    """Raise the MailError that `error`, met in `phase`, means; anything else as it is."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code = min(c for c, _ in error.recipients.values())
+        raise _by_code(code, f"recipient refused: {error.recipients}") from None
+    if isinstance(error, smtplib.SMTPResponseException):
+        # A reply, even after the message, is an answer: 4xx and 5xx mean not accepted.
+        if phase == "message_sent" and not 400 <= error.smtp_code < 600:
+            raise UnknownOutcomeMailError(f"unreadable answer after the whole message was sent: "
+                                          f"{error.smtp_code} {error.smtp_error!r}") from None
+        raise _by_code(error.smtp_code, f"{error.smtp_code} {error.smtp_error!r}") from None
+    if isinstance(error, smtplib.SMTPException | OSError):
+        what = f"timed out after {timeout:g}s" if _timed_out(error) else f"{type(error).__name__}: {error}"
+        if phase == "message_sent":
+            raise UnknownOutcomeMailError(
+                f"no answer after the whole message was sent ({what}); "
+                "it may have been delivered") from None
+        raise TemporaryMailError(f"{what} ({phase})") from None
+    raise error
 
 
 def outbox_path() -> Path:
@@ -138,70 +266,6 @@ def _send_file(msg: EmailMessage, on_handover: Handover = None) -> None:
     if on_handover:
         on_handover()
     os.replace(tmp, outbox / f"{stamp}-{os.path.basename(tmp)[1:-4]}.eml")
-
-
-def _send_smtp(msg: EmailMessage, on_handover: Handover = None) -> None:
-    config = current_app.config
-    timeout = float(config.get("MAIL_TIMEOUT") or 10)
-    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-    sender = parseaddr(msg["From"])[1]
-    recipients = [address for _, address in getaddresses(msg.get_all("To", []))]
-    server: smtplib.SMTP | None = None
-    # Everything before "message_sent" is safe to try again: without the final
-    # "." of DATA a server delivers nothing.
-    phase = "connect"
-    try:
-        if config.get("MAIL_USE_SSL"):
-            server = smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                      context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(host, port, timeout=timeout)
-        phase = "hello"
-        server.ehlo_or_helo_if_needed()
-        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
-            server.starttls(context=ssl.create_default_context())
-            server.ehlo()
-        if config.get("MAIL_USERNAME"):
-            server.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        phase = "envelope"
-        code, reply = server.mail(sender)
-        if code != 250:
-            raise smtplib.SMTPSenderRefused(code, reply, sender)
-        for address in recipients:
-            code, reply = server.rcpt(address)
-            if code not in (250, 251):
-                raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
-        phase = "data"
-        code, reply = server.docmd("DATA")
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
-        if on_handover:
-            on_handover()
-        phase = "message"
-        server.send(_data_block(msg))
-        phase = "message_sent"
-        code, reply = server.getreply()
-        if code != 250:
-            raise smtplib.SMTPDataError(code, reply)
-    except smtplib.SMTPRecipientsRefused as e:
-        code = min(c for c, _ in e.recipients.values())
-        raise _by_code(code, f"recipient refused: {e.recipients}") from None
-    except smtplib.SMTPResponseException as e:
-        # A reply, even after the message, is an answer: 4xx and 5xx mean not accepted.
-        if phase == "message_sent" and not 400 <= e.smtp_code < 600:
-            raise UnknownOutcomeMailError(f"unreadable answer after the whole message was sent: "
-                                          f"{e.smtp_code} {e.smtp_error!r}") from None
-        raise _by_code(e.smtp_code, f"{e.smtp_code} {e.smtp_error!r}") from None
-    except (smtplib.SMTPException, OSError) as e:
-        what = f"timed out after {timeout:g}s" if _timed_out(e) else f"{type(e).__name__}: {e}"
-        if phase == "message_sent":
-            raise UnknownOutcomeMailError(
-                f"no answer after the whole message was sent ({what}); "
-                "it may have been delivered") from None
-        raise TemporaryMailError(f"{what} ({phase})") from None
-    finally:
-        if server is not None:
-            _quit_quietly(server)
 
 
 def _data_block(msg: EmailMessage) -> bytes:

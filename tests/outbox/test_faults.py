@@ -216,3 +216,21 @@ def test_sender_killed_mid_send_delivers_every_message_once(org, smtp_server, tm
         assert result["unknown_outcome"] == 1 and result["sent"] == 0
         assert stored() == {"sent": MESSAGES - 1, "unknown_outcome": 1}
     assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_one_run_sends_every_message_over_one_connection(org, smtp_server):
+    with org.app_context():
+        assert tick(FRIDAY)["send_outbox"].summary == f"sent {MESSAGES}"
+        assert stored() == {"sent": MESSAGES}
+    assert smtp_server.connections == 1
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_a_server_that_closes_the_connection_between_messages_gets_the_rest_over_a_new_one(org, smtp_server):
+    smtp_server.drop_after = 2
+    with org.app_context():
+        assert tick(FRIDAY)["send_outbox"].summary == f"sent {MESSAGES}"
+        assert stored() == {"sent": MESSAGES}
+        assert set(db.session.scalars(select(OutboxMessage.attempts))) == {1}, "a reconnect is no new attempt"
+    assert smtp_server.connections == 3
+    assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}

@@ -12,7 +12,8 @@ outcomes as `email.MailError`:
   sending) and commits before sending, so two runs never send the same one.
   It records the moment the mail server (or the webhook's endpoint) is ready
   for the message itself (`handed_over_at`) and commits that too, then the
-  outcome.
+  outcome. The claim RETURNs what a mail needs (no ORM object is loaded for
+  mail), and a run's mail shares one SMTP connection (`email.Sender`).
 - A temporary failure (nothing was delivered) is tried again after
   `backoff(attempts)`: 10 minutes, doubling, at most 6 hours apart, until
   MAX_ATTEMPTS tries have failed; a permanent one (5xx) fails at once.
@@ -21,7 +22,9 @@ outcomes as `email.MailError`:
   already have been delivered.
 - A run killed mid-send leaves its message `sending`. Once its LEASE is over
   the next run queues it again if nothing was handed over, and marks it
-  unknown_outcome if it was.
+  unknown_outcome if it was. Each message is claimed alone, just before it
+  is sent, so a dead run leaves only the one in flight waiting for the
+  lease, never a batch it had claimed ahead.
 """
 
 import logging
@@ -33,7 +36,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker import email
@@ -208,16 +211,18 @@ def send_due(now: datetime) -> dict[str, int]:
     # Per destination: None is the mail server, a number a webhook endpoint.
     temporary_in_a_row: Counter[int | None] = Counter()
     unwell: set[int | None] = set()
-    for message_id, destination in due:
-        if destination in unwell:
-            counts["deferred"] += 1
-            continue
-        outcome = _send_one(message_id, now)
-        if outcome:
-            counts[outcome] += 1
-        temporary_in_a_row[destination] = temporary_in_a_row[destination] + 1 if outcome == "retrying" else 0
-        if outcome == "unknown_outcome" or temporary_in_a_row[destination] >= TEMPORARY_IN_A_ROW:
-            unwell.add(destination)
+    with email.Sender() as mail:
+        for message_id, destination in due:
+            if destination in unwell:
+                counts["deferred"] += 1
+                continue
+            outcome = _send_one(message_id, now, mail)
+            if outcome:
+                counts[outcome] += 1
+            in_a_row = temporary_in_a_row[destination] + 1 if outcome == "retrying" else 0
+            temporary_in_a_row[destination] = in_a_row
+            if outcome == "unknown_outcome" or in_a_row >= TEMPORARY_IN_A_ROW:
+                unwell.add(destination)
     return {name: n for name, n in counts.items() if n or name == "sent"}
 
 
@@ -247,35 +252,39 @@ def release_stale(now: datetime) -> dict[str, int]:
     return {"requeued": requeued, "unknown_outcome": unknown, "failed": gave_up}
 
 
-def _send_one(message_id: int, now: datetime) -> str | None:
+def _send_one(message_id: int, now: datetime, mail: email.Sender) -> str | None:
     """Claim, send and record one message; what happened, or None when
-    another run claimed it first."""
-    claimed = db.session.execute(
+    another run claimed it first (or it is gone)."""
+    message: OutboxMessage | Row[*tuple[Any, ...]] | None = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.state == "queued",
                OutboxMessage.next_attempt_at <= now)
         .values(state="sending", claimed_at=now, handed_over_at=None, updated_at=now,
-                attempts=OutboxMessage.attempts + 1),
-        execution_options=NO_SYNC)
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject,
+                   OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.message_id,
+                   OutboxMessage.headers, OutboxMessage.attempts),
+        execution_options=NO_SYNC).first()
     db.session.commit()
-    if rowcount(claimed) != 1:
+    if message is None:
         return None
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None:  # deleted since it was claimed: nothing to send
-        return None
-    attempts, recipient = message.attempts, message.recipient
+    attempts, recipient, kind = message.attempts, message.recipient, message.kind
+    channel = CHANNELS.get(kind)
 
     def handover() -> None:
         _set(message_id, now, handed_over_at=now)
 
     try:
-        channel = CHANNELS.get(message.kind)
         if channel is None:
-            email.send(as_email(message), on_handover=handover)
+            mail.send(as_email(message), on_handover=handover)
         else:
+            # A channel gets the stored message itself (and may write beside it).
+            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            if message is None:  # deleted since it was claimed: nothing to send
+                return None
             channel(message, handover, now)
     except (email.MailError, DeliveryError) as e:
-        log.warning("%s %s to %s: %s", message.kind, message_id, recipient, e)
+        log.warning("%s %s to %s: %s", kind, message_id, recipient, e)
         return _after_failure(message_id, e, attempts, now)
     except Exception:  # noqa: BLE001 - one broken message must not stop the others
         # Left `sending`: the lease decides, from whether it was handed over.
@@ -310,8 +319,9 @@ def _set(message_id: int, now: datetime, **values: Any) -> None:
     db.session.commit()
 
 
-def as_email(message: OutboxMessage) -> EmailMessage:
-    """The stored message as mail, with the Message-ID it was queued with."""
+def as_email(message: OutboxMessage | Row[*tuple[Any, ...]]) -> EmailMessage:
+    """The stored message (or a row of its columns) as mail, with the
+    Message-ID it was queued with."""
     return email.build_message(to=message.recipient, subject=message.subject, text=message.body_text,
                                html=message.body_html, message_id=message.message_id or None,
                                headers=message.headers or {})
