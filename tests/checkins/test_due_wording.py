@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import sign_in_session
-from tracker.checkins.services import due_wording
+from tracker.checkins.services import due_distance, due_wording
 from tracker.extensions import db
 from tracker.organisation.models import OrgSettings
 
@@ -27,6 +27,14 @@ def test_due_wording_says_how_the_due_day_stands(today, words):
     assert due_wording(FRIDAY, today) == words
 
 
+@pytest.mark.parametrize(("today", "words"), [
+    (date(2026, 11, 29), "2 days late"), (date(2026, 11, 28), "1 day late"),
+    (date(2026, 11, 27), "today"), (date(2026, 11, 26), "tomorrow"), (date(2026, 11, 24), "in 3 days"),
+])
+def test_the_checkin_page_says_the_distance_after_the_date(today, words):
+    assert due_distance(FRIDAY, today) == words
+
+
 @pytest.mark.fixed_now(NOW)
 def test_banner_list_and_checkin_page_agree_on_sydneys_today(app, client):
     with app.app_context():
@@ -44,5 +52,7 @@ def test_banner_list_and_checkin_page_agree_on_sydneys_today(app, client):
     banner = client.get("/").get_data(as_text=True)
     assert "Your check-ins:" in banner and words in banner
     assert words in client.get("/checkins/").get_data(as_text=True)
-    assert words in client.get(f"/checkins/{checkin_id}").get_data(as_text=True)
+    page = client.get(f"/checkins/{checkin_id}").get_data(as_text=True)
+    # The page shows the date in full once, then how far it is: never "due … (due …)".
+    assert "Fri 27 Nov 2026 <span class=\"muted\">(2 days late)</span>" in page and "(due " not in page
     assert words in client.get(f"/initiatives/{initiative_id}").get_data(as_text=True)

@@ -101,20 +101,34 @@ def current_period(initiative: Initiative, today: date) -> Period:
     return period_containing(today, cadence, weekday)
 
 
+def due_distance(due_on: date, today: date) -> str:
+    """How far the due day is from the organisation's `today`: '2 days late',
+    'today', 'tomorrow', 'in 3 days'. The check-in page puts it after the full
+    date; `due_wording` builds on it."""
+    days = (due_on - today).days
+    if days < 0:
+        return f"{-days} day{'' if days == -1 else 's'} late"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days"
+
+
 def due_wording(due_on: date, today: date) -> str:
     """How a check-in's due day stands on the organisation's `today`, worded
-    once for every page that says it (the dashboard banner, my check-ins, the
-    check-in page): 'overdue since Fri 27 Nov (2 days late)', 'due today',
-    'due tomorrow, Mon 30 Nov', 'due Wed 02 Dec (in 3 days)'."""
+    once for the pages that list check-ins (the dashboard banner, my
+    check-ins, the initiative page): 'overdue since Fri 27 Nov (2 days late)',
+    'due today', 'due tomorrow, Mon 30 Nov', 'due Wed 02 Dec (in 3 days)'."""
     days = (due_on - today).days
     day = due_on.strftime("%a %d %b")
     if days < 0:
-        return f"overdue since {day} ({-days} day{'' if days == -1 else 's'} late)"
+        return f"overdue since {day} ({due_distance(due_on, today)})"
     if days == 0:
         return "due today"
     if days == 1:
         return f"due tomorrow, {day}"
-    return f"due {day} (in {days} days)"
+    return f"due {day} ({due_distance(due_on, today)})"
 
 
 @dataclass

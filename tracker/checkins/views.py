@@ -42,10 +42,10 @@ ALREADY_SUBMITTED = "This check-in was already submitted; nothing was changed."
 def saydo_words() -> dict:
     """The say/do wording, for `checkins/_saydo.html` wherever it is included,
     and the one wording of a check-in's due day (dashboard banner, check-in
-    pages)."""
+    pages) and of its distance from today (after the date on a check-in's page)."""
     return {"saydo_flag_text": saydo.FLAG_TEXT, "saydo_flag_why": saydo.FLAG_WHY,
             "saydo_explanation": saydo.EXPLANATION, "saydo_ranking": saydo.RANKING_EXPLANATION,
-            "due_wording": services.due_wording}
+            "due_wording": services.due_wording, "due_distance": services.due_distance}
 
 
 @bp.app_template_global("checkin_reply_address")
