@@ -213,6 +213,16 @@ def test_admin_pages_are_one_menu_that_works_from_the_keyboard(signed_in):
     expect(tab.get_by_role("heading", name="Users")).to_be_visible()
     # On an admin page, the menu says where you are.
     expect(admin).to_have_class("navmenu-current")
+    # Like any menu, it closes on a click outside it and on Escape.
+    admin.click()
+    expect(nav.get_by_role("link", name="Outbox")).to_be_visible()
+    tab.get_by_role("heading", name="Users").click()
+    expect(nav.get_by_role("link", name="Outbox")).to_be_hidden()
+    admin.click()
+    expect(nav.get_by_role("link", name="Outbox")).to_be_visible()
+    tab.keyboard.press("Escape")
+    expect(nav.get_by_role("link", name="Outbox")).to_be_hidden()
+    expect(admin).to_be_focused()
 
 
 def test_initiative_page_links_to_its_sections_and_opens_the_folded_history(signed_in, demo):
