@@ -515,7 +515,7 @@ def test_account_services_refuse_control_characters_and_line_breaks_in_names(ctx
     user = factories.make_user()
     assert "display_name: The display name must be a single line" in _refusal(
         lambda: accounts.update_user(user, role=Role.MEMBER.value, department_id=None,
-                                     display_name="Sam\x00"))
+                                     display_name="Sam\x00", actor=None, now=NOW))
     assert accounts.find_user_by_email(user.email + "\x00") is None
 
 

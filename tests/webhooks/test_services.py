@@ -176,7 +176,8 @@ def test_decisions_go_only_to_endpoints_whose_owner_may_still_read_them(ctx):
     kept = endpoint(hr, events=["decision.recorded"])
     demoted = endpoint(executive, events=["decision.recorded"])
     from tracker.accounts import services as accounts
-    accounts.update_user(executive, display_name=executive.display_name, role="member", department_id=None)
+    accounts.update_user(executive, display_name=executive.display_name, role="member", department_id=None,
+                         actor=None, now=NOW)
     decision = _decision(hr, department)
     [message] = queued("decision.recorded")
     assert message.endpoint_id == kept.id != demoted.id

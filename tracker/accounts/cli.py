@@ -44,6 +44,7 @@ def create_user_command(email, display_name, role, department, password_stdin):
             department_id=department_id,
         )
         expires_at = services.make_password_temporary(user, now=clock.now())
+        services.record_created(user, actor=None, now=clock.now())
     except services.AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None
@@ -62,7 +63,7 @@ def issue_password_command(email):
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No user with the email {email!r}.")
-    password = services.issue_temporary_password(user, now=clock.now())
+    password = services.issue_temporary_password(user, actor=None, now=clock.now())
     db.session.commit()
     click.echo(f"One-time password for {user.email}: {password}")
     click.echo(f"It must be replaced at the first sign-in and stops working at "

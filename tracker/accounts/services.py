@@ -1,6 +1,8 @@
 """Account rules: who may exist, with which role, and how passwords are kept.
 
-Functions add and flush; the caller commits once.
+Functions add and flush; the caller commits once. What an admin does to an
+account (creating it, its role, department and name, deactivating it, a new
+one-time password) is recorded in the account's history, with who did it.
 """
 
 import hmac
@@ -17,13 +19,20 @@ from sqlalchemy.orm import selectinload
 
 from tracker import concurrency
 from tracker.accounts import passwords
-from tracker.accounts.models import Department, Role, User, new_session_token
+from tracker.accounts.models import ROLE_LABELS, Department, Role, User, new_session_token
 from tracker.extensions import db
+from tracker.history import services as history
 from tracker.ids import parse_id
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
 ROLE_VALUES = tuple(role.value for role in Role)
+
+HISTORY_SUBJECT = "user"
+history.describe(HISTORY_SUBJECT,
+                 labels={"role": "Role", "email": "Email", "display_name": "Name",
+                         "department_id": "Department", "active": "Active"},
+                 values={"role": ROLE_LABELS}, references={"department_id": Department.name})
 
 
 class AccountError(FieldError):
@@ -216,10 +225,12 @@ def _guard_last_admin(user: User) -> None:
 
 
 def update_user(user: User, *, role: str, department_id: int | None, display_name: str,
-                version: int | None = None) -> None:
-    """Change role, department and name. The last active admin keeps the admin role.
-    `version` is the one the edit form was opened at: concurrency.EditConflict
-    when someone saved since (None: no form, no check)."""
+                actor: User | None, now: datetime, version: int | None = None) -> None:
+    """Change role, department and name, recording what changed and who
+    changed it (`actor`; None for the command line) in the account's history.
+    The last active admin keeps the admin role. `version` is the one the edit
+    form was opened at: concurrency.EditConflict when someone saved since
+    (None: no form, no check)."""
     problems: list[AccountError] = []
     department = None
     if role not in ROLE_VALUES:
@@ -239,10 +250,17 @@ def update_user(user: User, *, role: str, department_id: int | None, display_nam
     concurrency.claim_version(user, version)
     if role != Role.ADMIN:
         _guard_last_admin(user)
+    before = history.snapshot(user, _EDITED)
     assign_role(user, role)
     user.department = department
     user.display_name = display_name
     db.session.flush()
+    if changes := history.diff(before, history.snapshot(user, _EDITED)):
+        history.record(HISTORY_SUBJECT, user.id, "updated", "Account changed", actor=actor, now=now,
+                       changes=changes)
+
+
+_EDITED = ("role", "department_id", "display_name")
 
 
 def assign_role(user: User, role: str) -> None:
@@ -260,12 +278,15 @@ def assign_role(user: User, role: str) -> None:
     db.session.flush()
 
 
-def set_active(user: User, active: bool) -> None:
-    """Deactivate or reactivate. Nothing the user recorded is removed. Either
-    way the user's sessions end, so a reactivated account never brings back
-    the cookies it had before."""
+def set_active(user: User, active: bool, *, actor: User | None, now: datetime) -> None:
+    """Deactivate or reactivate, recorded in the account's history. Nothing
+    the user recorded is removed. Either way the user's sessions end, so a
+    reactivated account never brings back the cookies it had before."""
     if not active:
         _guard_last_admin(user)
+    if active != user.active:
+        history.record(HISTORY_SUBJECT, user.id, "updated", "Reactivated" if active else "Deactivated",
+                       actor=actor, now=now, changes={"active": [user.active, active]})
     user.active = active
     end_all_sessions(user)
 
@@ -291,13 +312,23 @@ def make_password_temporary(user: User, *, now: datetime) -> datetime:
     return user.password_expires_at
 
 
-def issue_temporary_password(user: User, *, now: datetime) -> str:
+def issue_temporary_password(user: User, *, actor: User | None, now: datetime) -> str:
     """Give the user a new random one-time password (shown once to whoever
-    issued it) in place of theirs, end their sessions, and return it."""
+    issued it, `actor`; None for the command line) in place of theirs, end
+    their sessions, record it in the account's history, and return it."""
     password = generate_one_time_password()
     set_password(user, password)
     make_password_temporary(user, now=now)
+    history.record(HISTORY_SUBJECT, user.id, "password_issued", "One-time password issued",
+                   actor=actor, now=now)
     return password
+
+
+def record_created(user: User, *, actor: User | None, now: datetime) -> None:
+    """Record in the new account's history who created it, with which role."""
+    history.record(HISTORY_SUBJECT, user.id, "created", f"Account created as {user.role_label}",
+                   actor=actor, now=now,
+                   changes=history.snapshot(user, ("email", "display_name", "role", "department_id")))
 
 
 def change_own_password(user: User, *, current_password: str, new_password: str) -> None:

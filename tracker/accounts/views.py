@@ -65,6 +65,7 @@ def user_create():
             )
             # Whoever the admin is, the password is theirs, not the new user's.
             expires_at = services.make_password_temporary(user, now=clock.now())
+            services.record_created(user, actor=current_user, now=clock.now())
         except services.AccountError as e:
             populate_errors(form, e)
         else:
@@ -91,6 +92,8 @@ def user_edit(user_id: int):
                 role=form.role.data,
                 department_id=form.department_id.data,
                 display_name=form.display_name.data,
+                actor=current_user,
+                now=clock.now(),
                 version=form.expected_version(),
             )
         except EditConflict as e:
@@ -104,8 +107,8 @@ def user_edit(user_id: int):
             transaction.commit()
             flash(f"Saved {user.display_name}.", "success")
             return redirect(url_for("accounts.user_list"))
-    # What changed the account outside this form: roles the identity
-    # provider's groups set at sign-in, provisioning (tracker.sso).
+    # Who created the account, every change an admin made, one-time
+    # passwords, and roles the identity provider's groups set (tracker.sso).
     events = history.events_for("user", user.id)
     return render_template("accounts/user_form.html", form=form, user=user, button=EmptyForm(),
                            events=events, history_changes=history.readable_changes(events))
@@ -127,7 +130,7 @@ def user_issue_password(user_id: int):
     user = db.get_or_404(User, user_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("accounts.user_edit", user_id=user.id))
-    password = services.issue_temporary_password(user, now=clock.now())
+    password = services.issue_temporary_password(user, actor=current_user, now=clock.now())
     transaction.commit()
     return render_template("accounts/user_created.html", user=user, one_time_password=password,
                            expires_at=user.password_expires_at, reissued=True)
@@ -140,7 +143,7 @@ def user_toggle_active(user_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.set_active(user, not user.active)
+            services.set_active(user, not user.active, actor=current_user, now=clock.now())
         except services.AccountError as e:
             transaction.rollback()
             flash(str(e), "error")

@@ -12,15 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from tracker.accounts import services as accounts
-from tracker.accounts.models import ROLE_LABELS, Role, User
+from tracker.accounts.models import Role, User
 from tracker.history import services as history
 from tracker.sso.settings import ProviderSettings
 from tracker.validators import text_problem
 
-SUBJECT = "user"
-
-history.describe(SUBJECT, labels={"role": "Role", "email": "Email", "display_name": "Name"},
-                 values={"role": ROLE_LABELS})
+SUBJECT = accounts.HISTORY_SUBJECT
 
 
 class SignInRefused(Exception):
