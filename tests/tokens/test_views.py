@@ -78,3 +78,29 @@ def test_a_revoked_token_no_longer_authenticates(app, client, login_as):
         token_id = tokens.authenticate(secret, now=factories.NOW).id
     client.post(f"/account/tokens/{token_id}/revoke")
     assert client.get("/api/v1/behaviours", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_creating_and_revoking_a_token_is_in_the_persons_account_history(app, client, login_as):
+    from tracker.history.models import HistoryEvent
+
+    owner = login_as("member")
+    page = _create(client, name="Help desk", scopes=["read", "readings:write"], days="30")
+    page = page.get_data(as_text=True)
+    secret = re.search(r'id="new-token-secret">(bpt_[A-Za-z0-9_-]+)<', page).group(1)
+    with app.app_context():
+        token_id = db.session.scalar(db.select(ApiToken.id))
+    admin = login_as("admin")
+    client.post(f"/admin/tokens/{token_id}/revoke")
+    client.post(f"/admin/tokens/{token_id}/revoke")  # twice: recorded once
+    with app.app_context():
+        events = [(e.action, e.summary, e.actor_id) for e in db.session.scalars(
+            db.select(HistoryEvent).where(HistoryEvent.subject_type == "user",
+                                          HistoryEvent.subject_id == owner.id).order_by(HistoryEvent.id))]
+    assert [(action, actor) for action, _, actor in events] == [
+        ("token_created", owner.id), ("token_revoked", admin.id)]
+    created = events[0][1]
+    assert "Help desk" in created and "read, readings:write" in created and "30 days" in created
+    assert "Help desk" in events[1][1]
+    assert all(secret not in summary and secret[10:20] not in summary for _, summary, _ in events)
+    user_page = client.get(f"/admin/users/{owner.id}").get_data(as_text=True)
+    assert events[0][1] in user_page and events[1][1] in user_page

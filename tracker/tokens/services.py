@@ -1,5 +1,7 @@
 """Creating, finding, revoking and rate-limiting personal access tokens.
-Functions add and flush; the caller commits."""
+Creating and revoking one is recorded in its person's account history (the
+name, scopes and expiry; never the secret). Functions add and flush; the
+caller commits."""
 
 import hashlib
 import math
@@ -12,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import User
+from tracker.accounts.services import HISTORY_SUBJECT
 from tracker.auth.policy import may
 from tracker.db import rowcount
 from tracker.extensions import db
+from tracker.history import services as history
 from tracker.tokens.models import ApiRequestWindow, ApiToken
 from tracker.validation import FieldError
 from tracker.validators import text_problem
@@ -90,6 +94,9 @@ def create_token(user: User, *, name: str, scopes: list[str], days: int | None, 
                      scopes=" ".join(chosen), created_at=now, expires_at=now + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
+    lasts = f"{days} day{'' if days == 1 else 's'}"
+    history.record(HISTORY_SUBJECT, user.id, "token_created",
+                   f"API token “{name}” created: {', '.join(chosen)}, for {lasts}", actor=user, now=now)
     return NewToken(token, secret)
 
 
@@ -117,6 +124,8 @@ def revoke(token: ApiToken, *, actor: User, now: datetime) -> None:
         token.revoked_at = now
         token.revoked_by_id = actor.id
         db.session.flush()
+        history.record(HISTORY_SUBJECT, token.user_id, "token_revoked",
+                       f"API token “{token.name}” ({token.hint}…) revoked", actor=actor, now=now)
 
 
 def authenticate(secret: str, *, now: datetime) -> ApiToken | None:
