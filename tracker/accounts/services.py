@@ -23,6 +23,7 @@ from tracker.accounts.models import ROLE_LABELS, Department, Role, User, new_ses
 from tracker.extensions import db
 from tracker.history import services as history
 from tracker.ids import parse_id
+from tracker.outbox import services as outbox
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -280,10 +281,13 @@ def assign_role(user: User, role: str) -> None:
 
 def set_active(user: User, active: bool, *, actor: User | None, now: datetime) -> None:
     """Deactivate or reactivate, recorded in the account's history. Nothing
-    the user recorded is removed. Either way the user's sessions end, so a
-    reactivated account never brings back the cookies it had before."""
+    the user recorded is removed, but mail still waiting for a deactivated
+    account in the outbox (a reminder, a digest, a retry) is cancelled: the
+    person has left. Either way the user's sessions end, so a reactivated
+    account never brings back the cookies it had before."""
     if not active:
         _guard_last_admin(user)
+        outbox.cancel_queued(recipient=user.email, now=now, reason="the account was deactivated")
     if active != user.active:
         history.record(HISTORY_SUBJECT, user.id, "updated", "Reactivated" if active else "Deactivated",
                        actor=actor, now=now, changes={"active": [user.active, active]})

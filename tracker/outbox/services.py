@@ -177,15 +177,17 @@ def cancel_for_endpoint(endpoint_id: int, *, reason: str, now: datetime) -> int:
     return rowcount(result)
 
 
-def cancel_queued(*, kind: str, recipient: str, now: datetime) -> int:
-    """Messages of `kind` to `recipient` still waiting are dropped (marked
-    failed, saying why): someone who unsubscribed gets no retry either."""
+def cancel_queued(*, recipient: str, now: datetime, kind: str | None = None,
+                  reason: str = "the recipient no longer wants it") -> int:
+    """Messages to `recipient` still waiting (of `kind`, or of every kind) are
+    dropped, marked failed saying why: someone who unsubscribed gets no retry
+    either, and a deactivated account no more mail. Flushes; returns how many."""
+    where = [OutboxMessage.recipient == recipient, OutboxMessage.state == "queued"]
+    if kind is not None:
+        where.append(OutboxMessage.kind == kind)
     result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.kind == kind, OutboxMessage.recipient == recipient,
-               OutboxMessage.state == "queued")
-        .values(state="failed", last_error="cancelled: the recipient no longer wants it",
-                updated_at=now),
+        update(OutboxMessage).where(*where)
+        .values(state="failed", last_error=f"cancelled: {reason}"[:2000], updated_at=now),
         execution_options=NO_SYNC)
     return rowcount(result)
 
