@@ -22,13 +22,13 @@ import argparse
 import json
 import statistics
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, event, insert
+from sqlalchemy import delete, insert
 
 from bench.database import ROOT, resolve_url
+from bench.timing import timed
 from tracker import create_app
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Role
@@ -76,39 +76,10 @@ def _set_up(app) -> str:
         return secret
 
 
-def _statements(app, run) -> int:
-    count = 0
-
-    def before(*_):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count
-
-
-def _timed(app, send) -> tuple[float, int, object]:
-    answer = None
-
-    def run():
-        nonlocal answer
-        answer = send()
-
-    started = time.perf_counter()
-    statements = _statements(app, run)
-    return time.perf_counter() - started, statements, answer
-
-
 def _walk(app, client, headers, first: str) -> tuple[list[float], int]:
     timings, statements, url = [], None, first
     while url:
-        took, counted, answer = _timed(app, lambda url=url: client.get(url, headers=headers))
+        took, counted, answer = timed(app, lambda url=url: client.get(url, headers=headers))
         if answer.status_code != 200:
             raise RuntimeError(f"{url}: answered {answer.status_code}")
         timings.append(took)
@@ -128,8 +99,8 @@ def measure(url: str, rounds: int) -> list[dict]:
             for n in range(BULK)]
     timings, statements = [], None
     for _ in range(rounds):
-        took, counted, answer = _timed(app, lambda: client.post("/api/v1/readings/bulk", headers=headers,
-                                                                json={"readings": rows}))
+        took, counted, answer = timed(app, lambda: client.post("/api/v1/readings/bulk", headers=headers,
+                                                               json={"readings": rows}))
         if answer.status_code != 201:
             raise RuntimeError(f"bulk POST answered {answer.status_code}: {answer.get_data(as_text=True)}")
         timings.append(took)

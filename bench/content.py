@@ -173,3 +173,40 @@ DECIDERS = ("Morgan Reyes (CEO)", "Priya Natarajan (COO)", "Regional board", "Li
             "Head of department", "Hiring panel")
 WHERE_RECORDED = ("Case CS-{n}", "Personnel file HR-{n}", "Customer letter filed as REC-{n}",
                   "Audit OA-{n}", "https://hr.example.com/evidence/{n}")
+
+# What departments are paid on: (rewards, the job role paid on it, which way of its metric it pays for).
+INCENTIVES = (
+    ("Revenue booked per quarter", "Account executives", "increase"),
+    ("New accounts opened", "Account executives", "increase"),
+    ("Calls handled per hour", "Service agents", "increase"),
+    ("Average handling time", "Service agents", "decrease"),
+    ("Cost per order", "Store managers", "decrease"),
+    ("Orders shipped on time", "Warehouse leads", "increase"),
+    ("Customer satisfaction score", "Team leads", "increase"),
+    ("Complaints closed within 24 hours", "Team leads", "increase"),
+    ("Headcount kept within budget", "Managers", "decrease"),
+    ("Refunds issued", "Service agents", "decrease"),
+    ("Upsell conversion", "Account executives", "increase"),
+    ("Tickets closed per week", "Engineers", "increase"),
+    ("Repeat contacts", "Team leads", "decrease"),
+    ("Campaign leads generated", "Marketers", "increase"),
+    ("Days sales outstanding", "Finance analysts", "decrease"),
+    ("Net promoter score", "Regional managers", "increase"),
+)
+JUDGEMENT_REASONS = {
+    "supports": ("Pays for exactly what customers asked for.",
+                 "Rewards fixing the cause, not closing the ticket.",
+                 "The metric moves only when the behaviour does."),
+    "neutral": ("Unrelated to this behaviour either way.",
+                "Too small a share of pay to change what people do."),
+    "pulls_against": ("Pays for speed, so agents rush customers off the phone.",
+                      "Rewards volume over getting it right first time.",
+                      "Closing tickets early is paid; solving them is not."),
+}
+TOKEN_NAMES = ("Readings feed", "BI export", "Nightly sync", "Dashboard script", "Survey import")
+WEBHOOKS = (
+    ("https://hooks.example.com/tracker/all-events", "Everything, for the data warehouse"),
+    ("https://chat.example.com/hooks/checkins", "Check-ins to the leadership channel"),
+    ("https://bi.example.com/ingest/readings", "Readings for the BI team"),
+    ("https://old-intranet.example.com/hook", "The old intranet (retired)"),
+)

@@ -25,13 +25,13 @@ import io
 import json
 import statistics
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from bench.database import ROOT, resolve_url
+from bench.timing import timed
 from tracker import create_app
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Role, User
@@ -95,23 +95,6 @@ def _post(client, data: bytes):
                        data={"file": (io.BytesIO(data), "readings.csv")})
 
 
-def _statements(app, run) -> int:
-    count = 0
-
-    def before(*_):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count
-
-
 def _clear_readings(app) -> None:
     with app.app_context():
         db.session.execute(delete(Reading))
@@ -132,15 +115,8 @@ def measure(url: str, rounds: int) -> list[dict]:
         client = _client(app, user_id)
         timings, statements = [], None
         for _ in range(rounds):
-            response = None
-
-            def post(client=client, data=data):
-                nonlocal response
-                response = _post(client, data)
-
-            started = time.perf_counter()
-            counted = _statements(app, post)
-            timings.append(time.perf_counter() - started)
+            took, counted, response = timed(app, lambda client=client, data=data: _post(client, data))
+            timings.append(took)
             statements = counted if statements is None else statements
             if response.status_code != expected:
                 raise RuntimeError(f"{name}: answered {response.status_code}, not {expected}")

@@ -13,7 +13,8 @@ DEFAULT_DATABASE = "sqlite:///bench/data/bench.sqlite"
 # The tables whose sizes the results report, in the order a reader thinks of them.
 COUNTED_TABLES = ("department", "user_account", "behaviour", "metric", "reading", "initiative",
                   "initiative_metric", "initiative_behaviour", "checkin", "checkin_entry",
-                  "people_decision", "people_evidence", "history_event")
+                  "people_decision", "people_evidence", "incentive", "incentive_judgement", "api_token",
+                  "webhook_endpoint", "webhook_delivery", "history_event")
 
 
 def resolve_url(url: str) -> str:

@@ -48,6 +48,10 @@ INITIATIVES = 5_000
 CHECKINS = 150_000
 ENTRIES = 400_000
 DECISIONS = 5_000
+INCENTIVES_PER_DEPARTMENT = 24
+TOKENS_PER_ADMIN = 4
+WEBHOOK_ENDPOINTS = 4
+WEBHOOK_MESSAGES = 2_500
 CHUNK = 10_000
 
 # A throwaway database on 127.0.0.1: the password is printed for the benchmark to use.
@@ -104,6 +108,7 @@ class InitiativePlan:
     behaviour_ids: list[int]
     first_monday: date | None = None
     periods: int = 0
+    kind: str = ""
 
 
 @dataclass(slots=True)
@@ -132,6 +137,7 @@ class Organisation:
     behaviour_names: dict[int, str] = field(default_factory=dict)
     # id -> (name, direction, baseline, target, target date, owner)
     metrics: dict[int, tuple[str, str, float, float, date, int]] = field(default_factory=dict)
+    metric_departments: dict[int, int] = field(default_factory=dict)
     initiatives: list[InitiativePlan] = field(default_factory=list)
     habits: dict[int, str] = field(default_factory=dict)
     submitted: list[SubmittedCheckIn] = field(default_factory=list)
@@ -227,6 +233,7 @@ class Organisation:
             owner_id = rng.choice(owners)
             created_at = at(self.today - timedelta(days=READINGS_PER_METRIC + rng.randint(1, 60)))
             self.metrics[metric_id] = (full_name, direction, baseline, target, target_date, owner_id)
+            self.metric_departments[metric_id] = department_id
             metrics.append({"id": metric_id, "name": full_name, "unit": unit, "direction": direction,
                             "baseline": baseline, "target": target, "target_date": target_date,
                             "cadence": cadence, "source": source, "standard": standard,
@@ -312,6 +319,7 @@ class Organisation:
             chosen_behaviours = rng.sample(behaviour_ids, rng.randint(1, 3))
             plan = InitiativePlan(initiative_id, status, owner_id, sponsor_id, department_id,
                                   start_date, created_at, chosen_behaviours, first_monday, periods)
+            plan.kind = kind_
             self.initiatives.append(plan)
             updated_at = self._status_history(plan, rng)
             rows.append({
@@ -527,6 +535,170 @@ class Organisation:
                        row["created_by_id"], {"kind": row["kind"], "aligned": row["aligned"]})
         return decisions, evidence
 
+    # --- incentives, API tokens, webhooks ------------------------------------------
+
+    def incentive_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
+        """INCENTIVES_PER_DEPARTMENT × scale incentives in each department
+        (most in effect, some proposed, some ended and replaced), each in
+        effect or ended one judged against a few behaviours by a person, and
+        the incentive-change initiatives naming the incentive they change."""
+        rng = self.rng
+        managers = self.by_role["executive"] + self.by_role["hr"]
+        behaviour_ids = list(self.behaviours)
+        department_metrics: dict[int, list[int]] = defaultdict(list)
+        for metric_id, row in self.metric_departments.items():
+            department_metrics[row].append(metric_id)
+        incentives, judgements = [], []
+        incentive_id = 0
+        by_department: dict[int, list[dict]] = defaultdict(list)
+        for department_id, department in self.departments.items():
+            for n in range(INCENTIVES_PER_DEPARTMENT * self.scale):
+                incentive_id += 1
+                rewards, role_name, direction = content.INCENTIVES[n % len(content.INCENTIVES)]
+                status = rng.choices(("in_effect", "proposed", "ended"), (70, 15, 15))[0]
+                effective_from = (self.today - timedelta(days=rng.randint(60, 700))
+                                  if status != "proposed" else None)
+                ended_on = (min(effective_from + timedelta(days=rng.randint(30, 400)), self.today)
+                            if status == "ended" else None)
+                owner_id = rng.choice(managers)
+                created_at = at(effective_from or self.today - timedelta(days=rng.randint(1, 60)), 11)
+                metrics = department_metrics.get(department_id) or [None]
+                row = {"id": incentive_id, "department_id": department_id,
+                       "role_name": role_name if rng.random() < 0.6 else "",
+                       "named_group": (f"The {self.today.year} {department} top tier"
+                                       if rng.random() < 0.15 else ""),
+                       "rewards": f"{rewards} ({n // len(content.INCENTIVES) + 1})"
+                       if n >= len(content.INCENTIVES) else rewards,
+                       "metric_id": rng.choice(metrics) if rng.random() < 0.8 else None,
+                       "rewarded_direction": direction, "weight_percent": rng.choice((5, 10, 15, 20, 25, 40)),
+                       "source": rng.choice(("pay_plan", "scorecard", "objective")), "status": status,
+                       "effective_from": effective_from, "ended_on": ended_on, "replaced_by_id": None,
+                       "owner_id": owner_id, "created_by_id": owner_id, "created_at": created_at}
+                if row["metric_id"] is None:
+                    row["rewarded_direction"] = None
+                incentives.append(row)
+                by_department[department_id].append(row)
+                self.event(created_at, "incentive", incentive_id, "created", "Recorded the incentive",
+                           owner_id, {"rewards": row["rewards"], "status": status})
+                if status == "proposed":
+                    continue
+                for behaviour_id in rng.sample(behaviour_ids, rng.randint(3, 8)):
+                    verdict = rng.choices(("supports", "neutral", "pulls_against"), (40, 35, 25))[0]
+                    judged_at = created_at + timedelta(days=rng.randint(1, 30))
+                    judger = rng.choice(managers)
+                    judgements.append({
+                        "incentive_id": incentive_id, "behaviour_id": behaviour_id, "verdict": verdict,
+                        "reason": rng.choice(content.JUDGEMENT_REASONS[verdict]),
+                        "suggested_verdict": verdict if rng.random() < 0.6 else "neutral",
+                        "judged_by_id": judger, "judged_at": judged_at})
+                    self.event(judged_at, "incentive", incentive_id, "updated",
+                               f"Judged against “{self.behaviour_names[behaviour_id]}”: "
+                               f"{verdict.replace('_', ' ')}", judger, {"verdict": [None, verdict]})
+        # An ended incentive was replaced by one in effect of its department
+        # (one inserted before it: the foreign key is checked row by row).
+        for rows in by_department.values():
+            for row in rows:
+                live = [r for r in rows if r["status"] == "in_effect" and r["id"] < row["id"]]
+                if row["status"] == "ended" and live:
+                    row["replaced_by_id"] = rng.choice(live)["id"]
+        changes = []
+        proposed = [r for r in incentives if r["status"] == "proposed"]
+        in_effect = [r for r in incentives if r["status"] == "in_effect"]
+        for plan in self.initiatives:
+            if plan.kind != "incentive_change" or not in_effect:
+                continue
+            changed = next((r for r in by_department[plan.department_id] if r["status"] == "in_effect"),
+                           rng.choice(in_effect))
+            replacement = rng.choice(proposed) if proposed and rng.random() < 0.5 else None
+            changes.append({"initiative_id": plan.id, "incentive_id": changed["id"],
+                            "replacement_id": replacement and replacement["id"], "applied_on": None,
+                            "applied_evidence": "", "created_by_id": plan.sponsor_id,
+                            "created_at": plan.created_at + timedelta(days=1)})
+        return incentives, judgements, changes
+
+    def token_rows(self) -> list[dict]:
+        """A few API tokens per admin (the bench admin's among them) and one
+        for about one person in fifty: some revoked, some expired, most used."""
+        rng, rows = self.rng, []
+        holders = [(user_id, TOKENS_PER_ADMIN) for user_id in self.by_role["admin"]]
+        holders += [(user_id, 1) for user_id in self.users if user_id % 50 == 7]
+        token_id = 0
+        for user_id, count in holders:
+            for n in range(count):
+                token_id += 1
+                created_at = self.now - timedelta(days=rng.randint(1, 300))
+                expires_at = created_at + timedelta(days=rng.choice((30, 90, 365)))
+                rows.append({
+                    "id": token_id, "user_id": user_id,
+                    "name": content.TOKEN_NAMES[n % len(content.TOKEN_NAMES)],
+                    "token_hash": f"{token_id:064x}", "hint": f"bpt_{token_id:06d}",
+                    "scopes": rng.choice(("read", "read readings:write", "read write", "read people:read")),
+                    "created_at": created_at, "expires_at": expires_at,
+                    "last_used_at": (min(created_at + timedelta(days=rng.randint(0, 30)), self.now)
+                                     if rng.random() < 0.8 else None),
+                    "revoked_at": (min(created_at + timedelta(days=rng.randint(1, 60)), self.now)
+                                   if rng.random() < 0.15 else None),
+                    "revoked_by_id": None})
+        return rows
+
+    def webhook_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
+        """WEBHOOK_ENDPOINTS endpoints owned by admins and WEBHOOK_MESSAGES ×
+        scale messages sent to them over the last months (the outbox rows of
+        kind "webhook"), each with its delivery attempts: most delivered at
+        once, some after a retry or two, a few failed for good. The first
+        endpoint receives every event, so it has the longest log."""
+        rng = self.rng
+        admins = self.by_role["admin"]
+        event_names = ("checkin.submitted", "checkin.missed", "initiative.flagged", "reading.recorded",
+                       "decision.recorded")
+        endpoints = []
+        for endpoint_id in range(1, WEBHOOK_ENDPOINTS + 1):
+            retired = endpoint_id == WEBHOOK_ENDPOINTS
+            url, description = content.WEBHOOKS[(endpoint_id - 1) % len(content.WEBHOOKS)]
+            endpoints.append({
+                "id": endpoint_id, "url": url, "description": description,
+                "events": list(event_names) if endpoint_id == 1 else rng.sample(event_names[:4], 2),
+                "owner_id": admins[0], "secret": f"whsec_bench{endpoint_id:08d}", "previous_secret": None,
+                "previous_secret_expires_at": None, "enabled": not retired,
+                "failing_since": None, "last_success_at": self.now - timedelta(minutes=endpoint_id),
+                "disabled_at": self.now - timedelta(days=3) if retired else None,
+                "disabled_reason": "Every delivery failed for 3 days." if retired else "",
+                "created_by_id": admins[0], "created_at": self.now - timedelta(days=200),
+                "updated_at": self.now - timedelta(days=3)})
+        messages, deliveries = [], []
+        count = WEBHOOK_MESSAGES * self.scale
+        span = timedelta(days=120).total_seconds()
+        for message_id in range(1, count + 1):
+            endpoint = endpoints[0] if rng.random() < 0.6 else rng.choice(endpoints)
+            event = rng.choice(endpoint["events"])
+            created_at = self.now - timedelta(seconds=span * (count - message_id) / count)
+            fate = rng.choices(("sent", "retried", "failed", "unknown_outcome"), (85, 10, 4, 1))[0]
+            attempts = 1 if fate in ("sent", "unknown_outcome") else rng.randint(2, 3)
+            webhook_id = f"msg_bench{message_id:010d}"
+            state = "sent" if fate in ("sent", "retried") else fate
+            messages.append({
+                "id": message_id, "kind": "webhook", "dedupe_key": f"webhook:{endpoint['id']}:{webhook_id}",
+                "recipient": endpoint["url"], "endpoint_id": endpoint["id"], "subject": event,
+                "body_text": json.dumps({"type": event, "id": webhook_id, "data": {"id": message_id}}),
+                "body_html": None, "message_id": webhook_id, "headers": {}, "state": state,
+                "attempts": attempts, "next_attempt_at": None, "claimed_at": None,
+                "handed_over_at": created_at, "sent_at": created_at if state == "sent" else None,
+                "last_error": "" if state == "sent" else "HTTP 503 from the endpoint",
+                "created_at": created_at, "updated_at": created_at})
+            for attempt in range(1, attempts + 1):
+                last = attempt == attempts
+                outcome = ("sent" if last and state == "sent" else "unknown" if fate == "unknown_outcome"
+                           else "permanent" if last else "temporary")
+                deliveries.append({
+                    "endpoint_id": endpoint["id"], "outbox_message_id": message_id, "event": event,
+                    "webhook_id": webhook_id, "attempt": attempt,
+                    "attempted_at": created_at + timedelta(minutes=5 * (attempt - 1)), "url": endpoint["url"],
+                    "status_code": {"sent": 200, "temporary": 503, "permanent": 410}.get(outcome),
+                    "outcome": outcome,
+                    "detail": "" if outcome == "sent" else "the endpoint answered 503 Service Unavailable",
+                    "duration_ms": rng.randint(40, 900)})
+        return endpoints, messages, deliveries
+
     def history_rows(self) -> Iterator[dict]:
         """Every event gathered so far, oldest first, as the app would have appended them."""
         self.events.sort(key=lambda e: (e[0], e[1], e[2]))
@@ -634,6 +806,15 @@ def load(conn: Connection, org: Organisation) -> None:
         timed_insert(conn, "people_evidence", evidence)
     else:
         print("note: no people tables in this schema; people decisions skipped.")
+    incentives, judgements, changes = org.incentive_rows()
+    timed_insert(conn, "incentive", incentives)
+    timed_insert(conn, "incentive_judgement", judgements)
+    timed_insert(conn, "incentive_change", changes)
+    timed_insert(conn, "api_token", org.token_rows())
+    endpoints, messages, deliveries = org.webhook_rows()
+    timed_insert(conn, "webhook_endpoint", endpoints)
+    timed_insert(conn, "outbox_message", messages)
+    timed_insert(conn, "webhook_delivery", deliveries)
     timed_insert(conn, "history_event", org.history_rows())
 
 
