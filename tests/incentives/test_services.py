@@ -182,3 +182,30 @@ def test_the_change_happens_once(world):
                                    now=NOW) is False
     assert db.session.scalar(select(Incentive.ended_on).where(
         Incentive.id == world["pulling"].id)) == date(2026, 3, 3)
+
+
+def test_the_suggestion_reads_month_ends_and_follows_readings_recorded_after_it_was_kept(ctx):
+    from tracker.metrics import services as metrics
+
+    admin, hr = factories.make_user("admin"), factories.make_user("hr")
+    department = factories.make_department()
+    behaviour = factories.make_behaviour("Calls answered by our own staff")
+    share = factories.make_metric("Own staff share", behaviours=[behaviour])
+    length = factories.make_metric("Call length", direction="lower", baseline=9, target=4)
+    paid_shorter = factories.make_incentive(department, "Short calls", actor=hr, metric=length,
+                                            rewarded_direction="decrease")
+    db.session.commit()
+    assert incentives.suggestions_for(paid_shorter, [behaviour])[behaviour.id].verdict == "neutral"
+    # Month after month our own staff answer more while calls get longer: paid
+    # for short calls, the incentive pulls against the behaviour. A reading
+    # early in a month is not the month's.
+    for month, (own, minutes) in enumerate(((40, 5), (50, 6), (60, 7), (70, 8)), start=1):
+        for metric, value in ((share, own), (length, minutes)):
+            metrics.record_reading(metric, actor=admin, observed_on=date(2025, month, 2), value=99,
+                                   now=NOW, today=TODAY)
+            metrics.record_reading(metric, actor=admin, observed_on=date(2025, month, 25), value=value,
+                                   now=NOW, today=TODAY)
+    db.session.commit()
+    assert metrics.month_end_points([length.id]) == {length.id: tuple(
+        (date(2025, month, 25), float(minutes)) for month, minutes in ((1, 5), (2, 6), (3, 7), (4, 8)))}
+    assert incentives.suggestions_for(paid_shorter, [behaviour])[behaviour.id].verdict == "pulls_against"

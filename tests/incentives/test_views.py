@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import count_queries
+from tracker.accounts.models import Department
 from tracker.extensions import db
 from tracker.incentives import services as incentives
 from tracker.incentives.models import Incentive, Judgement
@@ -226,4 +227,67 @@ def test_the_incentive_page_runs_the_same_queries_whatever_the_number_of_behavio
     add(app, 20)
     with count_queries(app) as many:
         assert client.get(f"/incentives/{world['pulling']}").status_code == 200
+    assert few() == many()
+
+
+def _paid_on(app, count: int, *, department: str = "Sales", pulling: int = 0):
+    """`count` incentives in effect in one department, the first `pulling`
+    of them judged to pull against the world's behaviour; their ids."""
+    with app.app_context():
+        hr = factories.make_user("hr")
+        sales = (db.session.scalar(select(Department).where(Department.name == department))
+                 or factories.make_department(department))
+        behaviour_id = db.session.scalar(select(Judgement.behaviour_id).limit(1))
+        ids = []
+        for n in range(count):
+            incentive = factories.make_incentive(sales, f"Deals closed {n:03d}", actor=hr)
+            if n < pulling:
+                incentives.judge(incentive, actor=hr, behaviour_id=behaviour_id, verdict="pulls_against",
+                                 reason="Pays for volume", now=NOW)
+            ids.append(incentive.id)
+        db.session.commit()
+        return ids
+
+
+def test_a_map_cell_names_three_incentives_worst_first_and_counts_the_rest(app, client, login_as, world):
+    login_as("member")
+    ids = _paid_on(app, 8, pulling=1)
+    page = client.get("/incentives/").get_data(as_text=True)
+    table = page.split('id="map-heading"')[1].split('id="conflicts-heading"')[0]
+    assert f'href="/incentives/{ids[0]}"' in table  # the one pulling against comes first
+    assert "and 5 more" in table
+    assert f'href="/incentives/{ids[-1]}"' not in table
+
+
+def test_conflicts_and_incentives_are_listed_50_a_page_each(app, client, login_as, world):
+    login_as("member")
+    with app.app_context():
+        hr = factories.make_user("hr")
+        behaviour_id = world["behaviour"]
+        for n in range(55):  # 55 more departments pulling against what Customer Service supports
+            region = factories.make_department(f"Region {n:02d}")
+            incentive = factories.make_incentive(region, "Cost per call", actor=hr)
+            incentives.judge(incentive, actor=hr, behaviour_id=behaviour_id, verdict="pulls_against",
+                             reason="Pays for short calls", now=NOW)
+        db.session.commit()
+    first = client.get("/incentives/").get_data(as_text=True)
+    assert "56 open conflicts" in first
+    assert first.count("against Customer Service") == 50
+    assert 'href="/incentives/?conflicts_page=2"' in first and 'href="/incentives/?page=2"' in first
+    second = client.get("/incentives/?conflicts_page=2&page=2").get_data(as_text=True)
+    assert second.count("against Customer Service") == 6
+    assert "Page 2 of 2" in second
+    assert 'href="/incentives/?conflicts_page=2&amp;page=1"' in second  # each pager keeps the other's page
+
+
+def test_the_map_runs_the_same_queries_for_a_few_or_120_incentives_in_a_department(
+        app, client, login_as, world):
+    login_as("hr")
+    _paid_on(app, 3, pulling=1)
+    with count_queries(app) as few:
+        assert client.get("/incentives/").status_code == 200
+    _paid_on(app, 117, department="Sales", pulling=40)
+    with count_queries(app) as many:
+        page = client.get("/incentives/")
+    assert page.status_code == 200 and "Page 1 of 3" in page.get_data(as_text=True)
     assert few() == many()

@@ -2,10 +2,16 @@
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 from tests import factories
+from tests.conftest import count_queries
+from tracker.accounts.models import User
 from tracker.extensions import db
+from tracker.tokens import services as tokens
 from tracker.tokens.models import ApiToken
+
+NOW = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 
 
 def _create(client, **data):
@@ -104,3 +110,27 @@ def test_creating_and_revoking_a_token_is_in_the_persons_account_history(app, cl
     assert all(secret not in summary and secret[10:20] not in summary for _, summary, _ in events)
     user_page = client.get(f"/admin/users/{owner.id}").get_data(as_text=True)
     assert events[0][1] in user_page and events[1][1] in user_page
+
+
+def test_the_token_pages_cost_the_same_queries_for_2_or_40_tokens(app, client, login_as):
+    admin_id = login_as("admin").id
+
+    def make(count: int) -> None:
+        with app.app_context():
+            admin = db.session.get(User, admin_id)
+            for n in range(count):
+                owner = factories.make_user("member") if n % 2 else admin
+                made = tokens.create_token(owner, name=f"Feed {n}", scopes=["read"], days=30, now=NOW)
+                if n % 3 == 0:
+                    tokens.revoke(made.token, actor=admin, now=NOW)
+            db.session.commit()
+
+    counts = {}
+    for size, more in (("few", 2), ("many", 38)):
+        make(more)
+        for path in ("/account/tokens", "/admin/tokens"):
+            with count_queries(app) as queries:
+                assert client.get(path).status_code == 200
+            counts[size, path] = queries()
+    assert counts["few", "/account/tokens"] == counts["many", "/account/tokens"]
+    assert counts["few", "/admin/tokens"] == counts["many", "/admin/tokens"]

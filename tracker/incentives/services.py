@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from tracker import cache
 from tracker.accounts.models import Department, User
 from tracker.auth.policy import may
 from tracker.behaviours.models import Behaviour
@@ -34,7 +35,7 @@ from tracker.incentives.models import (
 from tracker.incentives.suggestion import MetricFacts, Suggestion, suggest
 from tracker.initiatives.models import Initiative
 from tracker.metrics.models import Metric, metric_behaviour
-from tracker.metrics.services import reading_points
+from tracker.metrics.services import month_end_points
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -191,12 +192,30 @@ def list_incentives() -> list[Incentive]:
 # Judgements
 
 def _metric_facts(metric_ids: Iterable[int]) -> dict[int, MetricFacts]:
+    """The metrics as the suggestion rule sees them, with the last reading of
+    each month (all the rule reads of their readings)."""
     ids = sorted(set(metric_ids))
     if not ids:
         return {}
-    points = reading_points(ids)
-    return {m.id: MetricFacts(m.id, m.name, m.direction, tuple(points.get(m.id, ())))
+    points = _month_end_points()
+    return {m.id: MetricFacts(m.id, m.name, m.direction, points.get(m.id, ()))
             for m in db.session.scalars(select(Metric).where(Metric.id.in_(ids)))}
+
+
+def _month_end_points() -> dict[int, tuple[tuple[date, float], ...]]:
+    """Every metric's month-end readings (`month_end_points`), kept until the
+    data changes (`tracker.cache`); after readings are written only the
+    metrics they touched are read again. An incentive's suggestions compare
+    its metric with nearly every metric, and reading them all on each view
+    of an incentive took a second at 2,000 people."""
+    def update(kept: dict, changes: cache.Changes) -> dict:
+        fresh = dict(kept)
+        for metric_id in changes.metrics:
+            fresh.pop(metric_id, None)
+        fresh.update(month_end_points(changes.metrics))
+        return fresh
+
+    return cache.per_data_version("incentive_month_ends", None, month_end_points, update=update)
 
 
 def suggestions_for(incentive: Incentive, behaviours: list[Behaviour]) -> dict[int, Suggestion]:
@@ -374,7 +393,14 @@ def apply_change(initiative: Initiative, *, on: date, evidence: str, actor: User
 # The map, the conflicts and the count
 
 def all_conflicts() -> list[Conflict]:
-    """Every conflict, open and resolved (see `conflicts`), from one query."""
+    """Every conflict, open and resolved (see `conflicts`), from one query,
+    kept until the data changes (`tracker.cache`: every write to an
+    incentive or a judgement records a history event). Callers must not
+    change the list."""
+    return cache.per_data_version("incentive_conflicts", None, _all_conflicts)
+
+
+def _all_conflicts() -> list[Conflict]:
     rows = db.session.execute(
         select(Judgement.behaviour_id, Behaviour.name, Judgement.verdict, Incentive, Department.name)
         .join(Behaviour, Behaviour.id == Judgement.behaviour_id)
@@ -412,11 +438,40 @@ def pulling_count() -> int:
 # What a cell of the map shows, worst first: one word beside the colour.
 CELL_STATES = {"pulls_against": "Pulls against", "mixed": "Mixed", "supports": "Supports",
                "neutral": "Neutral", "unjudged": "Not judged"}
+# Incentives a cell of the map names; the rest are counted ("and 12 more").
+CELL_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class MapIncentive:
+    """An incentive in effect as the map names it (plain values, so the map can be kept)."""
+
+    id: int
+    rewards: str
+    role_name: str
+
+
+@dataclass(frozen=True)
+class MapJudgement:
+    verdict: str
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICTS.get(self.verdict, self.verdict)
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """A department (a column) or a behaviour (a row) of the map."""
+
+    id: int
+    name: str
+    is_no_no: bool = False
 
 
 @dataclass
 class Cell:
-    entries: list[tuple[Incentive, Judgement | None]] = field(default_factory=list)
+    entries: list[tuple[MapIncentive, MapJudgement | None]] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -435,11 +490,25 @@ class Cell:
     def state_label(self) -> str:
         return CELL_STATES.get(self.state, "")
 
+    @property
+    def shown(self) -> list[tuple[MapIncentive, MapJudgement | None]]:
+        """The entries the map lists, worst first (pulls against, supports,
+        neutral, not judged): at most CELL_SHOWN, so that a department paid
+        on dozens of things keeps the map readable (and its page small)."""
+        order = {"pulls_against": 0, "supports": 1, "neutral": 2}
+        ranked = sorted(self.entries, key=lambda e: (order.get(e[1].verdict, 3) if e[1] else 3, e[0].id))
+        return ranked[:CELL_SHOWN]
+
+    @property
+    def hidden(self) -> int:
+        """How many entries the map does not list."""
+        return max(len(self.entries) - CELL_SHOWN, 0)
+
 
 @dataclass
 class IncentiveMap:
-    departments: list[Department]
-    behaviours: list[Behaviour]
+    departments: list[MapRow]
+    behaviours: list[MapRow]
     cells: dict[tuple[int, int], Cell]  # (behaviour id, department id)
     conflicts: list[Conflict]
     pulling: int
@@ -450,23 +519,30 @@ class IncentiveMap:
 
 def incentive_map() -> IncentiveMap:
     """Departments paid on an incentive in effect, against every behaviour
-    (targets, then no-nos), in a fixed number of queries."""
-    incentives = list(db.session.scalars(
-        select(Incentive).where(Incentive.status == "in_effect")
-        .options(joinedload(Incentive.department), joinedload(Incentive.metric))
-        .order_by(Incentive.id)))
-    departments = sorted({i.department_id: i.department for i in incentives}.values(),
+    (targets, then no-nos), in a fixed number of queries; kept until the
+    data changes (`tracker.cache`). Callers must not change it."""
+    return cache.per_data_version("incentive_map", None, _incentive_map)
+
+
+def _incentive_map() -> IncentiveMap:
+    in_effect = Incentive.status == "in_effect"
+    incentives = db.session.execute(
+        select(Incentive.id, Incentive.rewards, Incentive.role_name, Department.id, Department.name)
+        .join(Department, Department.id == Incentive.department_id)
+        .where(in_effect).order_by(Incentive.id)).all()
+    departments = sorted({d_id: MapRow(d_id, d_name) for *_, d_id, d_name in incentives}.values(),
                          key=lambda d: d.name)
-    behaviours = list(db.session.scalars(
-        select(Behaviour).order_by(Behaviour.kind.desc(), func.lower(Behaviour.name), Behaviour.id)))
-    judgements = {(j.incentive_id, j.behaviour_id): j for j in db.session.scalars(
-        select(Judgement).join(Incentive, Incentive.id == Judgement.incentive_id)
-        .where(Incentive.status == "in_effect"))}
+    behaviours = [MapRow(b_id, name, kind == "no_no") for b_id, name, kind in db.session.execute(
+        select(Behaviour.id, Behaviour.name, Behaviour.kind)
+        .order_by(Behaviour.kind.desc(), func.lower(Behaviour.name), Behaviour.id))]
+    judgements = {(i_id, b_id): MapJudgement(verdict) for i_id, b_id, verdict in db.session.execute(
+        select(Judgement.incentive_id, Judgement.behaviour_id, Judgement.verdict)
+        .join(Incentive, Incentive.id == Judgement.incentive_id).where(in_effect))}
     cells: dict[tuple[int, int], Cell] = {}
     for b in behaviours:
-        for i in incentives:
-            cells.setdefault((b.id, i.department_id), Cell()).entries.append(
-                (i, judgements.get((i.id, b.id))))
+        for i_id, rewards, role_name, d_id, _ in incentives:
+            cells.setdefault((b.id, d_id), Cell()).entries.append(
+                (MapIncentive(i_id, rewards, role_name), judgements.get((i_id, b.id))))
     pulling = len({i for (i, _), j in judgements.items() if j.verdict == "pulls_against"})
     return IncentiveMap(departments, behaviours, cells, all_conflicts(), pulling)
 

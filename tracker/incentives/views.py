@@ -1,7 +1,7 @@
 """Incentive pages: the map, one incentive, recording, judging, and naming
 the incentive an initiative changes."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
@@ -15,10 +15,12 @@ from tracker.incentives.forms import ChangeForm, IncentiveForm, JudgementForm
 from tracker.incentives.models import VERDICTS, Incentive
 from tracker.initiatives.models import Initiative
 from tracker.organisation import services as organisation
+from tracker.paging import Page, page_from_args
 from tracker.validation import populate_errors
 
 # History labels of the fields only hr, executives and admins may read.
 PRIVATE_LABELS = frozenset({"Named group", "Weight (%)"})
+PER_PAGE = 50
 
 
 def _actor():
@@ -28,8 +30,15 @@ def _actor():
 @bp.get("/")
 @login_required
 def index():
-    return render_template("incentives/map.html", map=services.incentive_map(),
-                           incentives=services.list_incentives(), verdicts=VERDICTS,
+    """The map, the conflicts (50 a page, `conflicts_page`) and every
+    incentive (50 a page, `page`)."""
+    incentive_map = services.incentive_map()
+    conflicts_page = page_from_args({"page": request.args.get("conflicts_page", "")})
+    conflicts = Page.of(incentive_map.conflicts, conflicts_page, PER_PAGE)
+    incentives = Page.of(services.list_incentives(), page_from_args(request.args), PER_PAGE)
+    return render_template("incentives/map.html", map=incentive_map, conflicts=conflicts,
+                           open_count=sum(1 for c in incentive_map.conflicts if c.is_open),
+                           incentives=incentives, verdicts=VERDICTS,
                            can_manage=may(_actor(), "manage_incentives"),
                            can_see_details=may(_actor(), "read_incentive_details"))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, extract, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -431,6 +431,31 @@ def reading_points(metric_ids: Iterable[int]) -> dict[int, list[tuple[date, floa
     for metric_id, observed_on, value in rows:
         out[metric_id].append((observed_on, value))
     return out
+
+
+def month_end_points(metric_ids: Iterable[int] | None = None) -> dict[int, tuple[tuple[date, float], ...]]:
+    """The last current reading of each month of each metric (every metric
+    when `metric_ids` is None) as (observed_on, value), oldest first, in one
+    query: a dozen rows a year per metric instead of every reading, for rules
+    that compare metrics month by month. Of two current readings on a
+    month's last day, the one stored later comes last."""
+    month = extract("year", Reading.observed_on) * 100 + extract("month", Reading.observed_on)
+    last_days = (select(Reading.metric_id, func.max(Reading.observed_on).label("day"))
+                 .where(current_readings()).group_by(Reading.metric_id, month))
+    ids = None if metric_ids is None else sorted(set(metric_ids))
+    if ids is not None:
+        if not ids:
+            return {}
+        last_days = last_days.where(Reading.metric_id.in_(ids))
+    last = last_days.subquery()
+    found: dict[int, list[tuple[date, float]]] = {i: [] for i in ids or ()}
+    for metric_id, observed_on, value in db.session.execute(
+            select(Reading.metric_id, Reading.observed_on, Reading.value)
+            .join(last, and_(Reading.metric_id == last.c.metric_id, Reading.observed_on == last.c.day))
+            .where(current_readings())
+            .order_by(Reading.metric_id, Reading.observed_on, Reading.id)):
+        found.setdefault(metric_id, []).append((observed_on, value))
+    return {metric_id: tuple(points) for metric_id, points in found.items()}
 
 
 def readings_after(metric: Metric, *, after: int, limit: int) -> list[Reading]:
