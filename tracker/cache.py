@@ -3,8 +3,10 @@
 The say/do records (shared by the dashboard, the say/do overview and the
 digest preview), the overview's rankings, the digest preview's organisation
 week totals and rankings and the dashboard's organisation-wide summary read every
-initiative, check-in and recent reading: too much to gather on every page
-view of a large organisation, and nothing in them changes between two writes.
+initiative, check-in and recent reading; the incentive map and its conflicts
+read every incentive and judgement, and an incentive's suggested judgements
+every metric's month-end readings: too much to gather on every page view of
+a large organisation, and nothing in them changes between two writes.
 `per_data_version` keeps such a result in the process (each gunicorn worker
 has its own) and computes it again as soon as `data_version` moves.
 

@@ -35,7 +35,7 @@ def index():
     incentive_map = services.incentive_map()
     conflicts_page = page_from_args({"page": request.args.get("conflicts_page", "")})
     conflicts = Page.of(incentive_map.conflicts, conflicts_page, PER_PAGE)
-    incentives = Page.of(services.list_incentives(), page_from_args(request.args), PER_PAGE)
+    incentives = services.incentives_page(page_from_args(request.args), PER_PAGE)
     return render_template("incentives/map.html", map=incentive_map, conflicts=conflicts,
                            open_count=sum(1 for c in incentive_map.conflicts if c.is_open),
                            incentives=incentives, verdicts=VERDICTS,
