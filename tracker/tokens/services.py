@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -106,10 +107,11 @@ def tokens_of(user: User) -> list[ApiToken]:
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
-def every_token() -> list[ApiToken]:
-    """Every token of every person, with its person, newest first (the admin's list)."""
-    return list(db.session.scalars(
-        select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc())))
+def every_token(page: int, per_page: int = 50) -> Pagination:
+    """One page of every token of every person, with its person, newest
+    first (the admin's list): two queries however many there are."""
+    return db.paginate(select(ApiToken).options(joinedload(ApiToken.user)).order_by(ApiToken.id.desc()),
+                       page=page, per_page=per_page, error_out=False)
 
 
 def get_token(token_id: int) -> ApiToken | None:

@@ -1,10 +1,11 @@
 """The tokens page of the account (create, shown once, revoke) and the admin's list of every token."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
 from tracker.auth.policy import ensure, may, permission_required
+from tracker.paging import page_from_args
 from tracker.tokens import bp, services
 from tracker.tokens.forms import RevokeForm, TokenForm
 from tracker.validation import populate_errors
@@ -56,8 +57,9 @@ def token_revoke(token_id: int):
 @bp.get("/admin/tokens")
 @permission_required("manage_api_tokens")
 def admin_tokens():
-    return render_template("tokens/admin.html", tokens=services.every_token(), button=RevokeForm(),
-                           now=clock.now())
+    """Every person's tokens, newest first, 50 a page."""
+    return render_template("tokens/admin.html", page=services.every_token(page_from_args(request.args)),
+                           button=RevokeForm(), now=clock.now())
 
 
 @bp.post("/admin/tokens/<id:token_id>/revoke")
