@@ -456,7 +456,7 @@ def busiest_records(app) -> dict[str, int | None]:
         ids["decision"] = db.session.scalar(select(PeopleDecision.id).order_by(PeopleDecision.id).limit(1))
         ids["behaviour"] = db.session.scalar(select(Behaviour.id).order_by(Behaviour.id).limit(1))
         ids["incentive"] = busiest(Judgement.incentive_id, Judgement.incentive_id.in_(
-            select(Incentive.id).where(Incentive.status == "in_effect")))
+            select(Incentive.id).where(Incentive.status == "in_effect", Incentive.metric_id.is_not(None))))
         ids["change_initiative"] = db.session.scalar(
             select(IncentiveChange.initiative_id).order_by(IncentiveChange.id).limit(1))
         ids["endpoint"] = busiest(WebhookDelivery.endpoint_id)
