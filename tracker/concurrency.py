@@ -25,7 +25,7 @@ from wtforms.widgets import HiddenInput
 
 from tracker.db import rowcount
 from tracker.extensions import db
-from tracker.forms import WholeNumberField
+from tracker.forms import PickerField, WholeNumberField
 from tracker.validation import FieldError
 
 CONFLICT = ("Someone else saved this after you opened it, so nothing was saved. "
@@ -90,6 +90,8 @@ def _comparable(data) -> str:
 
 def _shown(field) -> str:
     """A field's value as the person sees it: the label of a chosen option."""
+    if isinstance(field, PickerField):
+        return field.shown() or "(none)"
     if hasattr(field, "iter_choices"):
         labels = [str(choice[1]) for choice in field.iter_choices() if choice[2]]
         return ", ".join(labels) if labels else "(none)"

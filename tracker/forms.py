@@ -11,15 +11,22 @@ which nobody could see beside it, goes above the form.
 of any length. `CheckboxesField` is how every form picks several things (a
 checkbox each, drawn by `checkboxes` in templates/_forms.html).
 `blank_unless_plain` is the filter for a value that only steers, where a
-control character means "absent" rather than "refused".
+control character means "absent" rather than "refused". `PickerField` names
+one of many records (a person, an initiative) by what someone types, with
+suggestions from a search endpoint: a list of every record would grow with
+the organisation.
 """
 
-from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, TextAreaField
-from wtforms.validators import StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from collections.abc import Callable
 
-from tracker.validation import leaf_fields
+from flask import url_for
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
+
+from tracker.validation import FieldError, leaf_fields
 from tracker.validators import text_problem
 
 
@@ -66,6 +73,64 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class PickerInput:
+    """A text input with a `<datalist>` of suggestions, which static/js/picker.js
+    fills from the field's search endpoint as the person types. Without script
+    the input still takes what the field's resolver understands (an email)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        options = f"{kwargs['id']}-options"
+        attributes = html_params(type="text", name=field.name, value=field._value(), list=options,
+                                 autocomplete="off", data_picker=url_for(field.search_endpoint),
+                                 **kwargs)
+        # html_params escapes every value; the datalist's id is escaped here.
+        return Markup(f'<input {attributes}><datalist id="{escape(options)}"></datalist>')  # noqa: S704
+
+
+class PickerField(StringField):
+    """One record among many, named by typing: `resolve(text)` turns what was
+    typed into the record's id (None for nothing typed) or raises FieldError
+    saying what to type instead; `shown(id)` is how the record reads in the
+    input ("Sam Lee <sam@example.com>"). `data` is the id, as a select's was,
+    so the form hands the service the same value; the typed text stays in the
+    input when the form comes back with an error. `search_endpoint` answers
+    `?q=` with suggestions (a JSON list of {"value", "label"})."""
+
+    widget = PickerInput()
+
+    def __init__(self, label=None, validators=None, *, resolve: Callable[[str], int | None],
+                 shown: Callable[[int], str], search_endpoint: str, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.resolve, self.shown_as, self.search_endpoint = resolve, shown, search_endpoint
+        self.typed: str | None = None
+
+    def process_formdata(self, valuelist):
+        # What was typed is resolved when the form is validated, after the
+        # check for control characters; until then the id is unknown.
+        if valuelist:
+            self.typed, self.data = valuelist[0], None
+
+    def pre_validate(self, form) -> None:
+        if self.typed is None:
+            return
+        if text_problem(self.typed, "", single_line=True):
+            return  # the plain-text check beside the field says what is wrong
+        try:
+            self.data = self.resolve(self.typed)
+        except FieldError as e:
+            raise StopValidation(e.message) from None
+
+    def shown(self) -> str:
+        """The chosen record as the input shows it; empty for none."""
+        return self.shown_as(self.data) if self.data else ""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.shown()
 
 
 class TrackerForm(FlaskForm):

@@ -22,11 +22,21 @@ def test_executive_logs_initiative_links_metric_and_owner_uploads_readings(live_
     page.get_by_label("Title").fill("Frontline refund authority up to $200")
     page.get_by_label("Kind of move").select_option("policy_change")
     page.get_by_label("Burning platform").fill("Three escalations to refund $30 cost us the customer.")
-    page.get_by_label("Owner").select_option(label="Owen Owner")
+    # The owner is typed: part of a name brings suggestions from the server,
+    # and the one offered ("Name <email>") is what the field takes.
+    owner_field = page.get_by_label("Owner")
+    expect(owner_field).to_have_value("Cora CEO <ceo@example.com>")
+    owner_field.fill("")
+    owner_field.press_sequentially("owen", delay=30)
+    suggestion = page.locator("#owner_id-options option")
+    expect(suggestion).to_have_count(1)
+    expect(suggestion).to_have_attribute("value", "Owen Owner <owner@example.com>")
+    owner_field.fill(suggestion.get_attribute("value"))
     page.get_by_label("Frontline bends the rules").check()
     page.get_by_role("button", name="Log initiative").click()
     expect(page.get_by_role("heading", name="Frontline refund authority up to $200")).to_be_visible()
     expect(page.get_by_text("this initiative is still talk until a metric is linked")).to_be_visible()
+    expect(page.get_by_text("Owen Owner").first).to_be_visible()
 
     page.get_by_role("link", name="Link a metric").click()
     page.get_by_label("Metric", exact=True).select_option(

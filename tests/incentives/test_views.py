@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import count_queries
+from tests.form_errors import field_error
+from tests.pickers import WAYS, picker, ways_to_name
 from tracker.accounts.models import Department
 from tracker.extensions import db
 from tracker.incentives import services as incentives
@@ -291,3 +293,62 @@ def test_the_map_runs_the_same_queries_for_a_few_or_120_incentives_in_a_departme
         page = client.get("/incentives/")
     assert page.status_code == 200 and "Page 1 of 3" in page.get_data(as_text=True)
     assert few() == many()
+
+
+# The owner is typed, with suggestions (tracker.forms.PickerField)
+
+def incentive_data(world, owner, **changes) -> dict:
+    return {"department_id": world["ops"], "rewards": "Orders shipped within 3 hours",
+            "role_name": "", "named_group": "", "metric_id": 0, "rewarded_direction": "",
+            "weight_percent": "", "source": "scorecard", "status": "in_effect",
+            "effective_from": "2026-02-01", "owner_id": owner, **changes}
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_hr_names_the_incentive_owner_in_any_way_the_picker_takes(app, client, login_as, world, way):
+    with app.app_context():
+        ways = ways_to_name(factories.make_user("member", name="Sam Lee", email="sam.lee@example.com"))
+        db.session.commit()
+    login_as("hr")
+    response = client.post("/incentives/new", data=incentive_data(world, ways[way], rewards=f"By {way}"))
+    assert response.status_code == 302, field_error(response, "owner_id")
+    with app.app_context():
+        stored = db.session.scalar(select(Incentive).where(Incentive.rewards == f"By {way}"))
+        assert str(stored.owner_id) == ways["number"]
+    edit = client.get(f"/incentives/{stored.id}/edit")
+    assert picker(edit, "owner_id")["value"] == "Sam Lee <sam.lee@example.com>"
+
+
+def test_an_inactive_or_unknown_owner_is_refused_and_what_was_typed_stays(app, client, login_as, world):
+    with app.app_context():
+        factories.make_user("member", email="gone@example.com", active=False)
+        db.session.commit()
+    login_as("hr")
+    response = client.post("/incentives/new", data=incentive_data(world, "gone@example.com"))
+    assert field_error(response, "owner_id") == "Choose its owner: an active person."
+    response = client.post("/incentives/new", data=incentive_data(world, "Nobody Here"))
+    assert field_error(response, "owner_id") == "No account called 'Nobody Here': type their email."
+    assert picker(response, "owner_id")["value"] == "Nobody Here"
+
+
+def test_the_incentive_forms_do_not_grow_with_the_people(app, client, login_as, world):
+    login_as("hr")
+    pages = ("/incentives/new", f"/incentives/{world['pulling']}/edit")
+
+    def measure():
+        found = []
+        for url in pages:
+            with count_queries(app) as n:
+                response = client.get(url)
+            assert response.status_code == 200
+            found.append((n(), len(response.data)))
+        return found
+
+    few = measure()
+    with app.app_context():
+        for n in range(40):
+            factories.make_user("member", name=f"Person {n} With A Long Name")
+        db.session.commit()
+    many = measure()
+    assert [q for q, _ in many] == [q for q, _ in few]
+    assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))

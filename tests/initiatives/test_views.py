@@ -12,6 +12,7 @@ from tests import factories
 from tests.conftest import count_queries
 from tests.factories import NOW
 from tests.form_errors import banner, field_error
+from tests.pickers import WAYS, picker, ways_to_name
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.initiatives import services
@@ -26,7 +27,7 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def form_data(owner_id: int, **overrides) -> dict:
+def form_data(owner_id: int | str, **overrides) -> dict:
     data = {"title": "Bring the call centre back in-house", "kind": "supplier_change",
             "burning_platform": "Customers wait 40 minutes; rivals answer in 2.",
             "description": "End the outsourcing contract in March.", "owner_id": owner_id,
@@ -165,7 +166,8 @@ def test_member_logs_an_initiative_and_lands_on_its_page(app, client, login_as):
     member = login_as("member")
     page = client.get("/initiatives/new").data.decode()
     assert "Why now? What happens if we don&#39;t?" in page
-    assert f'<option selected value="{member.id}">' in page
+    # The owner is typed, with suggestions; it opens naming whoever logs it.
+    assert picker(page, "owner_id")["value"] == f"{member.display_name} <{member.email}>"
     # A checkbox each, under a heading per group: no Ctrl-click multi-select.
     assert "<select" not in page[page.index("Behaviours it targets"):page.index("</fieldset>")]
     assert f'type="checkbox" name="behaviour_ids" id="behaviour_ids-0" value="{target_id}"' in page
@@ -215,8 +217,8 @@ def test_executive_logs_an_initiative_for_someone_else_with_a_sponsor(app, clien
     ("overrides", "message"),
     [
         ({"start_date": "2026-03-01", "due_date": "2026-02-01"}, "The due date is before the start date."),
-        ({"owner_id": 999_999}, "Not a valid choice"),
-        ({"owner_id": "abc"}, "Invalid Choice"),
+        ({"owner_id": 999_999}, "Choose an active owner."),
+        ({"owner_id": "abc"}, "No account called &#39;abc&#39;: type their email."),
         ({"owner_id": 0}, "Choose an active owner."),
         ({"sponsor_id": 999_999}, "Not a valid choice"),
         ({"department_id": "99999999999999999999"}, "Invalid Choice"),
@@ -876,3 +878,85 @@ def test_owner_detail_page_with_forms_has_a_fixed_query_count(app, client, login
     with count_queries(app) as five:
         client.get(f"/initiatives/{big['id']}")
     assert one() == five()
+
+
+# The owner is typed, with suggestions (tracker.forms.PickerField)
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_executive_names_the_owner_in_any_way_the_picker_takes(app, client, login_as, way):
+    with app.app_context():
+        owner = factories.make_user("member", name="Sam Lee", email="sam.lee@example.com")
+        db.session.commit()
+        typed = ways_to_name(owner)[way]
+    login_as("executive")
+    response = client.post("/initiatives/new", data=form_data(typed, title=f"Owned by {way}"))
+    assert response.status_code == 302, field_error(response, "owner_id")
+    with app.app_context():
+        stored = db.session.scalar(select(Initiative).where(Initiative.title == f"Owned by {way}"))
+        assert stored.owner_id == owner.id
+    page = client.get(response.headers["Location"]).data.decode()
+    assert "Sam Lee" in page
+
+
+def test_an_owner_the_picker_cannot_tell_apart_keeps_what_was_typed(app, client, login_as):
+    with app.app_context():
+        for n in range(2):
+            factories.make_user("member", name="Alex Kim", email=f"alex{n}@example.com")
+        db.session.commit()
+    login_as("executive")
+    before = count(app, Initiative)
+    response = client.post("/initiatives/new", data=form_data("Alex Kim"))
+    assert response.status_code == 200
+    assert field_error(response, "owner_id") == "2 people are called Alex Kim: type their email."
+    assert picker(response, "owner_id")["value"] == "Alex Kim"
+    assert count(app, Initiative) == before
+
+
+def test_an_inactive_owner_typed_by_email_is_refused_by_the_owner_rule(app, client, login_as):
+    with app.app_context():
+        factories.make_user("member", email="gone@example.com", active=False)
+        db.session.commit()
+    login_as("executive")
+    response = client.post("/initiatives/new", data=form_data("gone@example.com"))
+    assert field_error(response, "owner_id") == "Choose an active owner."
+
+
+def test_the_edit_form_shows_the_owner_as_name_and_email_and_saves_it_back(app, client, login_as):
+    made = make(app)
+    owner = made["owner"]
+    login_as(owner)
+    page = client.get(f"/initiatives/{made['id']}/edit")
+    shown = picker(page, "owner_id")["value"]
+    assert shown == f"{owner.display_name} <{owner.email}>"
+    response = client.post(f"/initiatives/{made['id']}/edit", data=form_data(shown, title="Renamed"))
+    assert response.status_code == 302, field_error(response, "owner_id")
+    with app.app_context():
+        assert db.session.get(Initiative, made["id"]).owner_id == owner.id
+
+
+def test_the_forms_do_not_grow_with_the_people_and_initiatives(app, client, login_as):
+    made = make(app)
+    login_as("executive")
+    pages = ("/initiatives/new", f"/initiatives/{made['id']}/edit")
+
+    def measure():
+        sizes, queries = [], []
+        for url in pages:
+            with count_queries(app) as n:
+                response = client.get(url)
+            assert response.status_code == 200
+            sizes.append(len(response.data))
+            queries.append(n())
+        return sizes, queries
+
+    few_sizes, few_queries = measure()
+    with app.app_context():
+        owner = factories.make_user("member")
+        for n in range(40):
+            factories.make_user("member", name=f"Person {n} With A Rather Long Name")
+            factories.make_initiative(f"Another initiative {n}", owner=owner)
+        db.session.commit()
+    many_sizes, many_queries = measure()
+    assert many_queries == few_queries
+    # The same page, give or take a digit in the ids it shows.
+    assert all(abs(many - few) < 50 for many, few in zip(many_sizes, few_sizes, strict=True))

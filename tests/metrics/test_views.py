@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries, sign_in_session
 from tests.form_errors import field_error
+from tests.pickers import WAYS, picker, ways_to_name
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.metrics.models import Metric, Reading
@@ -167,15 +168,18 @@ def test_member_cannot_create_a_metric_for_someone_else(app, client, login_as):
     assert count(app, Metric) == 0
 
 
-def test_member_form_offers_only_themselves_as_owner_while_executives_see_everyone(
+def test_the_owner_is_typed_and_opens_as_whoever_creates_it_listing_nobody_else(
         app, client, login_as):
     build(app, lambda: factories.make_user("member", name="Somebody Else"))
-    login_as("member", name="Me Myself")
-    page = client.get("/metrics/new").data.decode()
-    assert "Me Myself" in page and "Somebody Else" not in page
-    login_as("executive")
-    page = client.get("/metrics/new").data.decode()
-    assert "Me Myself" in page and "Somebody Else" in page
+    for role in ("member", "executive"):
+        me = login_as(role, name="Me Myself")
+        page = client.get("/metrics/new").data.decode()
+        assert picker(page, "owner_id") == {
+            "tag": "input", "type": "text", "name": "owner_id", "id": "owner_id",
+            "value": f"Me Myself <{me.email}>", "list": "owner_id-options", "autocomplete": "off",
+            "data-picker": "/accounts/people.json"}
+        # Suggestions come as the person types: no list of everyone on the page.
+        assert "Somebody Else" not in page
 
 
 # --- bad input ------------------------------------------------------------------------
@@ -192,8 +196,8 @@ def test_member_form_offers_only_themselves_as_owner_while_executives_see_everyo
         ({"baseline": ""}, "This field is required"),
         ({"target_date": "next year"}, "Not a valid date value"),
         ({"owner_id": "4242"}, "Choose an active owner"),
-        ({"owner_id": "99999999999999999999"}, "could not coerce"),
-        ({"owner_id": "me"}, "could not coerce"),
+        ({"owner_id": "99999999999999999999"}, "No account has the number 99999999999999999999"),
+        ({"owner_id": "me"}, "No account called 'me': type their email."),
         ({"department_id": "4242"}, "Unknown department"),
         ({"behaviour_ids": "4242"}, "One of the chosen behaviours does not exist"),
         ({"behaviour_ids": "nope"}, "could not be coerced"),
@@ -840,3 +844,47 @@ def test_all_readings_page_runs_the_same_queries_for_3_and_250_readings(app, cli
     build(app, make)
     with_250 = queries_for(app, client, f"/metrics/{metric_id}/readings?page=2")
     assert with_3 == with_250
+
+
+# The owner is typed, with suggestions (tracker.forms.PickerField)
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_executive_names_the_owner_in_any_way_the_picker_takes(app, client, login_as, way):
+    ways = build(app, lambda: ways_to_name(
+        factories.make_user("member", name="Sam Lee", email="sam.lee@example.com")))
+    login_as("executive")
+    response = client.post("/metrics/new", data=form_data(ways[way], name=f"By {way}"))
+    assert response.status_code == 302, field_error(response, "owner_id")
+    with app.app_context():
+        owner_id = db.session.scalar(select(Metric.owner_id).where(Metric.name == f"By {way}"))
+        assert str(owner_id) == ways["number"]
+
+
+def test_a_member_typing_someone_else_meets_the_owner_rule_and_keeps_the_text(app, client, login_as):
+    build(app, lambda: factories.make_user("member", name="Sam Lee", email="sam.lee@example.com"))
+    login_as("member")
+    response = client.post("/metrics/new", data=form_data("sam.lee@example.com"))
+    assert field_error(response, "owner_id") == "You can only create metrics that you own."
+    assert picker(response, "owner_id")["value"] == "sam.lee@example.com"
+
+
+def test_the_metric_forms_do_not_grow_with_the_people(app, client, login_as):
+    executive = login_as("executive")
+    metric_id = build(app, lambda: factories.make_metric(owner=db.session.get(User, executive.id)).id)
+    edit = f"/metrics/{metric_id}/edit"
+    assert picker(client.get(edit), "owner_id")["value"] == f"{executive.display_name} <{executive.email}>"
+
+    def measure():
+        found = []
+        for url in ("/metrics/new", edit):
+            with count_queries(app) as n:
+                response = client.get(url)
+            found.append((n(), len(response.data)))
+        return found
+
+    few = measure()
+    build(app, lambda: [factories.make_user("member", name=f"Person {n} With A Long Name")
+                        for n in range(40)])
+    many = measure()
+    assert [q for q, _ in many] == [q for q, _ in few]
+    assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries
 from tests.form_errors import banner, field_error
+from tests.pickers import WAYS, picker, ways_to_name
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
@@ -244,8 +245,10 @@ BAD_POSTS = {
         {"evidence-0-behaviour_id": "punish"}, "evidence-0-behaviour_id",
         "“Punishing rule-bending” is a no-no, not a target behaviour"),
     "unknown user account": ({"user_id": "987654"}, "user_id", "No user account matches"),
-    "user account id beyond any key": ({"user_id": str(2**40)}, "user_id", "Invalid Choice"),
-    "user account that is not a number": ({"user_id": "abc"}, "user_id", "Invalid Choice"),
+    "user account id beyond any key": ({"user_id": str(2**40)}, "user_id",
+                                       f"No account has the number {2**40}"),
+    "user account that is not a number": ({"user_id": "abc"}, "user_id",
+                                          "No account called 'abc': type their email."),
     "unknown behaviour": ({"evidence-0-behaviour_id": "987654"}, "evidence-0-behaviour_id",
                           "that behaviour does not exist"),
     "unknown department": ({"department_id": "987654"}, "department_id", "Choose the department"),
@@ -531,3 +534,80 @@ def test_the_report_page_does_not_grow_with_the_number_of_not_aligned_decisions(
     assert len(_not_aligned_listed(many.decode())) == 50
     # A few digits of the counts change; the list itself does not grow.
     assert abs(len(many) - one_page) < 500, (one_page, len(many))
+
+
+# The account and the initiative are typed, with suggestions (tracker.forms.PickerField)
+
+def _noah_and_an_initiative(app) -> tuple[dict[str, str], dict[str, str]]:
+    """Noah's account (no longer active: a decision may name someone who left)
+    and an initiative, as the ways each may be typed."""
+    with app.app_context():
+        noah = factories.make_user("member", name="Noah Kim", email="noah.kim@example.com",
+                                   active=False)
+        initiative = factories.make_initiative("Bring renewals in-house")
+        db.session.commit()
+        numbered = {"number": str(initiative.id), "hash number": f"#{initiative.id}",
+                    "hash number and title": f"#{initiative.id} Bring renewals in-house",
+                    "name": "bring renewals IN-HOUSE"}
+        return ways_to_name(noah), numbered
+
+
+@pytest.mark.parametrize(("way", "initiative_way"), zip(
+    WAYS, ("number", "hash number", "hash number and title", "name"), strict=True))
+def test_hr_names_the_account_and_the_initiative_in_any_way_the_pickers_take(
+        app, client, login_as, seeded, way, initiative_way):
+    account, initiative = _noah_and_an_initiative(app)
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(
+        seeded, user_id=account[way], initiative_id=initiative[initiative_way]))
+    assert response.status_code == 302, (field_error(response, "user_id"),
+                                         field_error(response, "initiative_id"))
+    with app.app_context():
+        stored = db.session.scalar(select(PeopleDecision).where(PeopleDecision.employee_ref == "E-1612"))
+        assert (str(stored.user_id), str(stored.initiative_id)) == (account["number"], initiative["number"])
+    edit = client.get(f"/people/{stored.id}/edit")
+    assert picker(edit, "user_id")["value"] == "Noah Kim <noah.kim@example.com>"
+    assert picker(edit, "initiative_id")["value"] == f"#{initiative['number']} Bring renewals in-house"
+
+
+def test_a_name_or_title_the_pickers_cannot_tell_apart_keeps_what_was_typed(
+        app, client, login_as, seeded):
+    with app.app_context():
+        for n in range(3):
+            factories.make_user("member", name="Sam Lee", email=f"sam{n}@example.com")
+        db.session.commit()
+    login_as("hr")
+    response = client.post("/people/new", data=form_data(seeded, user_id="Sam Lee",
+                                                         initiative_id="Open Mars"))
+    assert response.status_code == 200
+    assert field_error(response, "user_id") == "3 people are called Sam Lee: type their email."
+    assert field_error(response, "initiative_id") == (
+        "No initiative called 'Open Mars': type its number, like #12, or choose one from the suggestions.")
+    assert picker(response, "user_id")["value"] == "Sam Lee"
+    assert picker(response, "initiative_id")["value"] == "Open Mars"
+    assert decision_count(app) == 1
+
+
+def test_the_decision_forms_do_not_grow_with_the_people_and_initiatives(app, client, login_as, seeded):
+    login_as("hr")
+    pages = ("/people/new", f"/people/{seeded['id']}/edit")
+
+    def measure():
+        found = []
+        for url in pages:
+            with count_queries(app) as n:
+                response = client.get(url)
+            assert response.status_code == 200
+            found.append((n(), len(response.data)))
+        return found
+
+    few = measure()
+    with app.app_context():
+        owner = factories.make_user("member")
+        for n in range(40):
+            factories.make_user("member", name=f"Person {n} With A Long Name")
+            factories.make_initiative(f"Another initiative {n}", owner=owner)
+        db.session.commit()
+    many = measure()
+    assert [q for q, _ in many] == [q for q, _ in few]
+    assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))

@@ -8,6 +8,7 @@ one-time password) is recorded in the account's history, with who did it.
 import hmac
 import secrets
 import zoneinfo
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -380,7 +381,10 @@ def users_page(page: int, per_page: int) -> Pagination:
                        .order_by(User.display_name, User.id), page=page, per_page=per_page, error_out=False)
 
 
-def active_users() -> list[User]:
-    """The accounts that may own or sponsor things, by name ignoring case."""
-    return list(db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(func.lower(User.display_name), User.id)))
+def active_users(*, roles: Collection[str] | None = None) -> list[User]:
+    """The accounts that may own or sponsor things, by name ignoring case;
+    with `roles`, only those holding one of them."""
+    query = select(User).where(User.active.is_(True))
+    if roles is not None:
+        query = query.where(User.role.in_(sorted(roles)))
+    return list(db.session.scalars(query.order_by(func.lower(User.display_name), User.id)))

@@ -1,8 +1,8 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
-from tracker.accounts import bp, services
+from tracker.accounts import bp, picker, services
 from tracker.accounts.forms import (
     DepartmentForm,
     EmptyForm,
@@ -15,7 +15,7 @@ from tracker.accounts.forms import (
 )
 from tracker.accounts.models import User
 from tracker.auth import throttle
-from tracker.auth.policy import permission_required
+from tracker.auth.policy import may, permission_required
 from tracker.auth.sessions import renew_session
 from tracker.auth.views import finish_sign_out
 from tracker.concurrency import EditConflict
@@ -170,6 +170,20 @@ def departments():
     return render_template(
         "accounts/departments.html", form=form, departments=services.list_departments()
     )
+
+
+@bp.get("/accounts/people.json")
+@login_required
+def people_search():
+    """Suggestions for a person field (static/js/picker.js): at most 20 accounts
+    whose name or email holds `?q=`. Everyone who may open a form naming an
+    owner may ask; accounts no longer active only those who read people
+    decisions (HR links a decision to someone who has left)."""
+    found = picker.search_accounts(request.args.get("q", ""),
+                                   include_inactive=may(current_user, "read_people"))
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/account")

@@ -91,6 +91,16 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
     return user.id in owners if isinstance(owners, frozenset) else owners == user.id
 
 
+def roles_that_may(action: str) -> frozenset[Role]:
+    """The roles that may do `action` to anything: to list only the people who
+    may (the sponsors a form offers) without asking `may` of everyone."""
+    if action in ROLE_ACTIONS:
+        return ROLE_ACTIONS[action]
+    if action in OWNED_ACTIONS:
+        return OWNED_ACTIONS[action][0]
+    raise ValueError(f"unknown action {action!r}")
+
+
 def may_sign_in_with_password(user: Any, *, password_sign_in: bool, break_glass_admin: str) -> bool:
     """Whether `user` (who typed the right password) may sign in with it:
     anyone while password sign-in is on (PASSWORD_SIGN_IN); once it is off,

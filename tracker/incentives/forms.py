@@ -4,7 +4,8 @@ from wtforms import DateField, FloatField, HiddenField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
-from tracker.forms import TrackerForm
+from tracker.accounts.picker import account_shown, resolve_account
+from tracker.forms import PickerField, TrackerForm
 from tracker.ids import form_id
 from tracker.incentives.models import SOURCES, VERDICTS
 from tracker.incentives.services import (
@@ -49,12 +50,14 @@ class IncentiveForm(TrackerForm):
                          description="Proposed: not paid yet; an incentive-change initiative "
                                      "can bring it in.")
     effective_from = DateField("In effect from", validators=[Optional()])
-    owner_id = SelectField("Owner", coerce=form_id, validate_choice=False)
+    # Typed, with suggestions: a select of every person grows with the organisation.
+    owner_id = PickerField("Owner", resolve=resolve_account, shown=account_shown,
+                           search_endpoint="accounts.people_search",
+                           description="Type a name or email, then choose from the suggestions.")
 
-    def set_choices(self, departments, metrics, users) -> None:
+    def set_choices(self, departments, metrics) -> None:
         self.department_id.choices = [(0, "— choose —")] + [(d.id, d.name) for d in departments]
         self.metric_id.choices = [NONE_CHOICE] + [(m.id, m.name) for m in metrics]
-        self.owner_id.choices = [(0, "— choose —")] + [(u.id, u.display_name) for u in users]
 
     def to_input(self) -> IncentiveInput:
         return IncentiveInput(

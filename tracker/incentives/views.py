@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
-from tracker.accounts.services import active_users, list_departments
+from tracker.accounts.services import list_departments
 from tracker.auth.policy import may, permission_required
 from tracker.behaviours.models import Behaviour
 from tracker.extensions import db
@@ -50,7 +50,7 @@ def create():
     if not form.is_submitted():
         form.owner_id.data = current_user.id
         form.effective_from.data = organisation.today(clock.now())
-    form.set_choices(list_departments(), services.metric_choices(), active_users())
+    form.set_choices(list_departments(), services.metric_choices())
     if form.validate_on_submit():
         try:
             incentive = services.create_incentive(actor=_actor(), data=form.to_input(),
@@ -96,7 +96,7 @@ def edit(incentive_id: int):
     if not form.is_submitted():
         form.metric_id.data = incentive.metric_id or 0
         form.rewarded_direction.data = incentive.rewarded_direction or ""
-    form.set_choices(list_departments(), services.metric_choices(), active_users())
+    form.set_choices(list_departments(), services.metric_choices())
     if form.validate_on_submit():
         try:
             services.update_incentive(incentive, actor=_actor(), data=form.to_input(),

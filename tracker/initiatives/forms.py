@@ -13,10 +13,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select, html_params
 
+from tracker.accounts.picker import account_shown, resolve_account
 from tracker.accounts.services import MAX_DISPLAY_NAME
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.concurrency import VersionedForm
-from tracker.forms import CheckboxesField, TrackerForm
+from tracker.forms import CheckboxesField, PickerField, TrackerForm
 from tracker.ids import MAX_ID, form_id, parse_id
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import (
@@ -52,7 +53,10 @@ class InitiativeForm(VersionedForm, TrackerForm):
         validators=[Optional(), too_long("The description", MAX_TEXT)],
         description="What will be done, concretely: contracts, offices, people, rules.",
     )
-    owner_id = SelectField("Owner", coerce=form_id)
+    # Typed, with suggestions: a select of every person grows with the organisation.
+    owner_id = PickerField("Owner", resolve=resolve_account, shown=account_shown,
+                           search_endpoint="accounts.people_search",
+                           description="Type a name or email, then choose from the suggestions.")
     sponsor_id = SelectField("Sponsor", coerce=form_id,
                              description="An executive who backs the move. Optional.")
     department_id = SelectField("Department", coerce=form_id)
@@ -73,8 +77,8 @@ class InitiativeForm(VersionedForm, TrackerForm):
         "Due on", coerce=int, default=-1, validate_choice=False,
         choices=[(-1, "Organisation default"), *((i, name) for i, name in enumerate(WEEKDAYS))])
 
-    def set_choices(self, users, leaders, departments, behaviours) -> None:
-        self.owner_id.choices = [(0, "— choose —")] + [(u.id, u.display_name) for u in users]
+    def set_choices(self, leaders, departments, behaviours) -> None:
+        # Sponsors stay a select: only leaders may sponsor, and they are few.
         self.sponsor_id.choices = [NONE_CHOICE] + [(u.id, u.display_name) for u in leaders]
         self.department_id.choices = [NONE_CHOICE] + [(d.id, d.name) for d in departments]
         targets = [(b.id, b.name) for b in behaviours if not b.is_no_no]
@@ -88,7 +92,7 @@ class InitiativeForm(VersionedForm, TrackerForm):
             kind=self.kind.data,
             burning_platform=self.burning_platform.data or "",
             description=self.description.data or "",
-            owner_id=self.owner_id.data,
+            owner_id=self.owner_id.data or 0,
             sponsor_id=self.sponsor_id.data or None,
             department_id=self.department_id.data or None,
             start_date=self.start_date.data,

@@ -1,20 +1,20 @@
 """Initiative pages: the list, one initiative, and the forms that change it."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import clock, transaction
 from tracker.accounts.forms import EmptyForm
 from tracker.accounts.models import User
 from tracker.accounts.services import active_users, list_departments
-from tracker.auth.policy import ensure, may
+from tracker.auth.policy import ensure, may, roles_that_may
 from tracker.behaviours.services import list_behaviours
 from tracker.checkins import saydo
 from tracker.checkins import services as checkin_services
 from tracker.concurrency import EditConflict
 from tracker.history import services as history
 from tracker.incentives import services as incentive_services
-from tracker.initiatives import bp
+from tracker.initiatives import bp, picker
 from tracker.initiatives import services as initiatives
 from tracker.initiatives.forms import (
     SORT_LABELS,
@@ -78,6 +78,17 @@ def index():
     )
 
 
+@bp.get("/search.json")
+@login_required
+def search():
+    """Suggestions for an initiative field (static/js/picker.js): at most 20
+    initiatives whose title holds `?q=`, or whose number it is. Whoever is
+    signed in sees every initiative's title on the list, so anyone may ask."""
+    response = jsonify(picker.search_initiatives(request.args.get("q", "")))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _detail_url_prefix() -> str:
     """The detail page's URL up to the id: a row appends its id, instead of
     one url_for per row (a tenth of the page's rendering time)."""
@@ -85,9 +96,9 @@ def _detail_url_prefix() -> str:
 
 
 def _form_choices(form: InitiativeForm) -> None:
-    users = active_users()
-    leaders = [u for u in users if may(u, "sponsor_initiatives")]
-    form.set_choices(users, leaders, list_departments(), list_behaviours())
+    # The owner is typed (a picker); sponsors are the few who may sponsor.
+    leaders = active_users(roles=roles_that_may("sponsor_initiatives"))
+    form.set_choices(leaders, list_departments(), list_behaviours())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -4,8 +4,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tracker.accounts.picker import account_shown, resolve_account
 from tracker.concurrency import VersionedForm
-from tracker.forms import CheckboxesField, TrackerForm
+from tracker.forms import CheckboxesField, PickerField, TrackerForm
 from tracker.ids import form_id
 from tracker.metrics.models import CADENCES, DIRECTIONS, SOURCES
 from tracker.metrics.services import MAX_NAME, MAX_NOTE, MAX_STANDARD, MetricInput
@@ -56,7 +57,10 @@ class MetricForm(VersionedForm, TrackerForm):
         description=f"One sentence someone else could check, with a number and a time bound: "
                     f"“{PRECISE_EXAMPLE}”. Words like “promptly” or “efficiently” are flagged.",
     )
-    owner_id = SelectField("Owner", coerce=form_id, validate_choice=False)
+    # Typed, with suggestions: a select of every person grows with the organisation.
+    owner_id = PickerField("Owner", resolve=resolve_account, shown=account_shown,
+                           search_endpoint="accounts.people_search",
+                           description="Type a name or email, then choose from the suggestions.")
     department_id = SelectField("Department", coerce=form_id, validate_choice=False)
     # The service says which ids do not exist, in words.
     behaviour_ids = CheckboxesField("Behaviours it observes", coerce=form_id, validate_choice=False)
@@ -72,7 +76,7 @@ class MetricForm(VersionedForm, TrackerForm):
             cadence=self.cadence.data,
             source=self.source.data,
             standard=self.standard.data,
-            owner_id=self.owner_id.data,
+            owner_id=self.owner_id.data or 0,
             department_id=self.department_id.data or None,
             behaviour_ids=tuple(self.behaviour_ids.data or ()),
             min_value=self.min_value.data,

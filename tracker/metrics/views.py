@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from tracker import clock, transaction
 from tracker.accounts.models import User
-from tracker.accounts.services import active_users, list_departments
+from tracker.accounts.services import list_departments
 from tracker.auth.policy import ensure, may
 from tracker.behaviours.services import list_behaviours
 from tracker.charts import format_number, line_chart, sparkline
@@ -226,14 +226,11 @@ def void_reading(reading_id: int):
     return _correction_page(reading, CorrectReadingForm(formdata=None), form)
 
 
-def _fill_choices(form: MetricForm, actor: User, metric: Metric | None) -> None:
-    """Leaders may hand a metric to anyone active; everyone else owns their own."""
-    owners = active_users() if may(actor, "assign_owners") else [actor]
+def _fill_choices(form: MetricForm) -> None:
+    """The departments and behaviours to choose from. The owner is typed (a
+    picker); the service says who may be named (leaders: anyone active;
+    everyone else: themselves)."""
     # {value: label}: WTForms' shorthand for choices.
-    choices = {u.id: u.display_name for u in owners}
-    if metric is not None and metric.owner_id not in choices:
-        choices = {metric.owner_id: f"{metric.owner.display_name} (current owner)", **choices}
-    form.owner_id.choices = choices
     form.department_id.choices = {0: "— none —", **{d.id: d.name for d in list_departments()}}
     form.behaviour_ids.choices = {
         b.id: f"{b.name} (no-no)" if b.is_no_no else b.name for b in list_behaviours()
@@ -259,7 +256,7 @@ def _form_page(form: MetricForm, metric: Metric | None):
 def create():
     actor = _actor()
     form = MetricForm()
-    _fill_choices(form, actor, None)
+    _fill_choices(form)
     if not form.is_submitted():
         form.owner_id.data = actor.id
         form.department_id.data = actor.department_id or 0
@@ -304,7 +301,7 @@ def edit(metric_id: int):
 def _edit_form(metric: Metric, actor: User, *, posted: bool) -> MetricForm:
     """The edit form: as posted, or as it opens now (stamped with the stored version)."""
     form = MetricForm(obj=metric) if posted else MetricForm(formdata=None, obj=metric)
-    _fill_choices(form, actor, metric)
+    _fill_choices(form)
     if not (posted and form.is_submitted()):
         form.department_id.data = metric.department_id or 0
         form.behaviour_ids.data = [b.id for b in metric.behaviours]

@@ -7,10 +7,12 @@ from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, FieldList, FormField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from tracker.accounts.picker import account_shown, resolve_account
 from tracker.calendar import Quarter
 from tracker.concurrency import VersionedForm
-from tracker.forms import TrackerForm
+from tracker.forms import PickerField, TrackerForm
 from tracker.ids import form_id, parse_id
+from tracker.initiatives.picker import initiative_shown, resolve_initiative
 from tracker.people.decisions import (
     MAX_EVIDENCE,
     MAX_NAME,
@@ -76,8 +78,12 @@ class DecisionForm(VersionedForm, TrackerForm):
         DataRequired(message="Give the employee reference."),
         too_long("The employee reference", MAX_REF)],
         description="Ties this person's decisions together, so a promotion sees an earlier no-no.")
-    user_id = SelectField("User account", coerce=form_id, validate_choice=False,
-                          description="Only if the person has an account here. Optional.")
+    # Typed, with suggestions: selects of every account and every initiative
+    # grow with the organisation.
+    user_id = PickerField("User account", resolve=resolve_account, shown=account_shown,
+                          search_endpoint="accounts.people_search",
+                          description="Only if the person has an account here. Optional: "
+                                      "type a name or email, then choose from the suggestions.")
     kind = SelectField("Kind of decision", validate_choice=False, validators=[
         InputRequired(message="Choose what kind of decision this is.")], choices=[
         SelectChoice("", "— choose —"), *(SelectChoice(k, v) for k, v in DECISION_KINDS.items())])
@@ -96,17 +102,16 @@ class DecisionForm(VersionedForm, TrackerForm):
     rationale = TextAreaField("Rationale", validators=[
         DataRequired(message="Give the rationale."), too_long("The rationale", MAX_TEXT)],
         description="In HR's words. Nothing here is inferred or added by the app.")
-    initiative_id = SelectField("Linked initiative", coerce=form_id, validate_choice=False,
-                                description="Optional.")
+    initiative_id = PickerField("Linked initiative", resolve=resolve_initiative,
+                                shown=initiative_shown, search_endpoint="initiatives.search",
+                                description="Optional: type part of its title or its number "
+                                            "(#12), then choose from the suggestions.")
     evidence = FieldList(FormField(_EvidenceFields), min_entries=1, max_entries=MAX_EVIDENCE)
 
-    def set_choices(self, users, departments, initiatives, behaviours, customer_metrics=()) -> None:
-        self.user_id.choices = [NONE_CHOICE] + [
-            SelectChoice(u.id, f"{u.display_name} ({u.email})") for u in users]
+    def set_choices(self, departments, behaviours, customer_metrics=()) -> None:
+        """The short lists stay selects: departments, behaviours, customer metrics."""
         self.department_id.choices = [SelectChoice(0, "— choose —")] + [
             SelectChoice(d.id, d.name) for d in departments]
-        self.initiative_id.choices = [NONE_CHOICE] + [
-            SelectChoice(i.id, i.title) for i in initiatives]
         choices = behaviour_choices(behaviours)
         metrics = [NONE_CHOICE] + [SelectChoice(m.id, m.name) for m in customer_metrics]
         for row in self.evidence:

@@ -10,13 +10,12 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.accounts.models import Department, User
+from tracker.accounts.models import Department
 from tracker.accounts.services import list_departments
 from tracker.behaviours.models import Behaviour
 from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Quarter, quarters_between
 from tracker.extensions import db
-from tracker.initiatives.models import Initiative
 from tracker.metrics.models import Metric
 from tracker.people.models import DECISION_KINDS, DecisionEvidence, PeopleDecision
 
@@ -119,23 +118,20 @@ def quarter_choices(today: date) -> list[Quarter]:
 
 @dataclass
 class FormChoices:
-    """What the decision form offers to choose from."""
+    """What the decision form offers to choose from. The account and the
+    initiative are typed, with suggestions (tracker.forms.PickerField): lists
+    of them would grow with the organisation."""
 
-    users: list[User]
     departments: list[Department]
-    initiatives: list[Initiative]
     behaviours: list[Behaviour]
     customer_metrics: list[Metric]
 
 
 def form_choices() -> FormChoices:
-    """Accounts (active first), departments, initiatives, behaviours and the
-    customer-perceived metrics a recognition may cite, for the decision form,
-    in five queries."""
+    """Departments, behaviours and the customer-perceived metrics a
+    recognition may cite, for the decision form, in three queries."""
     return FormChoices(
-        users=list(db.session.scalars(select(User).order_by(User.active.desc(), User.display_name))),
         departments=list_departments(),
-        initiatives=list(db.session.scalars(select(Initiative).order_by(Initiative.title))),
         behaviours=list_behaviours(),
         customer_metrics=list(db.session.scalars(
             select(Metric).where(Metric.source == "customer").order_by(Metric.name))),

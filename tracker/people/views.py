@@ -63,8 +63,7 @@ def _blank_evidence(rows: int) -> list[dict]:
 
 def _with_choices(form: DecisionForm) -> DecisionForm:
     choices = queries.form_choices()
-    form.set_choices(choices.users, choices.departments, choices.initiatives, choices.behaviours,
-                     choices.customer_metrics)
+    form.set_choices(choices.departments, choices.behaviours, choices.customer_metrics)
     return form
 
 

@@ -1,0 +1,25 @@
+"""Helpers for the picker fields (tracker.forms.PickerField): the ways a
+person may name an account, and what a picker input shows."""
+
+from tests.form_errors import _page
+
+
+def ways_to_name(user) -> dict[str, str]:
+    """Each kind of text a picker field takes for `user`, by what it is."""
+    return {"number": str(user.id), "email in another case": user.email.upper(),
+            "name and email": f"{user.display_name} <{user.email}>",
+            "name": user.display_name.lower()}
+
+
+WAYS = ("number", "email in another case", "name and email", "name")
+
+
+def picker(response_or_html, field_id: str) -> dict[str, str]:
+    """The picker input's attributes (its `value` is what it shows), after
+    checking it is a text input with a datalist for its suggestions."""
+    page = _page(response_or_html)
+    attrs = page.attrs_by_id[field_id]
+    assert attrs["tag"] == "input" and attrs["type"] == "text"
+    assert page.attrs_by_id[attrs["list"]]["tag"] == "datalist"
+    assert attrs["data-picker"]
+    return attrs
