@@ -78,3 +78,32 @@ def test_only_unknown_or_failed_messages_can_be_resent(ctx):
         assert "may not" in str(e)
     else:
         raise AssertionError("a member resent mail")
+
+
+def test_each_message_costs_three_statements_and_two_commits_however_many_are_due(ctx):
+    """The claim and the handover commit; the sent mark rides with the next
+    message's claim (or the run's last commit), so the cost of a run grows by
+    the same amount for every message it sends."""
+    from sqlalchemy import event
+
+    def send_run(messages: int, at: datetime) -> tuple[int, int]:
+        for i in range(messages):
+            outbox.enqueue(mail(f"reminder:{at:%H%M}{i}:due"), now=at)
+        db.session.commit()
+        statements, commits = [], []
+        listeners = {"before_cursor_execute": lambda *args: statements.append(args[2]),
+                     "commit": lambda conn: commits.append(conn)}
+        for name, listener in listeners.items():
+            event.listen(db.engine, name, listener)
+        try:
+            assert outbox.send_due(at) == {"sent": messages}
+        finally:
+            for name, listener in listeners.items():
+                event.remove(db.engine, name, listener)
+        return len(statements), len(commits)
+
+    few = send_run(2, NOW)
+    many = send_run(10, NOW + timedelta(hours=1))
+    assert (many[0] - few[0], many[1] - few[1]) == (8 * 3, 8 * 2)
+    assert len(list(outbox_path().glob("*.eml"))) == 12
+    assert set(db.session.scalars(select(OutboxMessage.state))) == {"sent"}

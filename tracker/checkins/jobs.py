@@ -198,10 +198,10 @@ def queue_reminders(now: datetime) -> dict[str, int]:
             kind = "due" if checkin.due_on == today else "overdue"
             wanted[reminder_key(checkin, kind)] = (checkin, kind)
     taken = outbox.keys_taken(wanted)
+    mails = [_reminder_mail(checkin, kind) for key, (checkin, kind) in wanted.items() if key not in taken]
     queued = 0
-    for key, (checkin, kind) in wanted.items():
-        if key not in taken:
-            queued += outbox.enqueue(_reminder_mail(checkin, kind), now=now)
+    for start in range(0, len(mails), outbox.ENQUEUE_CHUNK):
+        queued += outbox.enqueue_many(mails[start:start + outbox.ENQUEUE_CHUNK], now=now)
     return {"queued": queued}
 
 

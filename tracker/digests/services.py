@@ -140,9 +140,14 @@ def queue_digests(now: datetime, *, week: str | None = None) -> dict[str, int | 
         return {"week": week, "queued": 0}
     facts = gather_week(week, settings.timezone)
     queued = 0
+    chunk: list[outbox.Mail] = []
     for key, user in users.items():
         if key in missing:
-            queued += outbox.enqueue(digest_mail(digest_for(user, facts)), now=now)
+            chunk.append(digest_mail(digest_for(user, facts)))
+        if len(chunk) == outbox.ENQUEUE_CHUNK:
+            queued += outbox.enqueue_many(chunk, now=now)
+            chunk = []
+    queued += outbox.enqueue_many(chunk, now=now)
     return {"week": week, "queued": queued}
 
 

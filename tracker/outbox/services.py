@@ -13,7 +13,12 @@ outcomes as `email.MailError`:
   It records the moment the mail server (or the webhook's endpoint) is ready
   for the message itself (`handed_over_at`) and commits that too, then the
   outcome. The claim RETURNs what a mail needs (no ORM object is loaded for
-  mail), and a run's mail shares one SMTP connection (`email.Sender`).
+  mail), and a run's mail shares one SMTP connection (`email.Sender`). A
+  message the server accepted is marked sent in the same transaction as the
+  next message's claim (or at the end of the run): two commits per message,
+  not three. Its handover is already committed, so if the run dies before
+  that mark the lease finds it handed over and sets it unknown_outcome, and
+  it is never sent again (`send_due` says why in full).
 - A temporary failure (nothing was delivered) is tried again after
   `backoff(attempts)`: 10 minutes, doubling, at most 6 hours apart, until
   MAX_ATTEMPTS tries have failed; a permanent one (5xx) fails at once.
@@ -27,6 +32,7 @@ outcomes as `email.MailError`:
   lease, never a batch it had claimed ahead.
 """
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -36,8 +42,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker import email
 from tracker.accounts.models import User
@@ -62,6 +68,9 @@ LEASE = timedelta(minutes=15)
 # time-out). What it leaves for that destination stays queued, untried and not
 # charged an attempt, for the next run; other destinations go on.
 TEMPORARY_IN_A_ROW = 3
+# Messages queued in one INSERT by `enqueue_many`'s callers: a digest is up
+# to 150 KB, so a chunk holds a few megabytes, not a whole organisation's mail.
+ENQUEUE_CHUNK = 100
 RESENDABLE = ("unknown_outcome", "failed")
 # reply: the confirmation or polite bounce of an emailed check-in reply;
 # notice: a one-off message to a person (a webhook endpoint was disabled).
@@ -145,7 +154,8 @@ def enqueue(mail: Mail, *, now: datetime) -> bool:
 
 
 def enqueue_many(mails: list[Mail], *, now: datetime) -> int:
-    """`enqueue` for many messages at once (a CSV import's readings): one
+    """`enqueue` for many messages at once (a CSV import's readings, a
+    tick's reminders, a week's digests; callers pass ENQUEUE_CHUNK at most): one
     batched INSERT when none of their keys is taken, one by one otherwise.
     Returns how many were queued; flushes."""
     if not mails:
@@ -195,8 +205,28 @@ def cancel_queued(*, recipient: str, now: datetime, kind: str | None = None,
 def send_due(now: datetime) -> dict[str, int]:
     """Send every queued message whose time has come, each at most once.
 
-    Commits around each message (claimed, handed over, finished), so a crash
-    loses at most the one in flight, and that one is sorted out by the lease.
+    Per message, two commits through the session: the claim (queued ->
+    sending, attempts + 1), then `handed_over_at` at the moment the server is
+    ready for the message itself; a failure's outcome commits at once. The
+    sent mark of a message the server accepted is not committed on its own:
+    it goes with the next message's claim, or with the next failure, or at
+    the end of the run. Why nothing is sent twice and nothing is lost:
+
+    - A message is sent only by the run whose claim changed it from queued
+      to sending (the UPDATE's condition), and that claim is committed before
+      anything of it goes over. Another run's claim finds it no longer queued.
+    - Its `handed_over_at` is committed before the end of DATA, the only
+      point after which the server may deliver it. So a message that may have
+      arrived is, in every later state of the database, either sent, or
+      sending with handed_over_at set, which `release_stale` turns into
+      unknown_outcome (never resent automatically), never into queued.
+    - A message whose run died before its handover commit delivered nothing;
+      the lease queues it again, so it is not lost.
+    - Deferring the sent mark only decides, for a run killed in the moment
+      between one message's "250 OK" and the next message's claim, whether
+      the accepted message ends sent or unknown_outcome: never whether it is
+      sent again. At most one message is waiting for that mark at any time.
+
     Stops early, leaving the rest queued ("deferred"), at an unknown outcome
     or after TEMPORARY_IN_A_ROW temporary failures in a row. Returns what this
     run did: {"sent", "retrying", "failed", "unknown_outcome", "requeued",
@@ -213,19 +243,69 @@ def send_due(now: datetime) -> dict[str, int]:
     # Per destination: None is the mail server, a number a webhook endpoint.
     temporary_in_a_row: Counter[int | None] = Counter()
     unwell: set[int | None] = set()
-    with email.Sender() as mail:
-        for message_id, destination in due:
-            if destination in unwell:
-                counts["deferred"] += 1
-                continue
-            outcome = _send_one(message_id, now, mail)
-            if outcome:
-                counts[outcome] += 1
-            in_a_row = temporary_in_a_row[destination] + 1 if outcome == "retrying" else 0
-            temporary_in_a_row[destination] = in_a_row
-            if outcome == "unknown_outcome" or in_a_row >= TEMPORARY_IN_A_ROW:
-                unwell.add(destination)
+    run = _Run(now)
+    try:
+        with email.Sender() as mail:
+            for message_id, destination in due:
+                if destination in unwell:
+                    counts["deferred"] += 1
+                    continue
+                outcome = _send_one(message_id, run, mail)
+                if outcome:
+                    counts[outcome] += 1
+                in_a_row = temporary_in_a_row[destination] + 1 if outcome == "retrying" else 0
+                temporary_in_a_row[destination] = in_a_row
+                if outcome == "unknown_outcome" or in_a_row >= TEMPORARY_IN_A_ROW:
+                    unwell.add(destination)
+    except BaseException:
+        # The run stops (the database went away, say): the accepted message is
+        # still marked sent if the database lets it; otherwise the lease makes
+        # it unknown_outcome.
+        with contextlib.suppress(SQLAlchemyError):
+            run.commit_sent()
+        raise
+    run.commit_sent()
     return {name: n for name, n in counts.items() if n or name == "sent"}
+
+
+# The statements of a send run, built once (the same SQL every message), as
+# Core statements on the table: no ORM bookkeeping per message.
+_outbox = OutboxMessage.__table__
+_claim = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("the_id"), _outbox.c.state == "queued",
+           _outbox.c.next_attempt_at <= bindparam("now", type_=_outbox.c.next_attempt_at.type))
+    .values(state="sending", claimed_at=bindparam("now"), handed_over_at=None,
+            updated_at=bindparam("now"), attempts=_outbox.c.attempts + 1)
+    .returning(_outbox.c.kind, _outbox.c.recipient, _outbox.c.subject, _outbox.c.body_text,
+               _outbox.c.body_html, _outbox.c.message_id, _outbox.c.headers, _outbox.c.attempts))
+_handed_over = (
+    update(_outbox).where(_outbox.c.id == bindparam("the_id"))
+    .values(handed_over_at=bindparam("now", type_=_outbox.c.handed_over_at.type),
+            updated_at=bindparam("now")))
+_sent = (
+    update(_outbox).where(_outbox.c.id.in_(bindparam("the_ids", expanding=True)))
+    .values(state="sent", sent_at=bindparam("now", type_=_outbox.c.sent_at.type), last_error="",
+            updated_at=bindparam("now")))
+
+
+class _Run:
+    """The bookkeeping of one send run: its moment, and the messages the
+    server accepted whose sent mark is not written yet (at most one)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.accepted: list[int] = []
+
+    def write_sent(self) -> None:
+        """Add the pending sent marks to the current transaction (not committed)."""
+        if self.accepted:
+            db.session.execute(_sent, {"the_ids": self.accepted, "now": self.now})
+            self.accepted = []
+
+    def commit_sent(self) -> None:
+        self.write_sent()
+        db.session.commit()
 
 
 def release_stale(now: datetime) -> dict[str, int]:
@@ -254,19 +334,15 @@ def release_stale(now: datetime) -> dict[str, int]:
     return {"requeued": requeued, "unknown_outcome": unknown, "failed": gave_up}
 
 
-def _send_one(message_id: int, now: datetime, mail: email.Sender) -> str | None:
+def _send_one(message_id: int, run: _Run, mail: email.Sender) -> str | None:
     """Claim, send and record one message; what happened, or None when
-    another run claimed it first (or it is gone)."""
+    another run claimed it first (or it is gone). A message the server
+    accepted is left in `run.accepted`, to be marked sent with the next
+    commit (see `send_due`)."""
+    now = run.now
+    run.write_sent()
     message: OutboxMessage | Row[*tuple[Any, ...]] | None = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.state == "queued",
-               OutboxMessage.next_attempt_at <= now)
-        .values(state="sending", claimed_at=now, handed_over_at=None, updated_at=now,
-                attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.subject,
-                   OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.message_id,
-                   OutboxMessage.headers, OutboxMessage.attempts),
-        execution_options=NO_SYNC).first()
+        _claim, {"the_id": message_id, "now": now}).first()
     db.session.commit()
     if message is None:
         return None
@@ -274,7 +350,8 @@ def _send_one(message_id: int, now: datetime, mail: email.Sender) -> str | None:
     channel = CHANNELS.get(kind)
 
     def handover() -> None:
-        _set(message_id, now, handed_over_at=now)
+        db.session.execute(_handed_over, {"the_id": message_id, "now": now})
+        db.session.commit()
 
     try:
         if channel is None:
@@ -293,7 +370,11 @@ def _send_one(message_id: int, now: datetime, mail: email.Sender) -> str | None:
         db.session.rollback()
         log.exception("outbox message %s to %s could not be sent", message_id, recipient)
         return "interrupted"
-    _set(message_id, now, state="sent", sent_at=now, last_error="")
+    if channel is None:
+        run.accepted.append(message_id)
+    else:
+        # What the channel wrote beside it commits with its outcome, as before.
+        _set(message_id, now, state="sent", sent_at=now, last_error="")
     return "sent"
 
 
