@@ -24,7 +24,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import Callable
-from email import policy
+from email import headerregistry, policy
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
@@ -60,11 +60,36 @@ class UnknownOutcomeMailError(MailError):
 
 Handover = Callable[[], None] | None
 
+
+class _HeaderClasses(headerregistry.HeaderRegistry):
+    """The standard header registry, making each header name's class once.
+
+    The standard one builds a new class (`type(...)`) for every header set,
+    the same class each time for a name: about a quarter of the time it takes
+    to build a message and write it out. Only the first KEPT names are kept
+    (this module sets a fixed few)."""
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = super().__getitem__(name)
+            if len(self._made) < self.KEPT:
+                self._made[key] = made
+        return made
+
+
 # Lines up to RFC 5322's limit of 998 characters: with the default 78, a long
 # header without spaces (List-Unsubscribe's URL) is RFC 2047-encoded to fit,
 # and mail clients then see no link to offer one-click unsubscribe.
-MAIL_POLICY = policy.default.clone(max_line_length=998)
-SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
+MAIL_POLICY = policy.default.clone(max_line_length=998, header_factory=_HeaderClasses())
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998, header_factory=_HeaderClasses())
 # Every character that breaks a header line or has no business in one.
 _NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 

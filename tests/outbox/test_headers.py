@@ -80,3 +80,35 @@ def test_a_title_stored_with_a_line_break_still_sends_its_reminder_on_one_line(o
 ])
 def test_header_value_collapses_line_breaks_and_control_characters(typed, safe):
     assert header_value(typed) == safe
+
+
+def test_a_message_goes_out_byte_for_byte_as_the_standard_header_registry_writes_it(ctx):
+    """The header classes the mail module keeps per name change nothing a
+    mail client sees: non-ASCII and long headers included."""
+    from email import policy
+
+    from tracker import email
+
+    def built() -> bytes:
+        msg = email.build_message(
+            to="Zoë Ölund <zoe@example.com>", subject="Überfällig: " + "long title " * 20, text="Grüße\n",
+            html="<p>Grüße</p>", message_id="<reminder-1-due@burning-platform.local>",
+            headers={"List-Unsubscribe": "<https://tracker.example.com/unsubscribe/" + "x" * 300 + ">",
+                     "Reply-To": "reply+abc@example.com"})
+        del msg["Date"]
+        msg["Date"] = "Fri, 06 Mar 2026 09:30:00 -0000"
+        msg.set_boundary("boundary")  # otherwise random
+        return email._data_block(msg)
+
+    kept = built()
+    standard = {"MAIL_POLICY": policy.default.clone(max_line_length=998),
+                "SMTP_POLICY": policy.SMTP.clone(max_line_length=998)}
+    saved = {name: getattr(email, name) for name in standard}
+    try:
+        for name, value in standard.items():
+            setattr(email, name, value)
+        assert built() == kept
+    finally:
+        for name, value in saved.items():
+            setattr(email, name, value)
+    assert b"Subject: =?utf-8?" in kept and b"List-Unsubscribe: <https://tracker.example.com/unsubscribe/" in kept
