@@ -1,6 +1,8 @@
 """Time the mail jobs against a real SMTP server (aiosmtpd on 127.0.0.1).
 
-    python -m bench.jobs [--database URL] [--output bench/results/jobs-<engine>-<name>.json]
+    python -m bench.jobs [--database URL] [--only digests|tick] [--output PATH]
+
+The results go to bench/results/jobs-<engine>-<name>.json unless --output says where.
 
 Run `python -m bench.generate` first. In-process against that database:
 
@@ -12,14 +14,17 @@ Run `python -m bench.generate` first. In-process against that database:
 
 Both start from an outbox without that week's digests or those reminders
 (the benchmark's database is throwaway: it deletes them first), so a second
-run measures the same work. It reports the seconds, the messages the server
-received and the SMTP connections they came over, the seconds per 1,000
-messages (linear growth keeps that flat from 1x to 4x) and the largest
-message in bytes.
+run measures the same work. It reports the seconds, the CPU seconds of this
+process (the app and the SMTP server's thread: less at the mercy of other
+work on the machine than the seconds), the messages the server received and
+the SMTP connections they came over, the seconds per 1,000 messages (linear
+growth keeps that flat from 1x to 4x), the largest message in bytes, and the
+1-minute load average before and after each job.
 """
 
 import argparse
 import json
+import os
 import socket
 import threading
 import time
@@ -30,11 +35,9 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete, func, select
 
-from bench.database import ROOT, kind, resolve_url, row_counts
+from bench.database import DEFAULT_DATABASE, ROOT, kind, resolve_url, row_counts
 from tracker import create_app
 from tracker.extensions import db
-
-DEFAULT_DATABASE = "sqlite:///bench/data/bench-1x.sqlite"
 
 
 class Counter:
@@ -91,21 +94,27 @@ def forget_sent(prefix: str) -> int:
 def timed(name: str, server: Counter, job) -> dict:
     before, connections_before = server.received, server.connections
     server.largest = 0
-    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
     detail = job()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    load_after = os.getloadavg()[0]
     received = server.received - before
     connections = server.connections - connections_before
-    result = {"name": name, "seconds": round(seconds, 2), "messages": received,
-              "smtp_connections": connections,
+    result = {"name": name, "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
+              "messages": received, "smtp_connections": connections,
               "seconds_per_1000": round(seconds * 1000 / received, 2) if received else None,
-              "largest_bytes": server.largest, "detail": detail}
-    print(f"  {name:<34} {seconds:7.1f} s  {received:6,} messages  "
-          f"over {connections:,} connections  largest {server.largest / 1024:6.1f} KB   {detail}", flush=True)
+              "cpu_seconds_per_1000": round(cpu_seconds * 1000 / received, 2) if received else None,
+              "largest_bytes": server.largest, "load_1min": [round(load_before, 2), round(load_after, 2)],
+              "detail": detail}
+    print(f"  {name:<34} {seconds:7.1f} s ({cpu_seconds:.1f} s CPU)  {received:6,} messages  "
+          f"over {connections:,} connections  largest {server.largest / 1024:6.1f} KB  "
+          f"load {load_before:.1f}-{load_after:.1f}   {detail}", flush=True)
     return result
 
 
-def run(url: str) -> dict:
+def run(url: str, only: str | None = None) -> dict:
     from tracker import scheduler
     from tracker.digests import services as digests
     from tracker.organisation.services import today as org_today
@@ -122,13 +131,16 @@ def run(url: str) -> dict:
                 data = row_counts(conn)
             now = busiest_due_day()
             week = digests.week_just_ended(org_today(now))
-            forget_sent("digest:")
-            results = [timed("weekly digests (queue and send)", server,
-                             lambda: str(digests.send_digests(now, week=week)))]
-            forget_sent("reminder:")
-            results.append(timed("scheduler tick with reminders", server, lambda: "; ".join(
-                f"{name}: {outcome.summary if outcome.ok else 'FAILED'}"
-                for name, outcome in scheduler.tick(now).items())))
+            results = []
+            if only in (None, "digests"):
+                forget_sent("digest:")
+                results.append(timed("weekly digests (queue and send)", server,
+                                     lambda: str(digests.send_digests(now, week=week))))
+            if only in (None, "tick"):
+                forget_sent("reminder:")
+                results.append(timed("scheduler tick with reminders", server, lambda: "; ".join(
+                    f"{name}: {outcome.summary if outcome.ok else 'FAILED'}"
+                    for name, outcome in scheduler.tick(now).items())))
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -140,10 +152,11 @@ def run(url: str) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.jobs", description=__doc__.split("\n")[0])
     parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--only", choices=("digests", "tick"), help="measure one of the two jobs")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     url = resolve_url(args.database)
-    report = run(url)
+    report = run(url, args.only)
     output = args.output or ROOT / "bench" / "results" / f"jobs-{kind(url)}-{Path(url).stem}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
