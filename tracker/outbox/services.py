@@ -42,7 +42,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker import email
@@ -207,7 +207,9 @@ def send_due(now: datetime) -> dict[str, int]:
 
     Per message, two commits through the session: the claim (queued ->
     sending, attempts + 1), then `handed_over_at` at the moment the server is
-    ready for the message itself; a failure's outcome commits at once. The
+    ready for the message itself; a failure's outcome commits at once. On
+    PostgreSQL only the handover's commit waits for the disk (see
+    _CLAIM_WITHOUT_WAITING_FOR_DISK). The
     sent mark of a message the server accepted is not committed on its own:
     it goes with the next message's claim, or with the next failure, or at
     the end of the run. Why nothing is sent twice and nothing is lost:
@@ -288,6 +290,17 @@ _sent = (
     .values(state="sent", sent_at=bindparam("now", type_=_outbox.c.sent_at.type), last_error="",
             updated_at=bindparam("now")))
 
+# On PostgreSQL the claim's commit (which carries the previous message's sent
+# mark) does not wait for the disk: the handover's commit, which does, writes
+# the log up to and including it before anything of the message goes over.
+# If the database server itself crashes first, the claim may be lost: the
+# message is queued again and nothing of it went (the run's next statement
+# fails on the dead connection before the handover); the previous message
+# stays sending with its handover durable, so the lease makes it
+# unknown_outcome. Other runs see the claim at once either way. One disk
+# flush per message instead of two (about 5 ms each on the benchmark machine).
+_CLAIM_WITHOUT_WAITING_FOR_DISK = text("SET LOCAL synchronous_commit TO OFF")
+
 
 class _Run:
     """The bookkeeping of one send run: its moment, and the messages the
@@ -296,6 +309,7 @@ class _Run:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.accepted: list[int] = []
+        self.postgresql = db.session.get_bind().dialect.name == "postgresql"
 
     def write_sent(self) -> None:
         """Add the pending sent marks to the current transaction (not committed)."""
@@ -340,6 +354,8 @@ def _send_one(message_id: int, run: _Run, mail: email.Sender) -> str | None:
     accepted is left in `run.accepted`, to be marked sent with the next
     commit (see `send_due`)."""
     now = run.now
+    if run.postgresql:
+        db.session.execute(_CLAIM_WITHOUT_WAITING_FOR_DISK)
     run.write_sent()
     message: OutboxMessage | Row[*tuple[Any, ...]] | None = db.session.execute(
         _claim, {"the_id": message_id, "now": now}).first()
