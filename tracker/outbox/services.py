@@ -39,10 +39,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, cast
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, bindparam, func, insert, select, text, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker import email
@@ -272,7 +272,7 @@ def send_due(now: datetime) -> dict[str, int]:
 
 # The statements of a send run, built once (the same SQL every message), as
 # Core statements on the table: no ORM bookkeeping per message.
-_outbox = OutboxMessage.__table__
+_outbox = cast(Table, OutboxMessage.__table__)  # a mapped class's table is a Table
 _claim = (
     update(_outbox)
     .where(_outbox.c.id == bindparam("the_id"), _outbox.c.state == "queued",
