@@ -133,3 +133,35 @@ def test_the_endpoint_list_costs_the_same_queries_however_many_endpoints(app, lo
     with count_queries(app) as many:
         client.get("/webhooks/")
     assert few() == many()
+
+
+def test_the_owner_is_typed_by_email_or_name_and_the_form_does_not_grow_with_the_people(
+        app, login_as, client):
+    login_as("admin")
+    with app.app_context():
+        owner = factories.make_user("hr", email="Rita.Ops@example.com", name="Rita Ops")
+        factories.make_user("member", name="Sam Lee")
+        factories.make_user("member", name="Sam Lee")
+        db.session.commit()
+        owner_id = owner.id
+    with count_queries(app) as few:
+        small = client.get("/webhooks/new").get_data(as_text=True)
+    with app.app_context():
+        for _ in range(40):
+            factories.make_user("member")
+        db.session.commit()
+    with count_queries(app) as many:
+        large = client.get("/webhooks/new").get_data(as_text=True)
+    assert few() == many() and len(large) == len(small)
+    assert "Rita Ops" not in large  # nobody is listed: the suggestions come as you type
+
+    ambiguous = client.post("/webhooks/new", data=_form("Sam Lee")).get_data(as_text=True)
+    assert "2 people are called Sam Lee: type their email." in ambiguous
+    assert 'value="Sam Lee"' in ambiguous  # what was typed stays
+    for typed in ("rita.ops@EXAMPLE.com", "Rita Ops <rita.ops@example.com>", "rita ops"):
+        assert client.post("/webhooks/new", data=_form(typed)).status_code == 302, typed
+    with app.app_context():
+        assert set(db.session.scalars(select(WebhookEndpoint.owner_id))) == {owner_id}
+        endpoint_id = db.session.scalar(select(WebhookEndpoint.id))
+    edit = client.get(f"/webhooks/{endpoint_id}/edit").get_data(as_text=True)
+    assert 'value="Rita Ops &lt;rita.ops@example.com&gt;"' in edit

@@ -1,11 +1,11 @@
 """Webhook forms: shape only. Rules live in `tracker.webhooks.services`."""
 
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.forms import TrackerForm
-from tracker.ids import form_id
+from tracker.accounts.picker import account_shown, resolve_account
+from tracker.forms import PickerField, TrackerForm
 from tracker.webhooks.services import EVENT_NEEDS, EVENTS, MAX_DESCRIPTION, MAX_URL, EndpointInput
 
 EVENT_CHOICES = [(event, f"{event}: {meaning}" + (" (owner must be allowed to read people decisions)"
@@ -20,9 +20,12 @@ class EndpointForm(TrackerForm):
                                   "inside your own network.")
     description = StringField("Description", validators=[Length(max=MAX_DESCRIPTION * 4)],
                               description="What receives it, for the next admin (optional).")
-    owner_id = SelectField("Owner", coerce=form_id, validate_choice=False,
-                           description="Told by mail if the endpoint is disabled; it receives nothing "
-                                       "its owner could not see in the app.")
+    # Typed, with suggestions: a select of every person grows with the organisation.
+    owner_id = PickerField("Owner", resolve=resolve_account, shown=account_shown,
+                           search_endpoint="accounts.people_search",
+                           description="Type a name or email, then choose from the suggestions. Told "
+                                       "by mail if the endpoint is disabled; it receives nothing its "
+                                       "owner could not see in the app.")
     # The service says which events may not be chosen, and why.
     events = SelectMultipleField("Events", choices=EVENT_CHOICES, validate_choice=False,
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

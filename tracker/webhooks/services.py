@@ -296,12 +296,6 @@ def get_endpoint(endpoint_id: int) -> WebhookEndpoint | None:
     return db.session.get(WebhookEndpoint, endpoint_id)
 
 
-def owners() -> list[User]:
-    """Who may own an endpoint: every active person, by name."""
-    return list(db.session.scalars(select(User).where(User.active.is_(True))
-                                   .order_by(User.display_name, User.id)))
-
-
 def deliveries_page(endpoint: WebhookEndpoint, *, page: int, per_page: int = 50) -> Pagination:
     """One page of an endpoint's delivery attempts, newest first."""
     return db.paginate(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)

@@ -24,7 +24,6 @@ def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
 
 def _form(endpoint: WebhookEndpoint | None) -> EndpointForm:
     form = EndpointForm(obj=endpoint) if endpoint else EndpointForm()
-    form.owner_id.choices = [(u.id, f"{u.display_name} ({u.email})") for u in services.owners()]
     if not form.is_submitted():
         form.owner_id.data = endpoint.owner_id if endpoint else current_user.id
         form.events.data = list(endpoint.events) if endpoint else []
