@@ -25,6 +25,9 @@ class Recorder:
     - "slow_before_data": RCPT is answered only after SLOW seconds (no message arrives);
     - "cut_after_data": the whole message arrives, then the connection is dropped.
 
+    `before_rcpt`, a function: called (in the server's thread) before each
+    RCPT is answered, while the client waits.
+
     `drop_after`, a number: the server closes a connection when its client
     starts one more message on it after that many (as servers that limit
     messages per connection, or time idle ones out, do). `connections` counts
@@ -36,6 +39,7 @@ class Recorder:
         self.mode = "ok"
         self.calls = 0
         self.after_receive = None
+        self.before_rcpt = None
         self.drop_after: int | None = None
         self.connections = 0
         self.lock = threading.Lock()
@@ -49,6 +53,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.before_rcpt:
+            self.before_rcpt()
         if self.mode == "slow_before_data":
             await asyncio.sleep(SLOW)
         envelope.rcpt_tos.append(address)

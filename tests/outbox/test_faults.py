@@ -234,3 +234,48 @@ def test_a_server_that_closes_the_connection_between_messages_gets_the_rest_over
         assert set(db.session.scalars(select(OutboxMessage.attempts))) == {1}, "a reconnect is no new attempt"
     assert smtp_server.connections == 3
     assert len(received(smtp_server)) == MESSAGES and set(received(smtp_server).values()) == {1}
+
+
+def test_a_run_slower_than_the_lease_sends_nothing_the_lease_took_back(org, smtp_server):
+    """Scheduler A claims a message, then waits on a slow server past the
+    lease; scheduler B's run, later, takes the message back and sends it. A
+    must not hand it over too: the message arrives once."""
+    later = FRIDAY + outbox.LEASE + timedelta(minutes=1)
+    with org.app_context():
+        outbox.enqueue(outbox.Mail(kind="reminder", key="reminder:slow:due", recipient="owner0@example.com",
+                                   subject="Check-in due", text="Please.", html="<p>Please.</p>",
+                                   message_id="<slow-due@tracker.example.com>"), now=FRIDAY)
+        db.session.commit()
+
+    def scheduler_b_takes_it_back():
+        smtp_server.before_rcpt = None
+        with org.app_context():
+            assert outbox.release_stale(later)["requeued"] == 1
+            db.session.commit()
+
+    smtp_server.before_rcpt = scheduler_b_takes_it_back
+    with org.app_context():
+        assert outbox.send_due(FRIDAY) == {"sent": 0, "taken_back": 1}  # scheduler A
+        assert smtp_server.messages == []
+        assert outbox.send_due(later) == {"sent": 1}  # scheduler B
+        message = db.session.scalar(select(OutboxMessage))
+        assert (message.state, message.attempts) == ("sent", 2)
+    assert received(smtp_server) == {"<slow-due@tracker.example.com>": 1}
+
+
+def test_a_claim_is_stamped_when_it_is_made_not_when_the_run_began(org, smtp_server):
+    """A long run's later messages are claimed at the moment they are sent, so
+    the lease counts from their claim (the run's start plus its time so far)."""
+    with org.app_context():
+        for n in range(2):
+            outbox.enqueue(outbox.Mail(kind="reminder", key=f"reminder:{n}:due",
+                                       recipient="owner0@example.com", subject="Check-in due",
+                                       text="Please.", html="<p>Please.</p>",
+                                       message_id=f"<{n}-due@tracker.example.com>"), now=FRIDAY)
+        db.session.commit()
+        smtp_server.mode = "slow_before_data"  # each message waits SLOW seconds at RCPT
+        org.config["MAIL_TIMEOUT"] = 10
+        assert outbox.send_due(FRIDAY) == {"sent": 2}
+        first, second = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        assert first.claimed_at >= FRIDAY
+        assert second.claimed_at - first.claimed_at >= timedelta(seconds=2)

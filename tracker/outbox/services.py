@@ -29,11 +29,16 @@ outcomes as `email.MailError`:
   the next run queues it again if nothing was handed over, and marks it
   unknown_outcome if it was. Each message is claimed alone, just before it
   is sent, so a dead run leaves only the one in flight waiting for the
-  lease, never a batch it had claimed ahead.
+  lease, never a batch it had claimed ahead. A claim is stamped with the
+  moment it is made (the run's `now` plus the time the run has taken), so a
+  long run's later messages are not stale at their claim; and a run hands a
+  message over only while its claim still stands, so a message another run's
+  lease took back is never sent by both.
 """
 
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -224,6 +229,10 @@ def send_due(now: datetime) -> dict[str, int]:
       unknown_outcome (never resent automatically), never into queued.
     - A message whose run died before its handover commit delivered nothing;
       the lease queues it again, so it is not lost.
+    - A claim stands until the lease takes it back; then its run hands
+      nothing over (the handover's UPDATE finds the claim gone, ClaimLost),
+      so a run slower than the lease and the run that took its message back
+      never both send it.
     - Deferring the sent mark only decides, for a run killed in the moment
       between one message's "250 OK" and the next message's claim, whether
       the accepted message ends sent or unknown_outcome: never whether it is
@@ -232,7 +241,7 @@ def send_due(now: datetime) -> dict[str, int]:
     Stops early, leaving the rest queued ("deferred"), at an unknown outcome
     or after TEMPORARY_IN_A_ROW temporary failures in a row. Returns what this
     run did: {"sent", "retrying", "failed", "unknown_outcome", "requeued",
-    "deferred"} counts (zeros left out, but for "sent").
+    "deferred", "taken_back"} counts (zeros left out, but for "sent").
     """
     counts: Counter[str] = Counter(sent=0, retrying=0, failed=0, unknown_outcome=0)
     counts.update(release_stale(now))
@@ -277,12 +286,14 @@ _claim = (
     update(_outbox)
     .where(_outbox.c.id == bindparam("the_id"), _outbox.c.state == "queued",
            _outbox.c.next_attempt_at <= bindparam("now", type_=_outbox.c.next_attempt_at.type))
-    .values(state="sending", claimed_at=bindparam("now"), handed_over_at=None,
-            updated_at=bindparam("now"), attempts=_outbox.c.attempts + 1)
+    .values(state="sending", claimed_at=bindparam("at", type_=_outbox.c.claimed_at.type),
+            handed_over_at=None, updated_at=bindparam("at"), attempts=_outbox.c.attempts + 1)
     .returning(_outbox.c.kind, _outbox.c.recipient, _outbox.c.subject, _outbox.c.body_text,
                _outbox.c.body_html, _outbox.c.message_id, _outbox.c.headers, _outbox.c.attempts))
+# Only while this run's claim stands: still sending, at the attempt it claimed.
 _handed_over = (
-    update(_outbox).where(_outbox.c.id == bindparam("the_id"))
+    update(_outbox).where(_outbox.c.id == bindparam("the_id"), _outbox.c.state == "sending",
+                          _outbox.c.attempts == bindparam("attempt"))
     .values(handed_over_at=bindparam("now", type_=_outbox.c.handed_over_at.type),
             updated_at=bindparam("now")))
 _sent = (
@@ -302,14 +313,26 @@ _sent = (
 _CLAIM_WITHOUT_WAITING_FOR_DISK = text("SET LOCAL synchronous_commit TO OFF")
 
 
+class ClaimLost(Exception):
+    """A run's claim on a message no longer stands (another run's lease took
+    it back while this run was slow): the message is not handed over."""
+
+
 class _Run:
-    """The bookkeeping of one send run: its moment, and the messages the
-    server accepted whose sent mark is not written yet (at most one)."""
+    """The bookkeeping of one send run: its start (`now`), and the messages
+    the server accepted whose sent mark is not written yet (at most one)."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.started = time.monotonic()
         self.accepted: list[int] = []
         self.postgresql = db.session.get_bind().dialect.name == "postgresql"
+
+    def moment(self) -> datetime:
+        """The run's `now` plus the time it has taken: what a claim is
+        stamped with, so the lease counts from the claim, not from the start
+        of a long run. (The other stamps are the run's `now`.)"""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
     def write_sent(self) -> None:
         """Add the pending sent marks to the current transaction (not committed)."""
@@ -353,12 +376,12 @@ def _send_one(message_id: int, run: _Run, mail: email.Sender) -> str | None:
     another run claimed it first (or it is gone). A message the server
     accepted is left in `run.accepted`, to be marked sent with the next
     commit (see `send_due`)."""
-    now = run.now
     if run.postgresql:
         db.session.execute(_CLAIM_WITHOUT_WAITING_FOR_DISK)
     run.write_sent()
+    now = run.now
     message: OutboxMessage | Row[*tuple[Any, ...]] | None = db.session.execute(
-        _claim, {"the_id": message_id, "now": now}).first()
+        _claim, {"the_id": message_id, "now": now, "at": run.moment()}).first()
     db.session.commit()
     if message is None:
         return None
@@ -366,8 +389,11 @@ def _send_one(message_id: int, run: _Run, mail: email.Sender) -> str | None:
     channel = CHANNELS.get(kind)
 
     def handover() -> None:
-        db.session.execute(_handed_over, {"the_id": message_id, "now": now})
+        claim_stands = rowcount(db.session.execute(
+            _handed_over, {"the_id": message_id, "attempt": attempts, "now": now}))
         db.session.commit()
+        if not claim_stands:
+            raise ClaimLost(f"outbox message {message_id}: another run took it back")
 
     try:
         if channel is None:
@@ -378,6 +404,12 @@ def _send_one(message_id: int, run: _Run, mail: email.Sender) -> str | None:
             if message is None:  # deleted since it was claimed: nothing to send
                 return None
             channel(message, handover, now)
+    except ClaimLost:
+        # Nothing of it went (the connection was closed before the message):
+        # the run that took it back sends it.
+        db.session.rollback()
+        log.warning("%s %s to %s: not sent by this run, another took it back", kind, message_id, recipient)
+        return "taken_back"
     except (email.MailError, DeliveryError) as e:
         log.warning("%s %s to %s: %s", kind, message_id, recipient, e)
         return _after_failure(message_id, e, attempts, now)
