@@ -200,8 +200,8 @@ def test_a_stale_save_is_refused_shows_what_changed_and_can_be_reapplied(app, na
     with app.app_context():
         stored = case.read(record_id)
         assert stored[field] == value and stored[other] == other_value
-        # One more event, none rewritten (edits of users have no history).
-        assert _history_count() == events + (0 if name == "user" else 1)
+        # One more event, none rewritten.
+        assert _history_count() == events + 1
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -241,7 +241,7 @@ def test_parallel_saves_of_one_version_store_exactly_one(app, name, monkeypatch)
     with app.app_context():
         assert case.read(record_id)[field] == case.value_from(winner)
         events = db.session.scalars(select(HistoryEvent).where(HistoryEvent.action == "updated")).all()
-        assert len(events) == (0 if name == "user" else 1)  # user edits have no history
+        assert len(events) == 1
 
 
 def test_the_first_settings_ever_saved_twice_keeps_the_first_and_refuses_the_second(app):

@@ -279,7 +279,9 @@ def test_conflicts_and_incentives_are_listed_50_a_page_each(app, client, login_a
     second = client.get("/incentives/?conflicts_page=2&page=2").get_data(as_text=True)
     assert second.count("against Customer Service") == 6
     assert "Page 2 of 2" in second
-    assert 'href="/incentives/?conflicts_page=2&amp;page=1"' in second  # each pager keeps the other's page
+    # Each pager keeps the other's page.
+    assert 'href="/incentives/?page=1&amp;conflicts_page=2"' in second
+    assert 'href="/incentives/?conflicts_page=1&amp;page=2"' in second
 
 
 def test_the_map_runs_the_same_queries_for_a_few_or_120_incentives_in_a_department(
