@@ -195,7 +195,8 @@ def markdown(measured: dict[tuple[str, int], dict], engines: list[str]) -> tuple
                    and "CPU" in result.get("detail", "")),
     ]
     if job_lines[2:]:
-        text_lines += ["", "Mail jobs, in the benchmark's process, against a local aiosmtpd server running in a process of its own (`python -m bench.jobs`):",
+        text_lines += ["", "Mail jobs, in the benchmark's process, against a local aiosmtpd server "
+                           "running in a process of its own (`python -m bench.jobs`):",
                        "", *job_lines]
     return "\n".join(text_lines), page_misses + job_misses
 
