@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Test processes (pytest-xdist); WORKERS=0 runs the suite in one process.
-WORKERS ?= 2
+# Test processes (pytest-xdist); WORKERS=0 runs the suite in one process. Three on
+# two cores: many tests wait (on a browser, a subprocess, a mail server), so two
+# processes left the cores a third idle.
+WORKERS ?= 3
 
 .PHONY: run test lint bench clean
 
