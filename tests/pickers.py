@@ -1,6 +1,7 @@
 """Helpers for the picker fields (tracker.forms.PickerField): the ways a
 person may name an account, and what a picker input shows."""
 
+from tests.conftest import count_queries
 from tests.form_errors import _page
 
 
@@ -23,3 +24,16 @@ def picker(response_or_html, field_id: str) -> dict[str, str]:
     assert page.attrs_by_id[attrs["list"]]["tag"] == "datalist"
     assert attrs["data-picker"]
     return attrs
+
+
+def statements_and_sizes(app, client, urls) -> list[tuple[int, int]]:
+    """(SQL statements, bytes) of each page in `urls`, each answered 200:
+    measured before and after adding many people, a form with a picker
+    shows the same page."""
+    found = []
+    for url in urls:
+        with count_queries(app) as n:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        found.append((n(), len(response.data)))
+    return found

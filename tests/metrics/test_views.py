@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries, sign_in_session
 from tests.form_errors import field_error
-from tests.pickers import WAYS, picker, ways_to_name
+from tests.pickers import WAYS, picker, statements_and_sizes, ways_to_name
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.metrics.models import Metric, Reading
@@ -874,17 +874,9 @@ def test_the_metric_forms_do_not_grow_with_the_people(app, client, login_as):
     edit = f"/metrics/{metric_id}/edit"
     assert picker(client.get(edit), "owner_id")["value"] == f"{executive.display_name} <{executive.email}>"
 
-    def measure():
-        found = []
-        for url in ("/metrics/new", edit):
-            with count_queries(app) as n:
-                response = client.get(url)
-            found.append((n(), len(response.data)))
-        return found
-
-    few = measure()
+    few = statements_and_sizes(app, client, ("/metrics/new", edit))
     build(app, lambda: [factories.make_user("member", name=f"Person {n} With A Long Name")
                         for n in range(40)])
-    many = measure()
+    many = statements_and_sizes(app, client, ("/metrics/new", edit))
     assert [q for q, _ in many] == [q for q, _ in few]
     assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))
