@@ -18,17 +18,12 @@ one request. Not part of `make test`; light on purpose (the main table is
 `bench.run`'s).
 """
 
-import argparse
-import json
 import statistics
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, insert
 
-from bench.database import ROOT, resolve_url
-from bench.timing import timed
+from bench.timing import measure_one_engine, timed
 from tracker import create_app
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Role
@@ -124,24 +119,9 @@ def measure(url: str, rounds: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", help="a PostgreSQL URL (default: a fresh SQLite file)")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "api.json")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        url = resolve_url(args.database) if args.database else f"sqlite:///{Path(workdir) / 'api.sqlite'}"
-        engine = url.split(":", 1)[0].split("+", 1)[0]
-        rows = [{"engine": engine, **row} for row in measure(url, args.rounds)]
-    print(f"{'case':<52} {'n':>4} {'p50 ms':>8} {'max ms':>8} {'SQL':>4}")
-    for row in rows:
-        print(f"{row['case']:<52} {row['requests']:>4} {row['p50_ms']:>8} {row['max_ms']:>8} "
-              f"{row['statements']:>4}")
-    output = args.output
-    previous = json.loads(output.read_text()) if output.exists() else []
-    kept = [row for row in previous if row.get("engine") != rows[0]["engine"]]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    measure_one_engine(__doc__.split("\n\n")[0], measure, rounds=5, name="api",
+                       columns=[("case", "case", 52), ("n", "requests", 4), ("p50 ms", "p50_ms", 8),
+                 ("max ms", "max_ms", 8), ("SQL", "statements", 4)])
 
 
 if __name__ == "__main__":

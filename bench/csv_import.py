@@ -20,18 +20,13 @@ statements of one request. Not part of `make test`; the suite counts the
 statements at two sizes (tests/metrics/test_views.py).
 """
 
-import argparse
 import io
-import json
 import statistics
-import tempfile
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete
 
-from bench.database import ROOT, resolve_url
-from bench.timing import timed
+from bench.timing import measure_one_engine, timed
 from tracker import create_app
 from tracker.accounts import services as accounts
 from tracker.accounts.models import Role, User
@@ -131,23 +126,9 @@ def measure(url: str, rounds: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", help="a PostgreSQL URL (default: a fresh SQLite file)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "csv_import.json")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        url = resolve_url(args.database) if args.database else f"sqlite:///{Path(workdir) / 'import.sqlite'}"
-        engine = url.split(":", 1)[0].split("+", 1)[0]
-        rows = [{"engine": engine, **row} for row in measure(url, args.rounds)]
-    print(f"{'case':<56} {'p50 s':>7} {'max s':>7} {'SQL':>5}")
-    for row in rows:
-        print(f"{row['case']:<56} {row['p50_s']:>7} {row['max_s']:>7} {row['statements']:>5}")
-    output = args.output
-    previous = json.loads(output.read_text()) if output.exists() else []
-    kept = [row for row in previous if row.get("engine") != rows[0]["engine"]]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    measure_one_engine(__doc__.split("\n\n")[0], measure, rounds=3, name="csv_import",
+                       columns=[("case", "case", 56), ("p50 s", "p50_s", 7), ("max s", "max_s", 7),
+                 ("SQL", "statements", 5)])
 
 
 if __name__ == "__main__":
