@@ -79,4 +79,7 @@ def sign_in(page, email: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # Wait for the page the form leads to, stylesheets included: before they
+    # apply, a page's wide and narrow charts are both in the accessibility tree.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Sign in").click()
