@@ -370,7 +370,7 @@ def measure_dashboard_after_writes(app, user_id: int, runs: int = 5) -> Result:
                   p50_ms=round(statistics.median(samples), 1), p95_ms=round(max(samples), 1), requests=runs,
                   queries=queries, status=status,
                   detail=f"in-process, a reading recorded before each view; p95 is the slowest of the runs; "
-                         f"CPU time of this process (the app; on SQLite the database's work too): p50 "
+                         f"CPU time of this process (the app, and on SQLite the database's work too): p50 "
                          f"{statistics.median(cpu):.0f} ms")
 
 
