@@ -6,7 +6,7 @@ below fetch those values for many initiatives in a fixed number of queries.
 the say/do pages and the dashboard alike.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -83,6 +83,12 @@ class SayDo:
     @property
     def entries(self) -> int:
         return self.actions + self.talk
+
+    @property
+    def flag_counts(self) -> list[tuple[str, int]]:
+        """Each flag once, in the order first carried, with how many times:
+        a group's record carries the flags of all its initiatives."""
+        return list(Counter(self.flags).items())
 
     @property
     def ratio(self) -> float | None:
