@@ -200,3 +200,16 @@ def count_queries(app):
         yield lambda: len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def query_plan(sql: str, **params) -> str:
+    """How the database would run `sql` (plain SQL with :named parameters),
+    as one line of text. PostgreSQL is told to avoid whole-table scans, so
+    that a test's few rows show whether an index can answer the query at all
+    (on a few rows it would read the table anyway)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(text("EXPLAIN QUERY PLAN " + sql), params)
+        return " ".join(str(row[-1]) for row in rows)
+    connection.execute(text("SET LOCAL enable_seqscan = off"))
+    return " ".join(row[0] for row in connection.execute(text("EXPLAIN " + sql), params))

@@ -33,7 +33,8 @@ def _upgrade_and_diff(url: str) -> tuple[list, set[str]]:
 
 
 # SQLite cannot reflect an index on an expression, so autogenerate cannot
-# compare ix_initiative_title_lower there; the test below looks for it itself.
+# compare ix_initiative_title_lower and ix_people_decision_employee_ref_lower
+# there; the test below looks for them itself.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_match_models_on_sqlite(tmp_path):
     path = tmp_path / "m.sqlite"
@@ -42,10 +43,12 @@ def test_migrations_match_models_on_sqlite(tmp_path):
     assert {t.name for t in db.metadata.sorted_tables} <= tables
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
-        sql = connection.execute(text(
-            "SELECT sql FROM sqlite_master WHERE name = 'ix_initiative_title_lower'")).scalar()
+        sql = dict(connection.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE name IN "
+            "('ix_initiative_title_lower', 'ix_people_decision_employee_ref_lower')")).all())
     engine.dispose()
-    assert sql is not None and "lower(title)" in sql
+    assert "lower(title)" in sql["ix_initiative_title_lower"]
+    assert "lower(employee_ref)" in sql["ix_people_decision_employee_ref_lower"]
 
 
 @pytest.mark.postgresql

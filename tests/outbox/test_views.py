@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import count_queries
+from tests.conftest import count_queries, query_plan
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.outbox import services as outbox
@@ -91,6 +91,10 @@ def test_the_outbox_page_costs_the_same_queries_for_5_or_120_messages(app, login
         return count()
 
     assert queries(5, 0) == queries(115, 100)
+    with app.app_context():
+        # The newest first, 50 at a time, from an index: not every message read and sorted.
+        plan = query_plan("SELECT id FROM outbox_message ORDER BY created_at DESC, id DESC LIMIT 50")
+        assert "ix_outbox_message_created_at_id" in plan, plan
 
 
 def test_a_message_recorded_before_the_outbox_kept_bodies_offers_no_resend(app, login_as, client):

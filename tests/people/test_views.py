@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import count_queries
+from tests.conftest import count_queries, query_plan
 from tests.form_errors import banner, field_error
 from tests.pickers import WAYS, picker, statements_and_sizes, ways_to_name
 from tracker.accounts.models import User
@@ -216,6 +216,30 @@ def test_the_detail_shows_the_persons_earlier_no_no_behind_a_not_aligned_promoti
     page = text(response)
     assert "promoted despite recorded no-no: punishing rule-bending" in page
     assert "No-no on record: Punishing rule-bending (2026-05-20" in page
+
+
+def test_a_decisions_page_finds_the_persons_others_from_an_index_in_the_same_queries(
+        app, client, login_as, seeded):
+    """The person's other decisions are matched on lower(employee_ref), which an
+    index answers: the page reads neither more rows nor more queries as decisions grow."""
+    login_as("hr")
+    client.post("/people/new", data=form_data(seeded, person_name="Aisha Rahman", employee_ref="e-2031",
+                                              kind="recognition"))
+
+    def view() -> tuple[str, int]:
+        with count_queries(app) as queries:
+            page = text(client.get(f"/people/{seeded['id']}"))
+        return page, queries()
+
+    page, few = view()
+    assert "Recognition" in page  # the same person, whatever the case of the reference
+    _add_decisions(app, seeded, 150)
+    page, many = view()
+    assert many == few and "Recognition" in page and "Person 1" not in page
+    with app.app_context():
+        plan = query_plan("SELECT id FROM people_decision WHERE lower(employee_ref) = lower(:ref)",
+                          ref="E-2031")
+        assert "ix_people_decision_employee_ref_lower" in plan, plan
 
 
 def test_evidence_rows_come_on_request_within_limits(client, login_as, seeded):

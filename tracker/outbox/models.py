@@ -25,7 +25,9 @@ STATES = ("queued", "sending", "sent", "unknown_outcome", "failed")
 
 class OutboxMessage(Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),)
+    # The second: the outbox page lists the newest first, 50 at a time, from the index.
+    __table_args__ = (Index("ix_outbox_message_state_next_attempt_at", "state", "next_attempt_at"),
+                      Index("ix_outbox_message_created_at_id", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)  # services.KINDS
