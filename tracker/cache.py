@@ -4,8 +4,9 @@ The say/do records (shared by the dashboard, the say/do overview and the
 digest preview), the overview's rankings, the digest preview's organisation
 week totals and rankings and the dashboard's organisation-wide summary read every
 initiative, check-in and recent reading; the incentive map and its conflicts
-read every incentive and judgement, and an incentive's suggested judgements
-every metric's month-end readings: too much to gather on every page view of
+read every incentive and judgement, an incentive's suggested judgements
+every metric's month-end readings, and the people report every decision of
+four quarters: too much to gather on every page view of
 a large organisation, and nothing in them changes between two writes.
 `per_data_version` keeps such a result in the process (each gunicorn worker
 has its own) and computes it again as soon as `data_version` moves.
@@ -53,7 +54,9 @@ T = TypeVar("T")
 KEEP = 32  # results kept per version: a few periods and departments in use at once
 # Beyond this many initiatives and metrics changed, computing again is as quick.
 MOST_CHANGES = 2_000
-# History subjects that no cached figure reads: their events change nothing here.
+# History subjects that no figure kept with `update` reads: their events change
+# nothing an `update` brings up to date. (They still move the version: the
+# people report, kept without `update`, is counted again after a decision's event.)
 UNREAD_SUBJECTS = frozenset({"behaviour", "cue_phrase", "outbox_message", "people_decision", "user"})
 
 

@@ -511,14 +511,85 @@ def _add_decisions(app, seeded, n: int) -> None:
 def test_lists_reports_and_exports_take_the_same_queries_for_10_or_200_decisions(
         app, client, login_as, seeded, path):
     login_as("hr")
+
+    def first_and_second_view() -> tuple[int, int]:
+        # The report counts at the first view after a write, and keeps the counts for the next.
+        with count_queries(app) as first:
+            assert client.get(path).status_code == 200
+        with count_queries(app) as second:
+            assert client.get(path).status_code == 200
+        return first(), second()
+
     _add_decisions(app, seeded, 9)
-    with count_queries(app) as few:
-        assert client.get(path).status_code == 200
+    few = first_and_second_view()
     _add_decisions(app, seeded, 191)
-    with count_queries(app) as many:
-        assert client.get(path).status_code == 200
-    assert few() == many()
-    assert many() <= 8
+    many = first_and_second_view()
+    assert few == many
+    assert many[0] <= 10 and many[1] <= 8
+
+
+def _report_figures(page: str) -> dict[str, str]:
+    """The headline figures, and each department's and behaviour's row, as the report shows them."""
+    figures = dict((label, value) for value, label in re.findall(
+        r'<p class="pp-stat-value">([^<]*)</p><p class="pp-stat-label">([^<]*)</p>', page))
+    for name, total, aligned in re.findall(
+            r'department_id=\d+">([^<]+)</a></td><td class="num">(\d+)</td><td class="num">(\d+)</td>', page):
+        figures[name] = f"{total} {aligned}"
+    for name, n in re.findall(r'</span> ([^<]+) <span class="muted">· (?:removed|rewarded)</span></td>'
+                              r'<td class="num">(\d+)</td>', page):
+        figures[name] = n
+    return figures
+
+
+def _counted_directly(app, seeded) -> dict[str, str]:
+    """The same figures for 2026-Q4, counted straight from the tables."""
+    in_q4 = (PeopleDecision.effective_date >= date(2026, 10, 1),
+             PeopleDecision.effective_date <= date(2026, 12, 31))
+    with app.app_context():
+        def count(*where) -> int:
+            return db.session.scalar(select(func.count()).select_from(PeopleDecision).where(*in_q4, *where))
+        total, aligned = count(), count(PeopleDecision.aligned.is_(True))
+        bend = db.session.scalar(select(func.count(func.distinct(DecisionEvidence.decision_id)))
+                                 .join(PeopleDecision).where(*in_q4,
+                                                             DecisionEvidence.behaviour_id == seeded["bend"]))
+        return {"decisions": str(total), "aligned": str(aligned), "not aligned": str(total - aligned),
+                "Customer Service": f"{count(PeopleDecision.department_id == seeded['service'])} "
+                                    f"{count(PeopleDecision.department_id == seeded['service'], PeopleDecision.aligned.is_(True))}",
+                "Sales": f"{count(PeopleDecision.department_id == seeded['sales'])} "
+                         f"{count(PeopleDecision.department_id == seeded['sales'], PeopleDecision.aligned.is_(True))}",
+                "Frontline bends the rules for the customer": str(bend)}
+
+
+def test_the_kept_report_shows_a_decision_recorded_or_edited_a_moment_ago(app, client, login_as, seeded):
+    """The report's counts are kept per data version (tracker.cache): a decision
+    recorded or edited through another request is counted at the next view."""
+    login_as("hr")
+    _add_decisions(app, seeded, 12)
+
+    def shown() -> dict[str, str]:
+        figures = _report_figures(text(client.get("/people/report?quarter=2026-Q4")))
+        expected = _counted_directly(app, seeded)
+        assert {k: figures.get(k) for k in expected} == expected
+        return figures
+
+    before = shown()
+    assert shown() == before  # kept, and still right
+    client.post("/people/new", data=form_data(seeded, person_name="Greg Dunn", employee_ref="E-3",
+                                              kind="hire", role_from="",
+                                              **{"evidence-0-behaviour_id": 0, "evidence-0-what": "",
+                                                 "evidence-0-observed_on": "", "evidence-0-where": ""}))
+    after_hire = shown()
+    assert int(after_hire["decisions"]) == int(before["decisions"]) + 1
+    assert int(after_hire["not aligned"]) == int(before["not aligned"]) + 1
+    with app.app_context():
+        greg = db.session.scalar(select(PeopleDecision.id).where(PeopleDecision.employee_ref == "E-3"))
+    # Evidence added to the hire: now aligned, and counted for the behaviour.
+    client.post(f"/people/{greg}/edit", data=form_data(seeded, person_name="Greg Dunn", employee_ref="E-3",
+                                                       kind="hire", role_from=""))
+    after_edit = shown()
+    assert int(after_edit["aligned"]) == int(after_hire["aligned"]) + 1
+    assert (int(after_edit["Frontline bends the rules for the customer"])
+            == int(after_hire["Frontline bends the rules for the customer"]) + 1)
 
 
 def _not_aligned_listed(page: str) -> list[str]:

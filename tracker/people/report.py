@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, case, distinct, func, select, true
 
+from tracker import cache
 from tracker.accounts.models import Department
 from tracker.behaviours.models import Behaviour
 from tracker.calendar import Quarter
@@ -116,29 +117,63 @@ def not_aligned_decisions(quarter: Quarter, department_id: int | None = None,
     )]
 
 
-def build_report(quarter: Quarter, department_id: int | None = None, *,
-                 page: int = 1, per_page: int | None = None) -> PeopleReport:
-    """The alignment report for `quarter` (and one department, if given), in
-    four queries whatever the number of decisions. Its not-aligned decisions
-    are page `page` (from 1) of `per_page` when given (the page), all of them
-    otherwise (the CSV); `not_aligned_page` pages them either way."""
+@dataclass(frozen=True)
+class _Counts:
+    """What the report counts over every decision of its four quarters, as
+    plain values: kept per data version (`tracker.cache`)."""
+    # (quarter index 0-3, oldest first; kind; decisions; aligned; citing customers)
+    by_quarter_and_kind: tuple[tuple[int, str, int, int, int], ...]
+    by_behaviour: dict[int, int]  # behaviour id: the quarter's decisions with evidence for it
+    by_department: dict[int, tuple[int, int]]  # department id: (the quarter's decisions, aligned)
+
+
+def _count(quarter: Quarter, department_id: int | None) -> _Counts:
+    """The report's counts in three queries, each reading the decisions of
+    its four quarters (or the last) once."""
     first = quarter.shift(-3)
     quarters = [quarter.shift(n) for n in range(-3, 1)]
     in_department = _in_department(department_id)
     # Grouped by its label: PostgreSQL would not match a repeated CASE with fresh parameters.
     bucket = case(*((PeopleDecision.effective_date < q.shift(1).start, i)
                     for i, q in enumerate(quarters[:-1])), else_=3).label("bucket")
-    counts = db.session.execute(
+    by_quarter_and_kind = db.session.execute(
         select(bucket, PeopleDecision.kind, func.count(PeopleDecision.id), _aligned_count(),
                func.coalesce(func.sum(case((_cites_customers(), 1), else_=0)), 0))
         .where(PeopleDecision.effective_date >= first.start,
                PeopleDecision.effective_date <= quarter.end, in_department)
         .group_by(bucket, PeopleDecision.kind)
     ).all()
-    trend = [Tally(q.label, key=q.key) for q in quarters]
+    by_behaviour = db.session.execute(
+        select(DecisionEvidence.behaviour_id, func.count(distinct(DecisionEvidence.decision_id)))
+        .join(PeopleDecision, PeopleDecision.id == DecisionEvidence.decision_id)
+        .where(in_quarter(quarter), in_department)
+        .group_by(DecisionEvidence.behaviour_id)
+    ).all()
+    by_department = db.session.execute(
+        select(PeopleDecision.department_id, func.count(), _aligned_count())
+        .where(in_quarter(quarter)).group_by(PeopleDecision.department_id)
+    ).all()
+    return _Counts(tuple((int(i), k, int(t), int(a), int(c)) for i, k, t, a, c in by_quarter_and_kind),
+                   {b: int(n) for b, n in by_behaviour},
+                   {d: (int(t), int(a)) for d, t, a in by_department})
+
+
+def build_report(quarter: Quarter, department_id: int | None = None, *,
+                 page: int = 1, per_page: int | None = None) -> PeopleReport:
+    """The alignment report for `quarter` (and one department, if given), in
+    a fixed number of queries whatever the number of decisions. Its counts
+    are kept per data version (`tracker.cache`: every write to a decision or
+    its evidence records a history event, which moves the version), so a
+    view reads only the behaviours, the departments and one page of
+    not-aligned decisions. Its not-aligned decisions are page `page` (from
+    1) of `per_page` when given (the page), all of them otherwise (the CSV);
+    `not_aligned_page` pages them either way."""
+    counts = cache.per_data_version("people_report", (quarter, department_id),
+                                    lambda: _count(quarter, department_id))
+    trend = [Tally(q.label, key=q.key) for q in (quarter.shift(n) for n in range(-3, 1))]
     by_kind = {kind: Tally(label, key=kind) for kind, label in DECISION_KINDS.items()}
     recognitions = followed = 0
-    for index, kind, total, aligned, cited in counts:
+    for index, kind, total, aligned, cited in counts.by_quarter_and_kind:
         if index == 3 and kind == "recognition":
             recognitions, followed = total, cited
         trend[index].total += total
@@ -148,34 +183,12 @@ def build_report(quarter: Quarter, department_id: int | None = None, *,
             by_kind[kind].aligned += aligned
     offset = (page - 1) * per_page if per_page else 0
     not_aligned = not_aligned_decisions(quarter, department_id, limit=per_page, offset=offset)
-
-    counted = (
-        select(DecisionEvidence.behaviour_id,
-               func.count(distinct(DecisionEvidence.decision_id)).label("decisions"))
-        .join(PeopleDecision, PeopleDecision.id == DecisionEvidence.decision_id)
-        .where(in_quarter(quarter), in_department)
-        .group_by(DecisionEvidence.behaviour_id)
-        .subquery()
-    )
-    behaviours = [BehaviourCount(b, n) for b, n in db.session.execute(
-        select(Behaviour, func.coalesce(counted.c.decisions, 0))
-        .outerjoin(counted, counted.c.behaviour_id == Behaviour.id)
-        .order_by(Behaviour.kind.desc(), Behaviour.name)  # targets, then no-nos
-    )]
-
-    # The quarter's decisions are read once, then matched to departments;
-    # joining first would read them once per department.
-    tallies = (
-        select(PeopleDecision.department_id, func.count().label("total"),
-               _aligned_count().label("aligned"))
-        .where(in_quarter(quarter)).group_by(PeopleDecision.department_id).subquery()
-    )
-    per_department = db.session.execute(
-        select(Department, func.coalesce(tallies.c.total, 0), func.coalesce(tallies.c.aligned, 0))
-        .outerjoin(tallies, tallies.c.department_id == Department.id).order_by(Department.name)
-    ).all()
-    departments = [Tally(d.name, total, aligned, key=str(d.id)) for d, total, aligned in per_department]
-    chosen = next((d for d, _, _ in per_department if d.id == department_id), None)
+    behaviours = [BehaviourCount(b, counts.by_behaviour.get(b.id, 0)) for b in db.session.scalars(
+        select(Behaviour).order_by(Behaviour.kind.desc(), Behaviour.name))]  # targets, then no-nos
+    every_department = db.session.scalars(select(Department).order_by(Department.name)).all()
+    departments = [Tally(d.name, *counts.by_department.get(d.id, (0, 0)), key=str(d.id))
+                   for d in every_department]
+    chosen = next((d for d in every_department if d.id == department_id), None)
     return PeopleReport(quarter=quarter, department=chosen, by_kind=list(by_kind.values()),
                         trend=trend, not_aligned=not_aligned, page=page, per_page=per_page,
                         behaviours=behaviours, departments=departments,
