@@ -67,6 +67,12 @@ class PeriodCounts:
         return self.evidenced + self.unevidenced
 
 
+def ratio_of(evidenced: int, unevidenced: int, talk: int) -> float | None:
+    """Share of what was reported that was done; None when nothing was reported."""
+    entries = evidenced + unevidenced + talk
+    return (evidenced + UNEVIDENCED_WEIGHT * unevidenced) / entries if entries else None
+
+
 @dataclass
 class SayDo:
     evidenced: int = 0
@@ -93,9 +99,7 @@ class SayDo:
     @property
     def ratio(self) -> float | None:
         """Share of what was reported that was done; None when nothing was reported."""
-        if not self.entries:
-            return None
-        return (self.evidenced + UNEVIDENCED_WEIGHT * self.unevidenced) / self.entries
+        return ratio_of(self.evidenced, self.unevidenced, self.talk)
 
     def add(self, other: "SayDo") -> None:
         self.evidenced += other.evidenced
@@ -170,9 +174,13 @@ def rank_key(group: GroupRecord) -> tuple[bool, float, int, int, str, int]:
     silent ranks lower); then by name ignoring case, then by id, so equal
     records always come in the same order. Groups with nothing reported (no
     ratio) come last. RANKING_EXPLANATION says this in words."""
-    ratio = group.record.ratio
-    return (ratio is None, -(ratio or 0), -group.record.evidenced, group.record.missed,
-            group.name.lower(), group.key or 0)
+    return rank_order(group.record.ratio, group.record.evidenced, group.record.missed, group.name, group.key)
+
+
+def rank_order(ratio: float | None, evidenced: int, missed: int, name: str,
+               key: int | None) -> tuple[bool, float, int, int, str, int]:
+    """`rank_key` of a group with these figures, for callers that rank sums without building groups."""
+    return (ratio is None, -(ratio or 0), -evidenced, missed, name.lower(), key or 0)
 
 
 def ranked(groups: Iterable[GroupRecord]) -> list[GroupRecord]:

@@ -455,12 +455,18 @@ def _aggregates(today: date, department_id: int | None) -> _Aggregates:
 
 def _ranked(sums: dict[Any, _Sum], names: dict[Any, str],
             shown: int | None = None) -> list[saydo.GroupRecord]:
-    """Those who reported or missed, in the say/do pages' order, with the counts behind it."""
-    groups = [total.group(key, names.get(key, "")) for key, total in sums.items()
-              if key is not None and (total.evidenced + total.unevidenced + total.talk or total.missed)]
-    if shown is None:
-        return saydo.ranked(groups)
-    return heapq.nsmallest(shown, groups, key=saydo.rank_key)
+    """Those who reported or missed, in the say/do pages' order, with the counts
+    behind it. Ranked on their sums alone; only those shown get their flags
+    (every owner is ranked, and a few are shown)."""
+    def rank(item: tuple[Any, _Sum]) -> tuple[bool, float, int, int, str, int]:
+        key, total = item
+        return saydo.rank_order(saydo.ratio_of(total.evidenced, total.unevidenced, total.talk),
+                                total.evidenced, total.missed, names.get(key, ""), key)
+
+    reported = [(key, total) for key, total in sums.items()
+                if key is not None and (total.evidenced + total.unevidenced + total.talk or total.missed)]
+    chosen = sorted(reported, key=rank) if shown is None else heapq.nsmallest(shown, reported, key=rank)
+    return [total.group(key, names.get(key, "")) for key, total in chosen]
 
 
 def summarise(*, today: date, weeks: int, department_id: int | None) -> Summary:
