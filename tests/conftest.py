@@ -5,13 +5,15 @@ TRACKER_TEST_DATABASE_URL is set, once more on that PostgreSQL database.
 """
 
 import os
+import shutil
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import create_engine, event, exists, make_url, select, text
 
 from tracker import create_app, normalise_database_url
 from tracker.extensions import db
+from tracker.history.models import HistoryEvent
 
 # Under pytest-xdist each worker gets its own PostgreSQL database, named after
 # the one given (`tracker_ci_gw0`, ...), created at start and dropped at the end.
@@ -47,6 +49,9 @@ def pytest_configure(config):
     if PG_URL and PG_URL != BASE_PG_URL:
         _admin_execute(f'DROP DATABASE IF EXISTS "{make_url(PG_URL).database}" WITH (FORCE)')
         _admin_execute(f'CREATE DATABASE "{make_url(PG_URL).database}"')
+        # A database of our own, emptied after every test: its commits need not
+        # wait for the disk (nothing here survives a crash of the server).
+        _admin_execute(f'ALTER DATABASE "{make_url(PG_URL).database}" SET synchronous_commit TO off')
 
 
 def pytest_unconfigure(config):
@@ -84,14 +89,54 @@ def _pg_schema():
     return True
 
 
-def _truncate_all(app) -> None:
+# Every sequence a test moved starts again at 1, as in a new database.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+
+
+def _empty_all(app) -> None:
+    """Delete every row and restart the ids. DELETE, not TRUNCATE: a test
+    leaves a few rows, and TRUNCATE gives each table new files (half a second
+    a test for all of them; a few milliseconds this way). The history refuses
+    DELETE (append-only), so it alone is truncated, and only when it holds rows."""
     with app.app_context():
         db.session.remove()
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name == HistoryEvent.__tablename__:
+                    if connection.scalar(select(exists().select_from(table))):
+                        connection.execute(text(f'TRUNCATE "{table.name}"'))
+                else:
+                    connection.execute(table.delete())
+            connection.execute(_RESTART_SEQUENCES)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_schema(tmp_path_factory):
+    """An empty SQLite database with the schema, built once per session and
+    copied for each test (a copy takes well under a millisecond, building
+    the schema about fifty)."""
+    folder = tmp_path_factory.mktemp("schema")
+    path = folder / "schema.sqlite"
+    app = _create_app(folder, {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def _create_app(tmp_path, config):
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    os.environ["TRACKER_INSTANCE_PATH"] = str(instance)
+    try:
+        return create_app(config)
+    finally:
+        del os.environ["TRACKER_INSTANCE_PATH"]
 
 
 def make_app(tmp_path, engine: str, request, **overrides):
@@ -99,25 +144,23 @@ def make_app(tmp_path, engine: str, request, **overrides):
         request.getfixturevalue("_pg_schema")
         url = normalise_database_url(PG_URL)
     else:
-        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
-    instance = tmp_path / "instance"
-    instance.mkdir(exist_ok=True)
+        path = tmp_path / "test.sqlite"
+        url = f"sqlite:///{path}"
+        if not path.exists():  # a second app of the same test shares the first one's database
+            shutil.copyfile(request.getfixturevalue("_sqlite_schema"), path)
     # Pages read the clock; a test marked fixed_now(moment) knows what "today" is.
     fixed_now = request.node.get_closest_marker("fixed_now")
     if fixed_now is not None:
         overrides = {"FIXED_NOW": fixed_now.args[0], **overrides}
     config = {**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}
-    os.environ["TRACKER_INSTANCE_PATH"] = str(instance)
-    try:
-        app = create_app(config)
-    finally:
-        del os.environ["TRACKER_INSTANCE_PATH"]
+    app = _create_app(tmp_path, config)
     if engine == "sqlite":
-        with app.app_context():
-            db.create_all()
+        if config["SQLALCHEMY_DATABASE_URI"] != url:  # a database of the test's own
+            with app.app_context():
+                db.create_all()
     else:
         # Whoever made it, the next test finds the shared PostgreSQL database empty.
-        request.addfinalizer(lambda: _truncate_all(app))
+        request.addfinalizer(lambda: _empty_all(app))
     return app
 
 
