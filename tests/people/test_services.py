@@ -482,8 +482,11 @@ def test_people_summary_covers_decisions_effective_or_recorded_in_the_week(org):
     assert summary["not_aligned"][0]["reasons"] == ["recognition with no behaviour evidence"]
     recorded = people.people_summary(date(2026, 11, 23), date(2026, 11, 29))
     assert recorded["count"] == 4 and recorded["aligned"] == 2
+    assert recorded["not_aligned_count"] == len(recorded["not_aligned"]) == 2
+    first = people.people_summary(date(2026, 11, 23), date(2026, 11, 29), named=1)
+    assert first["not_aligned_count"] == 2 and first["not_aligned"] == recorded["not_aligned"][:1]
     empty = people.people_summary(date(2020, 1, 6), date(2020, 1, 12))
-    assert (empty["count"], empty["share"], empty["not_aligned"]) == (0, None, [])
+    assert (empty["count"], empty["share"], empty["not_aligned"], empty["not_aligned_count"]) == (0, None, [], 0)
 
 
 def test_decision_counts_per_initiative_in_one_query(org, app):

@@ -198,7 +198,7 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
         counts_by_initiative=counts, missed=[c for c in checkins if c.state == "missed"],
         open_checkins=[c for c in checkins if c.state == "open"], moves=moves,
         owners={i.owner_id: i.owner for i in initiatives.values()},
-        people=people_summary(start, end, timezone=timezone),
+        people=people_summary(start, end, timezone=timezone, named=ITEMS_SHOWN),
         initiatives_by_owner=initiatives_by_owner, checkins_by_owner=checkins_by_owner,
         moves_by_owner=moves_by_owner,
     )
@@ -302,7 +302,7 @@ def digest_for(user: User, facts: WeekFacts) -> Digest:
 
 def _people_section(user: User, people: dict[str, Any]) -> dict[str, Any] | None:
     if may(user, "read_people") and people["count"]:
-        return {**people, "not_aligned": Capped.of(people["not_aligned"])}
+        return {**people, "not_aligned": Capped(people["not_aligned"], people["not_aligned_count"])}
     return None
 
 
@@ -441,5 +441,5 @@ def digest_of(user: User, week: str, timezone: str) -> Digest:
         digest.incentives = _incentive_section(start, end)
     digest.own = _own_section_of(user, start, end, since, until)
     if may(user, "read_people"):
-        digest.people = _people_section(user, people_summary(start, end, timezone=timezone))
+        digest.people = _people_section(user, people_summary(start, end, timezone=timezone, named=ITEMS_SHOWN))
     return digest

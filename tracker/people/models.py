@@ -54,7 +54,7 @@ class PeopleDecision(Model):
     aligned: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     alignment_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -20,37 +20,40 @@ from tracker.people.models import PeopleDecision
 from tracker.people.report import share
 
 
-def people_summary(start: date, end: date, *, timezone: str = "UTC") -> dict[str, Any]:
+def people_summary(start: date, end: date, *, timezone: str = "UTC", named: int = 10) -> dict[str, Any]:
     """The people decisions effective, or recorded, between `start` and `end`
     (inclusive; recorded times read in `timezone`): how many, how many
-    aligned, the share, and each not-aligned one with its reasons. Plain
-    values only, ready for an email template. Two queries at most."""
+    aligned, the share, how many are not aligned and the first `named` of
+    those (by effective date) with their reasons. Plain values only, ready
+    for an email template. Two queries, whatever the number of decisions."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     since = datetime.combine(start, time.min, tzinfo=zone).astimezone(UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
-    decisions = db.session.scalars(
+    in_week = or_(and_(PeopleDecision.effective_date >= start, PeopleDecision.effective_date <= end),
+                  and_(PeopleDecision.created_at >= since, PeopleDecision.created_at < until))
+    count, aligned = db.session.execute(
+        select(func.count(), func.count(case((PeopleDecision.aligned, 1)))).where(in_week)).one()
+    not_aligned = db.session.scalars(
         select(PeopleDecision).options(joinedload(PeopleDecision.department))
-        .where(or_(and_(PeopleDecision.effective_date >= start,
-                        PeopleDecision.effective_date <= end),
-                   and_(PeopleDecision.created_at >= since, PeopleDecision.created_at < until)))
-        .order_by(PeopleDecision.effective_date, PeopleDecision.id)
+        .where(in_week, PeopleDecision.aligned == false())
+        .order_by(PeopleDecision.effective_date, PeopleDecision.id).limit(named)
     ).all()
-    aligned = sum(1 for d in decisions if d.aligned)
     return {
         "start": start,
         "end": end,
-        "count": len(decisions),
+        "count": count,
         "aligned": aligned,
-        "share": share(aligned, len(decisions)),
+        "share": share(aligned, count),
         "not_aligned": [
             {"id": d.id, "person_name": d.person_name, "employee_ref": d.employee_ref,
              "kind": d.kind, "kind_label": d.kind_label, "effective_date": d.effective_date,
              "department": d.department.name, "reasons": list(d.alignment_reasons or [])}
-            for d in decisions if not d.aligned
+            for d in not_aligned
         ],
+        "not_aligned_count": count - aligned,
     }
 
 
