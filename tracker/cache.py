@@ -2,8 +2,9 @@
 
 The say/do records (shared by the dashboard, the say/do overview and the
 digest preview), the overview's rankings, the digest preview's organisation
-week totals and rankings and the dashboard's organisation-wide summary read every
-initiative, check-in and recent reading; the incentive map and its conflicts
+week totals, rankings and metrics moved and the dashboard's organisation-wide
+summary read every initiative, check-in and recent reading; the incentive map
+and its conflicts (the digest's too)
 read every incentive and judgement, an incentive's suggested judgements
 every metric's month-end readings, and the people report every decision of
 four quarters: too much to gather on every page view of

@@ -7,9 +7,10 @@ ten people or a thousand.
 
 `digest_of` builds one person's digest alone (the preview): their own
 initiatives and metrics, and the organisation section from aggregates and
-the few rows it names, never every initiative; its ranking of flagged
-initiatives and owners is kept per data version (`tracker.cache`). Both
-build the same digest.
+the few rows it names, never every initiative; its week totals, ranking of
+flagged initiatives and owners, metrics moved and conflicts between
+departments are kept per data version (`tracker.cache`). Both build the
+same digest.
 """
 
 from collections import defaultdict
@@ -209,8 +210,14 @@ def gather_week(week: str, timezone: str) -> WeekFacts:
 
 def _incentive_section(start: date, end: date) -> dict[str, Any] | None:
     """The conflicts between departments still open, and those resolved from
-    a day of the week (`incentives.conflicts`): one query. Names departments
-    and what their incentives reward, never a weight or a named group."""
+    a day of the week (`incentives.conflicts`), kept per data version as
+    `incentives.all_conflicts` is (plain values: callers must not change
+    it). Names departments and what their incentives reward, never a weight
+    or a named group."""
+    return cache.per_data_version("digest_incentives", (start, end), lambda: _incentive_section_of(start, end))
+
+
+def _incentive_section_of(start: date, end: date) -> dict[str, Any] | None:
     conflicts = incentives.all_conflicts()
     opened = [c for c in conflicts if c.is_open]
     resolved = [c for c in conflicts if c.resolved_on is not None and start <= c.resolved_on <= end]
@@ -355,6 +362,56 @@ def _moves_of(start: date, end: date, metrics: Any = None) -> list[Move]:
             if previous is not None and previous != latest]
 
 
+@dataclass(frozen=True)
+class _Moved:
+    """A metric's move as plain values (`Move` without the metric object)."""
+    metric_id: int
+    previous: float
+    latest: float
+    observed_on: date
+    toward: bool
+
+
+@dataclass(frozen=True)
+class _OrgMoves:
+    """Every metric that moved in the week, by metric id, toward its target or
+    away (kept per data version by `digest_of`)."""
+    toward: tuple[_Moved, ...]
+    away: tuple[_Moved, ...]
+
+
+def _org_moves(start: date, end: date, metrics: Any = None, kept: _OrgMoves | None = None) -> _OrgMoves:
+    """`_moves_of` the whole organisation as plain values; with `kept` and
+    `metrics` (ids), `kept` with only those metrics' moves worked out again."""
+    moved = {m.metric_id: m for m in (kept.toward + kept.away)} if kept is not None else {}
+    for metric_id in metrics or ():
+        moved.pop(metric_id, None)
+    if metrics is None or metrics:
+        moved.update((m.metric.id, _Moved(m.metric.id, m.previous, m.latest, m.observed_on, m.toward))
+                     for m in _moves_of(start, end, sorted(metrics) if metrics is not None else None))
+    ordered = [moved[i] for i in sorted(moved)]
+    return _OrgMoves(tuple(m for m in ordered if m.toward), tuple(m for m in ordered if not m.toward))
+
+
+def _org_moves_capped(week: str, start: date, end: date) -> tuple[Capped[Move], Capped[Move]]:
+    """The week's moves toward and away from target, each cut to the first
+    ITEMS_SHOWN by metric id (as `Capped.of(moves)` would): the whole
+    organisation's are kept per data version and brought up to date for the
+    metrics written to; only the named metrics are loaded (one query)."""
+    moves = cache.per_data_version(
+        "digest_org_moves", week, lambda: _org_moves(start, end),
+        update=lambda kept, changes: _org_moves(start, end, changes.metrics, kept))
+    shown = moves.toward[:ITEMS_SHOWN] + moves.away[:ITEMS_SHOWN]
+    metrics = {m.id: m for m in db.session.scalars(
+        select(Metric).where(Metric.id.in_([m.metric_id for m in shown])))} if shown else {}
+
+    def capped(moved: tuple[_Moved, ...]) -> Capped[Move]:
+        return Capped([Move(metrics[m.metric_id], previous=m.previous, latest=m.latest, observed_on=m.observed_on)
+                       for m in moved[:ITEMS_SHOWN]], len(moved))
+
+    return capped(moves.toward), capped(moves.away)
+
+
 def _org_ranking(end: date) -> _OrgRanking:
     """`_ranking` from the say/do records the dashboard and the say/do overview
     share (`saydo.reporting_records`) and one light row per reporting
@@ -370,15 +427,15 @@ def _org_ranking(end: date) -> _OrgRanking:
 def _org_section_of(week: str, start: date, end: date, since: datetime,
                     until: datetime) -> dict[str, Any] | None:
     """`_org_section` for one reader, in a fixed number of queries; the
-    organisation's week totals and rankings are kept per data version."""
+    organisation's week totals, moves and rankings are kept per data version."""
     counts = cache.per_data_version("digest_week_counts", (since, until), lambda: _entry_counts(since, until))
     missed_this_week = (CheckIn.state == "missed", CheckIn.due_on >= start, CheckIn.due_on <= end)
     missed_total = db.session.scalar(select(func.count()).select_from(CheckIn).where(*missed_this_week)) or 0
     missed = list(db.session.scalars(
         select(CheckIn).where(*missed_this_week).order_by(CheckIn.due_on, CheckIn.id).limit(ITEMS_SHOWN)
         .options(selectinload(CheckIn.initiative))))
-    moves = _moves_of(start, end)
-    if not (counts.actions or counts.talk or missed_total or moves):
+    toward, away = _org_moves_capped(week, start, end)
+    if not (counts.actions or counts.talk or missed_total or toward or away):
         return None
     ranking = cache.per_data_version("digest_org_ranking", week, lambda: _org_ranking(end))
     initiatives = {i.id: i for i in db.session.scalars(
@@ -387,13 +444,11 @@ def _org_section_of(week: str, start: date, end: date, since: datetime,
     leader_ids = [o for o, _ in ranking.best + ranking.worst]
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(leader_ids)))} \
         if leader_ids else {}
-    toward = [m for m in moves if m.toward]
-    away = [m for m in moves if not m.toward]
     return {
         "counts": counts,
         "flagged": Capped([(initiatives[i], r) for i, r in ranking.flagged], ranking.flagged_total),
         "missed": Capped(missed, missed_total),
-        "toward": Capped.of(toward), "away": Capped.of(away),
+        "toward": toward, "away": away,
         "best": [(users[o], r) for o, r in ranking.best], "worst": [(users[o], r) for o, r in ranking.worst],
     }
 
