@@ -1,6 +1,7 @@
 """Several web machines: two gunicorn instances and two schedulers against one
 PostgreSQL database. A write through one instance shows on the other at its
-next request (the per-process caches follow the database's data version), the
+next request (the per-process caches follow the database's data version: a
+reading on the dashboard, a metric's new name in a form's kept options), the
 sign-in throttle counts failures made on either, and two schedulers ticking at
 the same moment open each check-in once and send each message once. And the
 cache is refreshed when a write numbered before one already counted commits."""
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories, gunicorn
 from tests.conftest import PG_URL, make_app
+from tests.form_values import form_values
 from tests.mailserver import smtp_server  # noqa: F401
 from tracker import cache
 from tracker.checkins.models import CheckIn
@@ -86,6 +88,17 @@ def test_two_instances_and_two_schedulers_share_one_database(app, tmp_path, smtp
         assert status == 302, "the reading was recorded through A"
         status, _, page = b.get("/")
         assert status == 200 and "Customers who would recommend us" in movers(page)
+
+        # B keeps the incentive form's metric options; the metric renamed through A shows on B's next form.
+        status, _, page = b.get("/incentives/new")
+        assert status == 200 and ">Customers who would recommend us</option>" in page
+        _, _, edit = a.get(f"/metrics/{metric_id}/edit")
+        status, _, _ = a.request("POST", f"/metrics/{metric_id}/edit",
+                                 {**form_values(edit, "name"), "name": "Customers who recommend us"})
+        assert status == 302, "the metric was renamed through A"
+        status, _, page = b.get("/incentives/new")
+        assert status == 200 and ">Customers who recommend us</option>" in page
+        assert "Customers who would recommend us" not in page
 
         # Sessions are signed cookies checked against the database: A's session works on B.
         elsewhere = gunicorn.Browser(port_b)

@@ -10,7 +10,8 @@ every metric's month-end readings, and the people report every decision of
 four quarters: too much to gather on every page view of
 a large organisation, and nothing in them changes between two writes.
 `per_data_version` keeps such a result in the process (each gunicorn worker
-has its own) and computes it again as soon as `data_version` moves.
+has its own) and computes it again as soon as `data_version` moves. The long
+selects' options are kept the same way (`tracker.options`).
 
 `data_version` changes with every write these figures read: every service
 that changes initiatives, behaviours, metrics, check-ins, entries, verdicts

@@ -14,7 +14,9 @@ checkbox each, drawn by `checkboxes` in templates/_forms.html).
 control character means "absent" rather than "refused". `PickerField` names
 one of many records (a person, an initiative) by what someone types, with
 suggestions from a search endpoint: a list of every record would grow with
-the organisation.
+the organisation. `LongSelectField` is a select of many choices (every
+metric, every incentive in effect) drawn from options rendered once per
+data version (`tracker.options`), not built option by option per request.
 """
 
 from collections.abc import Callable
@@ -22,10 +24,21 @@ from collections.abc import Callable
 from flask import url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import Choice
 from wtforms.validators import StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget, html_params
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
+from tracker.ids import form_id
+from tracker.options import Options
 from tracker.validation import FieldError, leaf_fields
 from tracker.validators import text_problem
 
@@ -131,6 +144,59 @@ class PickerField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.shown()
+
+
+class LongSelect(Select):
+    """Draws a `LongSelectField`: its few first choices, then its kept options
+    with the chosen one marked (`Options.html`), in one pass. Validation
+    flags are kept as WTForms' own select keeps them."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and getattr(field.flags, flag, False):
+                kwargs[flag] = True
+        chosen = "" if field.data is None else str(field.data)
+        first = "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>'
+            f"{escape(label)}</option>" for value, label in field.first)
+        options = field.options.html(field.data, field.leave_out)
+        # Every value and label is escaped, here and in Options.of; html_params escapes the rest.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{first}{options}</select>")  # noqa: S704
+
+
+class LongSelectField(SelectField):
+    """A select of many records (every metric, every incentive in effect),
+    whose `data` is the chosen id (0 for a `first` choice such as "— none —").
+    `offer(options, leave_out=...)` gives it options kept per data version
+    (`tracker.options.kept_options`); the few `first` choices come before
+    them. Not limited to the offered choices: the service says what is
+    wrong with an id it cannot take."""
+
+    widget = LongSelect()
+
+    def __init__(self, label=None, validators=None, *, first=(), **kwargs):
+        super().__init__(label, validators, coerce=form_id, validate_choice=False, **kwargs)
+        self.first: tuple[tuple[object, str], ...] = tuple(first)
+        self.options = Options.NONE
+        self.leave_out: frozenset[int] = frozenset()
+
+    def offer(self, options: Options, leave_out=()) -> None:
+        self.options, self.leave_out = options, frozenset(leave_out)
+
+    @property
+    def offered(self) -> int:
+        """How many choices the select shows."""
+        return len(self.first) + len(self.options) - self.options.count(self.leave_out)
+
+    def iter_choices(self):
+        # For what reads the choices one by one (an edit conflict names the
+        # chosen label); drawing the select does not come here.
+        for value, label in (*self.first, *self.options.iter_choices(self.leave_out)):
+            yield Choice(value, label, self.coerce(value) == self.data, {})
+
+    def has_groups(self) -> bool:
+        return False
 
 
 class TrackerForm(FlaskForm):

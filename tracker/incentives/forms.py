@@ -5,7 +5,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
 from tracker.accounts.picker import account_shown, resolve_account
-from tracker.forms import PickerField, TrackerForm
+from tracker.forms import LongSelectField, PickerField, TrackerForm
 from tracker.ids import form_id
 from tracker.incentives.models import SOURCES, VERDICTS
 from tracker.incentives.services import (
@@ -15,6 +15,7 @@ from tracker.incentives.services import (
     MAX_ROLE,
     IncentiveInput,
 )
+from tracker.options import Options
 from tracker.validators import too_long
 
 NONE_CHOICE = (0, "— none —")
@@ -32,9 +33,9 @@ class IncentiveForm(TrackerForm):
                     "and admins see it.")
     rewards = StringField("What it rewards", validators=[too_long("What it rewards", MAX_REWARDS)],
                           description="In words: 'new customers signed', 'cost per order'.")
-    metric_id = SelectField("Linked metric", coerce=form_id, validate_choice=False,
-                            description="Optional: the metric it pays on. The app suggests "
-                                        "judgements from it.")
+    metric_id = LongSelectField("Linked metric", first=[NONE_CHOICE],
+                                description="Optional: the metric it pays on. The app suggests "
+                                            "judgements from it.")
     rewarded_direction = SelectField(
         "It pays for the metric to", validate_choice=False,
         choices=[SelectChoice("", "— choose —"), SelectChoice("increase", "go up"),
@@ -55,9 +56,9 @@ class IncentiveForm(TrackerForm):
                            search_endpoint="accounts.people_search",
                            description="Type a name or email, then choose from the suggestions.")
 
-    def set_choices(self, departments, metrics) -> None:
+    def set_choices(self, departments, metrics: Options) -> None:
         self.department_id.choices = [(0, "— choose —")] + [(d.id, d.name) for d in departments]
-        self.metric_id.choices = [NONE_CHOICE] + [(m.id, m.name) for m in metrics]
+        self.metric_id.offer(metrics)
 
     def to_input(self) -> IncentiveInput:
         return IncentiveInput(
@@ -81,13 +82,13 @@ class JudgementForm(TrackerForm):
 
 
 class ChangeForm(TrackerForm):
-    incentive_id = SelectField("Incentive it changes", coerce=form_id, validate_choice=False)
-    replacement_id = SelectField("Replaced by", coerce=form_id, validate_choice=False,
-                                 description="A proposed incentive that takes effect when the "
-                                             "change happens. Optional.")
+    incentive_id = LongSelectField("Incentive it changes", first=[(0, "— choose —")])
+    replacement_id = LongSelectField("Replaced by", first=[NONE_CHOICE],
+                                     description="A proposed incentive that takes effect when the "
+                                                 "change happens. Optional.")
 
-    def set_choices(self, in_effect, proposed) -> None:
-        self.incentive_id.choices = [(0, "— choose —")] + [(i.id, i.label) for i in in_effect]
-        self.replacement_id.choices = [NONE_CHOICE] + [(i.id, i.label) for i in proposed]
+    def set_choices(self, in_effect: Options, proposed: Options) -> None:
+        self.incentive_id.offer(in_effect)
+        self.replacement_id.offer(proposed)
 
 

@@ -58,10 +58,7 @@ class Incentive(Model):
 
     @property
     def label(self) -> str:
-        """How lists and choices name it: department and what it rewards (no
-        named group and no weight, so it is fit for every reader)."""
-        who = f"{self.department.name} ({self.role_name})" if self.role_name else self.department.name
-        return f"{who}: {self.rewards}"
+        return incentive_label(self.department.name, self.role_name, self.rewards)
 
     @property
     def status_label(self) -> str:
@@ -122,3 +119,10 @@ class IncentiveChange(Model):
     initiative: Mapped[Initiative] = relationship()
     incentive: Mapped[Incentive] = relationship(foreign_keys=[incentive_id])
     replacement: Mapped[Incentive | None] = relationship(foreign_keys=[replacement_id])
+
+
+def incentive_label(department: str, role_name: str | None, rewards: str) -> str:
+    """How lists and choices name an incentive: department and what it rewards
+    (no named group and no weight, so it is fit for every reader)."""
+    who = f"{department} ({role_name})" if role_name else department
+    return f"{who}: {rewards}"

@@ -33,11 +33,13 @@ from tracker.incentives.models import (
     Incentive,
     IncentiveChange,
     Judgement,
+    incentive_label,
 )
 from tracker.incentives.suggestion import MetricFacts, Suggestion, suggest
 from tracker.initiatives.models import Initiative
 from tracker.metrics.models import Metric, metric_behaviour
 from tracker.metrics.services import month_end_points
+from tracker.options import Options, kept_options
 from tracker.validation import FieldError
 from tracker.validators import text_problem
 
@@ -184,21 +186,14 @@ def get_incentive(incentive_id: int) -> Incentive | None:
 
 
 def incentives_page(page: int, per_page: int = 50) -> Pagination:
-    """One page of every incentive, in `list_incentives`' order, ordered and
-    cut by the database (two queries whatever the number)."""
+    """One page of every incentive: in effect first, then proposed, then
+    ended; by department. Ordered and cut by the database (two queries
+    whatever the number)."""
     order = case({"in_effect": 0, "proposed": 1, "ended": 2}, value=Incentive.status, else_=3)
     return db.paginate(select(Incentive).join(Department, Department.id == Incentive.department_id)
                        .options(contains_eager(Incentive.department))
                        .order_by(order, Department.name, Incentive.rewards, Incentive.id),
                        page=page, per_page=per_page, error_out=False)
-
-
-def list_incentives() -> list[Incentive]:
-    """Every incentive: in effect first, then proposed, then ended; by department."""
-    order = {"in_effect": 0, "proposed": 1, "ended": 2}
-    rows = db.session.scalars(select(Incentive).options(
-        joinedload(Incentive.department), joinedload(Incentive.metric)))
-    return sorted(rows, key=lambda i: (order.get(i.status, 3), i.department.name, i.rewards, i.id))
 
 
 # Judgements
@@ -320,10 +315,21 @@ def changes_of(incentive_id: int) -> list[IncentiveChange]:
         .options(joinedload(IncentiveChange.initiative)).order_by(IncentiveChange.id)))
 
 
-def changeable_incentives() -> tuple[list[Incentive], list[Incentive]]:
-    """(incentives in effect, proposed ones) to offer on the change form."""
-    rows = list_incentives()
-    return ([i for i in rows if i.status == "in_effect"], [i for i in rows if i.status == "proposed"])
+def changeable_incentives() -> tuple[Options, Options]:
+    """(incentives in effect, proposed ones) to offer on the change form, by
+    department as on the map, kept until the data changes (every incentive
+    written records a history event)."""
+    return (kept_options("incentives_in_effect", lambda: _labelled_incentives("in_effect")),
+            kept_options("incentives_proposed", lambda: _labelled_incentives("proposed")))
+
+
+def _labelled_incentives(status: str) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Incentive.id, Department.name, Incentive.role_name, Incentive.rewards)
+        .join(Department, Incentive.department_id == Department.id)
+        .where(Incentive.status == status)
+        .order_by(Department.name, Incentive.rewards, Incentive.id))
+    return [(i, incentive_label(department, role, rewards)) for i, department, role, rewards in rows]
 
 
 def name_change(initiative: Initiative, *, actor: User, incentive_id: Any, replacement_id: Any,
@@ -585,6 +591,8 @@ def visible_changes(changes: dict[str, Any], reader: User) -> dict[str, Any]:
 
 
 
-def metric_choices() -> list[Any]:
-    """(id, name) of every metric by name, for the incentive form: one query."""
-    return list(db.session.execute(select(Metric.id, Metric.name).order_by(func.lower(Metric.name))))
+def metric_choices() -> Options:
+    """Every metric by name, for the incentive form's select, kept until the
+    data changes (a metric added or renamed records a history event)."""
+    return kept_options("incentive_metrics", lambda: db.session.execute(
+        select(Metric.id, Metric.name).order_by(func.lower(Metric.name))).tuples())

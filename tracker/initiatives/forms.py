@@ -1,8 +1,7 @@
 """Initiative forms: shape only. Rules live in `tracker.initiatives.services`."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from markupsafe import Markup, escape
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -11,13 +10,12 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import Select, html_params
 
 from tracker.accounts.picker import account_shown, resolve_account
 from tracker.accounts.services import MAX_DISPLAY_NAME
 from tracker.calendar import CADENCES, WEEKDAYS
 from tracker.concurrency import VersionedForm
-from tracker.forms import CheckboxesField, PickerField, TrackerForm
+from tracker.forms import CheckboxesField, LongSelectField, PickerField, TrackerForm
 from tracker.ids import MAX_ID, form_id, parse_id
 from tracker.initiatives.models import EXPECTED_DIRECTIONS, INITIATIVE_KINDS, STATUSES
 from tracker.initiatives.services import (
@@ -29,7 +27,7 @@ from tracker.initiatives.services import (
     InitiativeInput,
     MetricLinkInput,
 )
-from tracker.metrics.models import DIRECTIONS
+from tracker.options import Options
 from tracker.validators import too_long
 
 SORT_LABELS = {"updated": "Recently updated", "title": "Title", "due": "Due date",
@@ -103,36 +101,11 @@ class InitiativeForm(VersionedForm, TrackerForm):
         )
 
 
-class LongSelect(Select):
-    """A select for hundreds of plain (value, label) choices, rendered in one
-    pass. WTForms' own widget builds an object and an attribute dict for every
-    option, which for the link form's list of every metric cost more than the
-    rest of the initiative page. Validation flags are kept as the stock does."""
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        for flag in self.validation_attrs:
-            if flag not in kwargs and getattr(field.flags, flag, False):
-                kwargs[flag] = True
-        options = "".join(
-            f'<option value="{escape(value)}"{" selected" if value == field.data else ""}>'
-            f"{escape(label)}</option>"
-            for value, label, *_ in field.choices or ()
-        )
-        # Every value and label above is escaped; html_params escapes the rest.
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
-
-
 def _expected_direction_field() -> SelectField:
     # Blank is the metric's better direction, the only one the service accepts
     # (an initiative moves a metric toward its target); the choice stays visible.
     return SelectField("Expected change", default="", validate_choice=False,
                        choices=[("", "Toward its target"), *EXPECTED_DIRECTIONS.items()])
-
-
-def _metric_choices(metrics) -> list[tuple[int, str]]:
-    """(id, label) for `metrics`: (id, name, direction) rows or Metric objects, in order."""
-    return [(m.id, f"{m.name} ({DIRECTIONS.get(m.direction, m.direction).lower()})") for m in metrics]
 
 
 class NewInitiativeForm(InitiativeForm):
@@ -143,16 +116,16 @@ class NewInitiativeForm(InitiativeForm):
         "Starts as", choices=[(s, STATUSES[s]) for s in START_STATUSES], default="proposed",
         validate_choice=False,
         description="Proposed: still being decided. Announced or in progress: check-ins start now.")
-    metric_id = SelectField("Metric", coerce=form_id, validate_choice=False, widget=LongSelect(),
-                            description="Optional, and more can be linked later; until one is, "
-                                        "the initiative is still talk.")
+    metric_id = LongSelectField("Metric", first=[(0, "— none yet —")],
+                                description="Optional, and more can be linked later; until one "
+                                            "is, the initiative is still talk.")
     expected_direction = _expected_direction_field()
     expected_amount = StringField("By how much", validators=[Optional(), Length(max=40)],
                                   description="In the metric's unit.")
     expected_by = DateField("By when", validators=[Optional()])
 
-    def set_metrics(self, metrics) -> None:
-        self.metric_id.choices = [(0, "— none yet —"), *_metric_choices(metrics)]
+    def set_metrics(self, metrics: Options) -> None:
+        self.metric_id.offer(metrics)
 
     def metric_link(self) -> MetricLinkInput | None:
         """The metric to link as the initiative is logged, or None for none."""
@@ -182,8 +155,8 @@ class StatusForm(TrackerForm):
 
 class LinkMetricForm(TrackerForm):
     # Not limited to the offered choices: the service explains a metric linked twice.
-    metric_id = SelectField("Metric", coerce=form_id, validate_choice=False, widget=LongSelect(),
-                            validators=[NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
+    metric_id = LongSelectField("Metric", validators=[
+        NumberRange(min=1, max=MAX_ID, message="Choose a metric.")])
     expected_direction = _expected_direction_field()
     expected_amount = StringField("By how much",
                                   validators=[DataRequired(message="Say by how much."),
@@ -191,9 +164,9 @@ class LinkMetricForm(TrackerForm):
                                   description="In the metric's unit.")
     expected_by = DateField("By when", validators=[InputRequired(message="Say by when.")])
 
-    def set_metrics(self, metrics) -> None:
-        """Offer `metrics`: (id, name, direction) rows or Metric objects, in order."""
-        self.metric_id.choices = _metric_choices(metrics)
+    def set_metrics(self, metrics: Options, linked: Iterable[int]) -> None:
+        """Offer `metrics` but those `linked` already."""
+        self.metric_id.offer(metrics, leave_out=linked)
 
 
 def filters_from_args(args: Mapping[str, str]) -> InitiativeFilters:

@@ -23,7 +23,8 @@ from tracker.initiatives.models import (
     InitiativeMetric,
     initiative_behaviour,
 )
-from tracker.metrics.models import Metric, better_change
+from tracker.metrics.models import DIRECTIONS, Metric, better_change
+from tracker.options import Options, kept_options
 from tracker.paging import Page
 from tracker.validation import FieldError
 from tracker.validators import text_problem
@@ -393,15 +394,15 @@ def list_page(filters: InitiativeFilters, page: int, per_page: int) -> Page[Init
     return Page(items=[InitiativeRow(*row) for row in rows], total=total or 0, page=page, per_page=per_page)
 
 
-def metrics_to_link(initiative: Initiative | None) -> list[Any]:
-    """Every metric not yet linked to `initiative` (every metric for one not
-    yet logged), by name, as (id, name, direction) rows: the link form needs
-    only these three columns."""
-    linked = [link.metric_id for link in initiative.metric_links] if initiative else []
-    return list(db.session.execute(
-        select(Metric.id, Metric.name, Metric.direction)
-        .where(Metric.id.not_in(linked)).order_by(Metric.name)
-    ).all())
+def metrics_to_link() -> Options:
+    """Every metric by name, labelled with its better direction ("Refunds
+    (lower is better)"), for the selects that link one: kept until the data
+    changes (a metric added or edited records a history event). The link
+    form leaves out those the initiative has already."""
+    return kept_options("metrics_to_link", lambda: [
+        (m.id, f"{m.name} ({DIRECTIONS.get(m.direction, m.direction).lower()})")
+        for m in db.session.execute(select(Metric.id, Metric.name, Metric.direction)
+                                    .order_by(Metric.name))])
 
 
 def initiatives_for_behaviour(behaviour_id: int, *, page: int, per_page: int) -> Page[Initiative]:

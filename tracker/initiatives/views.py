@@ -106,7 +106,7 @@ def _form_choices(form: InitiativeForm) -> None:
 def create():
     form = NewInitiativeForm()
     _form_choices(form)
-    form.set_metrics(initiatives.metrics_to_link(None))
+    form.set_metrics(initiatives.metrics_to_link())
     if not form.is_submitted():
         form.owner_id.data = current_user.id
         form.department_id.data = current_user.department_id or 0
@@ -243,7 +243,8 @@ def change_status(initiative_id: int):
 def _link_page(initiative: Initiative, form: LinkMetricForm):
     """The form that links a metric: its own page, so the initiative page does
     not carry every metric of the organisation in a select."""
-    form.set_metrics(initiatives.metrics_to_link(initiative))
+    form.set_metrics(initiatives.metrics_to_link(),
+                     linked=[link.metric_id for link in initiative.metric_links])
     if form.expected_by.data is None and initiative.due_date:
         form.expected_by.data = initiative.due_date
     return render_template("initiatives/link_metric.html", initiative=initiative, link_form=form)

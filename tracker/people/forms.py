@@ -10,9 +10,10 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from tracker.accounts.picker import account_shown, resolve_account
 from tracker.calendar import Quarter
 from tracker.concurrency import VersionedForm
-from tracker.forms import PickerField, TrackerForm
+from tracker.forms import LongSelectField, PickerField, TrackerForm
 from tracker.ids import form_id, parse_id
 from tracker.initiatives.picker import initiative_shown, resolve_initiative
+from tracker.options import Options
 from tracker.people.decisions import (
     MAX_EVIDENCE,
     MAX_NAME,
@@ -29,7 +30,7 @@ from tracker.people.queries import DecisionFilters
 from tracker.validators import too_long
 
 DEFAULT_ROWS = 2
-NONE_CHOICE = SelectChoice(0, "— none —")
+NONE_CHOICE = (0, "— none —")
 
 
 def behaviour_choices(behaviours) -> list[SelectChoice]:
@@ -56,9 +57,9 @@ class _EvidenceFields(Form):
         Optional(), too_long("Where it is recorded", MAX_WHERE)],
         description="A case number, a file, a link.")
     # Recognition only: the service refuses them on any other kind.
-    customer_metric_id = SelectField("Customer-perceived metric", coerce=form_id,
-                                     validate_choice=False, validators=[Optional()],
-                                     description="Recognition only: what customers reported.")
+    customer_metric_id = LongSelectField("Customer-perceived metric", first=[NONE_CHOICE],
+                                         validators=[Optional()],
+                                         description="Recognition only: what customers reported.")
     customer_words = TextAreaField("The customer's words", validators=[
         Optional(), too_long("The customer's words", MAX_WHAT)],
         description="Recognition only: what a customer said about it.")
@@ -108,15 +109,15 @@ class DecisionForm(VersionedForm, TrackerForm):
                                             "(#12), then choose from the suggestions.")
     evidence = FieldList(FormField(_EvidenceFields), min_entries=1, max_entries=MAX_EVIDENCE)
 
-    def set_choices(self, departments, behaviours, customer_metrics=()) -> None:
-        """The short lists stay selects: departments, behaviours, customer metrics."""
+    def set_choices(self, departments, behaviours, customer_metrics: Options) -> None:
+        """Selects: departments, behaviours and, in every evidence row, the
+        customer metrics (kept options: there may be hundreds)."""
         self.department_id.choices = [SelectChoice(0, "— choose —")] + [
             SelectChoice(d.id, d.name) for d in departments]
         choices = behaviour_choices(behaviours)
-        metrics = [NONE_CHOICE] + [SelectChoice(m.id, m.name) for m in customer_metrics]
         for row in self.evidence:
             row.form.behaviour_id.choices = choices
-            row.form.customer_metric_id.choices = metrics
+            row.form.customer_metric_id.offer(customer_metrics)
 
     def to_input(self) -> DecisionInput:
         return DecisionInput(

@@ -17,6 +17,7 @@ from tracker.behaviours.services import list_behaviours
 from tracker.calendar import Quarter, quarters_between
 from tracker.extensions import db
 from tracker.metrics.models import Metric
+from tracker.options import Options, kept_options
 from tracker.people.models import DECISION_KINDS, DecisionEvidence, PeopleDecision
 
 
@@ -124,15 +125,18 @@ class FormChoices:
 
     departments: list[Department]
     behaviours: list[Behaviour]
-    customer_metrics: list[Metric]
+    customer_metrics: Options
 
 
 def form_choices() -> FormChoices:
     """Departments, behaviours and the customer-perceived metrics a
-    recognition may cite, for the decision form, in three queries."""
+    recognition may cite, for the decision form: the metrics are offered in
+    every evidence row, so they are kept until the data changes (a metric
+    added or edited records a history event)."""
     return FormChoices(
         departments=list_departments(),
         behaviours=list_behaviours(),
-        customer_metrics=list(db.session.scalars(
-            select(Metric).where(Metric.source == "customer").order_by(Metric.name))),
+        customer_metrics=kept_options("customer_metrics", lambda: db.session.execute(
+            select(Metric.id, Metric.name).where(Metric.source == "customer")
+            .order_by(Metric.name)).tuples()),
     )
