@@ -1,9 +1,9 @@
 """The long selects (every metric, every incentive in effect or proposed, the
-customer metrics of each evidence row) are rendered once per data version
-(tracker.options): a metric or incentive added or renamed through one
-request shows at the next, the chosen option stays chosen, every label is
-escaped, and a page costs the same statements whatever the number of
-metrics and incentives."""
+customer metrics of each evidence row) and the import page's table of
+metrics are rendered once per data version (tracker.options): a metric or
+incentive added or renamed through one request shows at the next, the
+chosen option stays chosen, every label is escaped, and a page costs the
+same statements whatever the number of metrics and incentives."""
 
 import re
 from datetime import UTC, datetime
@@ -66,19 +66,23 @@ def select_of(html: str, name: str, nth: int = 0) -> list[tuple[str, str, bool]]
 
 
 def metric_pages(org) -> dict[str, tuple[str, str]]:
-    """Each page that offers the metrics: (url, the select's field name)."""
+    """Each page that offers or lists the metrics: (url, the select's field name or "table")."""
     return {"new incentive": ("/incentives/new", "metric_id"),
             "incentive edit": (f"/incentives/{org['pay']}/edit", "metric_id"),
             "new initiative": ("/initiatives/new", "metric_id"),
             "metric links": (f"/initiatives/{org['initiative']}/metrics", "metric_id"),
             "new people decision": ("/people/new", "evidence-0-customer_metric_id"),
-            "people decision, 2nd row": ("/people/new", "evidence-1-customer_metric_id")}
+            "people decision, 2nd row": ("/people/new", "evidence-1-customer_metric_id"),
+            "readings import": ("/metrics/readings/import", "table")}
 
 
 def metric_labels(client, url: str, where: str) -> list[str]:
     page = client.get(url)
     assert page.status_code == 200, url
-    return [label for _, label, _ in select_of(page.get_data(as_text=True), where)]
+    html = page.get_data(as_text=True)
+    if where == "table":
+        return re.findall(r'<td class="break-words">([^<]*)</td>', html)
+    return [label for _, label, _ in select_of(html, where)]
 
 
 def test_a_metric_renamed_or_added_shows_at_the_next_request(app, client, org):

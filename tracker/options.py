@@ -14,6 +14,9 @@ out, by cutting that string at the places noted for each value: a few
 slices, whatever the number of options. `tracker.forms.LongSelectField`
 draws it. The values stay the records' ids and the labels their names:
 what a browser shows and posts is the same as WTForms' own select.
+
+`kept_markup` keeps any other markup the same way (the readings import
+page's table of the metrics one may import into).
 """
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
@@ -96,3 +99,7 @@ def kept_options(name: str, choices: Callable[[], Iterable[tuple[object, object]
     """`Options.of(choices())`, computed once per data version and `key`."""
     return cache.per_data_version(f"options:{name}", key, lambda: Options.of(choices()))
 
+
+def kept_markup(name: str, render: Callable[[], str], key: Hashable = None) -> Markup:
+    """`render()` (markup, already escaped), once per data version and `key`."""
+    return cache.per_data_version(f"markup:{name}", key, lambda: Markup(render()))  # noqa: S704

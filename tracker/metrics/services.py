@@ -598,12 +598,19 @@ def metrics_page(*, source: str = "", department_id: int | None = None, page: in
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def recordable_metrics(actor: User) -> list[Metric]:
-    """The metrics `actor` may record readings for, by name ignoring case."""
-    query = select(Metric).order_by(func.lower(Metric.name), Metric.id)
-    if not may(actor, "record_reading"):
-        query = query.where(Metric.owner_id == actor.id)
-    return list(db.session.scalars(query))
+def recording_scope(actor: User) -> int | None:
+    """Whose metrics `actor` may record readings for: None for every
+    metric, else their own id (an owner records for the metrics they own)."""
+    return None if may(actor, "record_reading") else actor.id
+
+
+def recordable_metrics(owner_id: int | None) -> list[AnyRow]:
+    """(id, name) of the metrics `owner_id` owns (every metric for None), by
+    name ignoring case: `recording_scope` says which an actor may record for."""
+    query = select(Metric.id, Metric.name).order_by(func.lower(Metric.name), Metric.id)
+    if owner_id is not None:
+        query = query.where(Metric.owner_id == owner_id)
+    return list(db.session.execute(query))
 
 
 def get_metric_for_page(metric_id: int) -> Metric | None:

@@ -25,6 +25,7 @@ from tracker.metrics.forms import (
 from tracker.metrics.models import SOURCES, Metric, Reading
 from tracker.metrics.readings_csv import MAX_UPLOAD_BYTES
 from tracker.metrics.standards import check_standard
+from tracker.options import kept_markup
 from tracker.organisation import services as organisation
 from tracker.paging import page_from_args
 from tracker.validation import populate_errors
@@ -335,6 +336,13 @@ def import_readings():
         errors_hidden=more_errors,
         max_bytes=MAX_UPLOAD_BYTES,
         max_rows=current_app.config["READINGS_IMPORT_MAX_ROWS"],
-        metrics=services.recordable_metrics(actor),
+        metrics_table=_importable_metrics(services.recording_scope(actor)),
         today=_today(),
     )
+
+
+def _importable_metrics(owner_id: int | None):
+    """The table of the metrics one may import readings for (every metric,
+    for most who import), rendered once until the data changes."""
+    return kept_markup("importable_metrics", lambda: render_template(
+        "metrics/_importable.html", metrics=services.recordable_metrics(owner_id)), key=owner_id)
