@@ -15,8 +15,10 @@ selects' options are kept the same way (`tracker.options`).
 
 `data_version` changes with every write these figures read: every service
 that changes initiatives, behaviours, metrics, check-ins, entries, verdicts
-or people decisions records a history event; readings, new check-ins and
-check-ins marked missed by the scheduler are counted directly. On PostgreSQL
+or people decisions records a history event; readings and new check-ins are
+numbered, and each run of the scheduler that marks check-ins missed writes a
+numbered `MissedMarking`: the version is the largest of each of those ids,
+each one index lookup, whatever the size of the organisation. On PostgreSQL
 ids are taken when a row is written, not when it is committed: a reading
 numbered 10 may be committed after one numbered 11 was committed and read,
 and the largest id does not move. So the version also holds the writing
@@ -33,7 +35,7 @@ may be brought up to date instead: `per_data_version(..., update=...)` asks
 `changes_between` which initiatives and metrics the writes since the kept
 version touched (the history events, check-ins and readings numbered since)
 and passes them to `update`, which recomputes only those. Where it cannot
-say for sure (check-ins marked missed, which record no event; a writer that
+say for sure (check-ins marked missed, whose marking names no initiative; a writer that
 was in progress ended; a change of settings; very many changes), the result
 is computed again in full.
 """
@@ -43,10 +45,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, func, literal, literal_column, select
+from sqlalchemy import Select, event, func, literal, literal_column, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from tracker.checkins.models import CheckIn
+from tracker.checkins.models import CheckIn, MissedMarking
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.initiatives.models import InitiativeMetric
@@ -107,7 +109,14 @@ def _forget_data_version() -> None:
 
 
 def _read_data_version() -> tuple:
-    missed = select(func.count()).select_from(CheckIn).where(CheckIn.state == "missed")
+    *counts, running = db.session.execute(version_query(db.session.get_bind().dialect.name)).one()
+    return (*counts, _writers(running))
+
+
+def version_query(dialect: str) -> Select:
+    """The one query `data_version` runs: the largest history event, check-in,
+    missed-marking and reading ids, each from an index whatever the size of
+    the organisation, and on PostgreSQL the writing transactions in progress."""
     # This database's writers only: a snapshot's in-progress list spans the
     # whole server, and other databases' writes must not empty the cache.
     # PostgreSQL shows backend_xid for sessions of the same role (every web
@@ -115,15 +124,14 @@ def _read_data_version() -> tuple:
     # to these tables would need pg_read_all_stats to be seen.
     writers = (literal_column("array(SELECT backend_xid FROM pg_stat_activity"
                               " WHERE datname = current_database() AND backend_xid IS NOT NULL)::text")
-               if db.session.get_bind().dialect.name == "postgresql" else literal("{}"))
-    *counts, running = db.session.execute(select(
+               if dialect == "postgresql" else literal("{}"))
+    return select(
         select(func.max(HistoryEvent.id)).scalar_subquery(),
         select(func.max(CheckIn.id)).scalar_subquery(),
-        missed.scalar_subquery(),
+        select(func.max(MissedMarking.id)).scalar_subquery(),
         select(func.max(Reading.id)).scalar_subquery(),
         writers,
-    )).one()
-    return (*counts, _writers(running))
+    )
 
 
 def _writers(array_text: str) -> frozenset[int]:

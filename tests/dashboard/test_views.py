@@ -230,6 +230,40 @@ def test_cached_dashboard_follows_every_change(app, ctx):
     assert mover.metric.id == metric.id and mover.values == [50, 70]
 
 
+def test_marking_check_ins_missed_moves_the_data_version_which_counts_no_check_ins(ctx, engine_name):
+    """Kept figures notice the scheduler marking check-ins missed (a change
+    that records no history event) by its numbered marking: the version
+    moves when a run marks some and stays when a run marks none, and the
+    version's query reads each id from an index instead of counting."""
+    from tests.conftest import query_plan
+    from tracker.cache import data_version, version_query
+    from tracker.checkins import jobs
+    from tracker.checkins.models import MissedMarking
+
+    owner = factories.make_user("member")
+    initiative = factories.make_initiative("Quiet one", owner=owner, status="in_progress")
+    monday = NOW.date() - timedelta(days=NOW.date().weekday() + 14)
+    factories.make_checkin(initiative, period_start=monday)
+    db.session.commit()
+    before = data_version()
+    assert jobs.mark_missed(NOW) == {"missed": 1}
+    db.session.commit()
+    after = data_version()
+    assert after != before
+    assert db.session.scalars(select(MissedMarking.checkins)).all() == [1]
+    assert jobs.mark_missed(NOW) == {"missed": 0}
+    db.session.commit()
+    assert data_version() == after
+    sql = str(version_query(engine_name).compile(dialect=db.session.get_bind().dialect,
+                                                 compile_kwargs={"literal_binds": True}))
+    plan = query_plan(sql)
+    assert "checkin.state" not in sql and "count(" not in sql.lower()
+    if engine_name == "sqlite":
+        assert set(re.findall(r"SCAN (\w+)", plan)) <= {"CONSTANT"}, plan  # each table searched
+    else:
+        assert "Seq Scan" not in plan, plan
+
+
 def test_names_on_the_dashboard_are_never_stale(app, login_as, client):
     """Renaming a person is not a say/do change, so it does not reset the
     cache; the names shown are still read fresh on every view."""

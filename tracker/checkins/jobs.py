@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from tracker import email, signals
 from tracker.calendar import Period, period_containing, periods_between
 from tracker.checkins import replies, saydo
-from tracker.checkins.models import CheckIn, InitiativeFlags
+from tracker.checkins.models import CheckIn, InitiativeFlags, MissedMarking
 from tracker.checkins.services import schedule_for
 from tracker.db import rowcount
 from tracker.extensions import db
@@ -101,6 +101,7 @@ def mark_missed(now: datetime) -> dict[str, int]:
         .values(state="missed").returning(CheckIn.id).execution_options(synchronize_session=False)
     ))
     if missed:
+        db.session.add(MissedMarking(marked_at=now, checkins=len(missed)))
         signals.checkins_missed.send(None, checkin_ids=missed, now=now)
     return {"missed": len(missed)}
 

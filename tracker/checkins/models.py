@@ -21,6 +21,18 @@ REVIEW_STATES = {"none": "", "pending": "Needs review", "confirmed": "Confirmed"
                  "reclassified": "Reclassified"}
 
 
+class MissedMarking(Model):
+    """One run of the scheduler that turned open check-ins into missed ones:
+    the only change to check-ins that records no history event, so the kept
+    figures (tracker.cache) notice it by this table's largest id, one index
+    lookup, instead of counting every missed check-in. Append-only."""
+    __tablename__ = "checkin_missed_marking"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkins: Mapped[int]
+
+
 class CheckIn(Model):
     __tablename__ = "checkin"
     # One check-in per initiative and period, whatever opens it and however often.
