@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Test processes (pytest-xdist); WORKERS=0 runs the suite in one process. Three on
 # two cores: many tests wait (on a browser, a subprocess, a mail server), so two
-# processes left the cores a third idle.
+# processes left the cores a third idle. worksteal: a process that runs out of
+# tests takes some of another's, so a few long tests do not keep one busy alone.
 WORKERS ?= 3
 
 .PHONY: run test lint bench clean
@@ -39,7 +40,7 @@ run: $(STAMP)
 
 ## test: install .[dev] and run the whole suite
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(if $(filter 0,$(WORKERS)),,--dist worksteal)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -52,7 +52,8 @@ def clash(hr, start: int, stop: int) -> None:
     """Conflicts `start`..`stop`: Operations n pulls against a touchpoint Service n supports."""
     for n in range(start, stop):
         behaviour = factories.make_behaviour(f"Touchpoint {n:04d}")
-        for department, verdict in ((f"Operations {n:04d}", "pulls_against"), (f"Service {n:04d}", "supports")):
+        for department, verdict in ((f"Operations {n:04d}", "pulls_against"),
+                                    (f"Service {n:04d}", "supports")):
             incentive = factories.make_incentive(factories.make_department(department), f"Paid on {n:04d}",
                                                  actor=hr)
             incentives.judge(incentive, actor=hr, behaviour_id=behaviour.id, verdict=verdict,
@@ -120,7 +121,8 @@ def test_the_preview_builds_the_same_digest_as_the_weekly_run_for_every_role(app
                                            (readers[2], False, True), (readers[3], False, False),
                                            (owner, False, False), (talker, False, False)):
             shown = preview(user)
-            assert ("Touchpoint 0001" in shown) is organisation and ("more need attention" in shown) is organisation
+            assert ("Touchpoint 0001" in shown) is organisation
+            assert ("more need attention" in shown) is organisation
             assert ("Person 0001" in shown) is people, user.display_name
         not_aligned = 2 * ITEMS_SHOWN - (2 * ITEMS_SHOWN + 2) // 3
         assert f"and {not_aligned - ITEMS_SHOWN} more not aligned" in preview(readers[2])

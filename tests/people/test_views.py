@@ -552,11 +552,12 @@ def _counted_directly(app, seeded) -> dict[str, str]:
         bend = db.session.scalar(select(func.count(func.distinct(DecisionEvidence.decision_id)))
                                  .join(PeopleDecision).where(*in_q4,
                                                              DecisionEvidence.behaviour_id == seeded["bend"]))
+        def department(key: str) -> str:
+            in_it = PeopleDecision.department_id == seeded[key]
+            return f"{count(in_it)} {count(in_it, PeopleDecision.aligned.is_(True))}"
+
         return {"decisions": str(total), "aligned": str(aligned), "not aligned": str(total - aligned),
-                "Customer Service": f"{count(PeopleDecision.department_id == seeded['service'])} "
-                                    f"{count(PeopleDecision.department_id == seeded['service'], PeopleDecision.aligned.is_(True))}",
-                "Sales": f"{count(PeopleDecision.department_id == seeded['sales'])} "
-                         f"{count(PeopleDecision.department_id == seeded['sales'], PeopleDecision.aligned.is_(True))}",
+                "Customer Service": department("service"), "Sales": department("sales"),
                 "Frontline bends the rules for the customer": str(bend)}
 
 

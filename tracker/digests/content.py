@@ -214,7 +214,8 @@ def _incentive_section(start: date, end: date) -> dict[str, Any] | None:
     `incentives.all_conflicts` is (plain values: callers must not change
     it). Names departments and what their incentives reward, never a weight
     or a named group."""
-    return cache.per_data_version("digest_incentives", (start, end), lambda: _incentive_section_of(start, end))
+    return cache.per_data_version("digest_incentives", (start, end),
+                                  lambda: _incentive_section_of(start, end))
 
 
 def _incentive_section_of(start: date, end: date) -> dict[str, Any] | None:
@@ -406,7 +407,8 @@ def _org_moves_capped(week: str, start: date, end: date) -> tuple[Capped[Move], 
         select(Metric).where(Metric.id.in_([m.metric_id for m in shown])))} if shown else {}
 
     def capped(moved: tuple[_Moved, ...]) -> Capped[Move]:
-        return Capped([Move(metrics[m.metric_id], previous=m.previous, latest=m.latest, observed_on=m.observed_on)
+        return Capped([Move(metrics[m.metric_id], previous=m.previous, latest=m.latest,
+                            observed_on=m.observed_on)
                        for m in moved[:ITEMS_SHOWN]], len(moved))
 
     return capped(moves.toward), capped(moves.away)
@@ -496,5 +498,6 @@ def digest_of(user: User, week: str, timezone: str) -> Digest:
         digest.incentives = _incentive_section(start, end)
     digest.own = _own_section_of(user, start, end, since, until)
     if may(user, "read_people"):
-        digest.people = _people_section(user, people_summary(start, end, timezone=timezone, named=ITEMS_SHOWN))
+        summary = people_summary(start, end, timezone=timezone, named=ITEMS_SHOWN)
+        digest.people = _people_section(user, summary)
     return digest
