@@ -173,8 +173,12 @@ def markdown(measured: dict[tuple[str, int], dict], engines: list[str]) -> tuple
                         if (generated := found["pages"].get("generation")) else ""))
     pages, page_misses = page_table(measured, engines)
     job_lines, job_misses = job_table(measured)
+    # The end of the last run: the table printed again later keeps its date.
+    ended = max((found.get("jobs") or {}).get("measured_at")
+                or found["pages"]["machine"].get("finished_at") or "" for found in measured.values())
+    when = datetime.fromisoformat(ended) if ended else datetime.now(UTC)
     text_lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python -m bench.all`) on "
+        f"Measured {when.astimezone(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python -m bench.all`) on "
         f"{machine['cpu']}, {machine['cores']} cores, {machine.get('memory_gib')} GiB; Python "
         f"{machine['python']}, SQLite {machine['sqlite']}"
         + (f", PostgreSQL {found['pages']['machine']['postgresql']}" if (found := next(
