@@ -10,6 +10,7 @@ sponsor or be linked stays with the service that stores it.
 from typing import TypedDict
 
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tracker.accounts.models import User
 from tracker.accounts.services import MAX_DISPLAY_NAME, MAX_EMAIL, AccountError, find_user_by_email
@@ -64,14 +65,11 @@ def resolve_account(typed: str) -> int | None:
         return _by_email(text[text.rindex("<") + 1:-1].strip())
     if "@" in text and " " not in text:
         return _by_email(text)
-    # Exactly as stored, or in another case (SQLite lowers ASCII letters only).
-    ids = list(db.session.scalars(select(User.id).where(or_(
-        User.display_name == text, func.lower(User.display_name) == text.lower())).limit(100)))
+    ids = ids_named(User.id, User.display_name, text)
     if len(ids) == 1:
         return ids[0]
     if ids:
-        count = f"{len(ids)}" if len(ids) < 100 else "Many"
-        raise AccountError(f"{count} people are called {text}: type their email.")
+        raise AccountError(f"{how_many(ids)} people are called {text}: type their email.")
     raise AccountError(f"No account called '{text}': type their email.")
 
 
@@ -80,6 +78,22 @@ def _by_email(email: str) -> int:
     if user is None:
         raise AccountError(f"No account has the email '{email}': type it as the person signs in with it.")
     return user.id
+
+
+NAMED_AT_MOST = 100  # rows a name is looked up among; beyond, "Many" are called it
+
+
+def ids_named(id_column: InstrumentedAttribute[int], name_column: InstrumentedAttribute[str],
+              text: str) -> list[int]:
+    """The ids of at most NAMED_AT_MOST rows whose name is `text`, exactly as
+    stored or in another case (SQLite lowers ASCII letters only)."""
+    return list(db.session.scalars(select(id_column).where(or_(
+        name_column == text, func.lower(name_column) == text.lower())).limit(NAMED_AT_MOST)))
+
+
+def how_many(ids: list[int]) -> str:
+    """The number of `ids_named`'s rows as a sentence starts it: "3", or "Many"."""
+    return f"{len(ids)}" if len(ids) < NAMED_AT_MOST else "Many"
 
 
 def like_pattern(text: str) -> str:

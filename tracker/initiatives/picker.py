@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import ColumnElement, case, func, or_, select
 
-from tracker.accounts.picker import MAX_SUGGESTIONS, MIN_QUERY, Suggestion, like_pattern
+from tracker.accounts.picker import MAX_SUGGESTIONS, MIN_QUERY, Suggestion, how_many, ids_named, like_pattern
 from tracker.extensions import db
 from tracker.ids import parse_id
 from tracker.initiatives.models import STATUSES, Initiative
@@ -47,13 +47,11 @@ def resolve_initiative(typed: str) -> int | None:
         if initiative_id is None:
             raise InitiativeError(f"No initiative has the number {digits}: type its title.")
         return initiative_id
-    ids = list(db.session.scalars(select(Initiative.id).where(or_(
-        Initiative.title == text, func.lower(Initiative.title) == text.lower())).limit(100)))
+    ids = ids_named(Initiative.id, Initiative.title, text)
     if len(ids) == 1:
         return ids[0]
     if ids:
-        count = f"{len(ids)}" if len(ids) < 100 else "Many"
-        raise InitiativeError(f"{count} initiatives are called '{text}': type its number, like #12.")
+        raise InitiativeError(f"{how_many(ids)} initiatives are called '{text}': type its number, like #12.")
     raise InitiativeError(f"No initiative called '{text}': type its number, like #12, "
                           f"or choose one from the suggestions.")
 
