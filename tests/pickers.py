@@ -1,8 +1,10 @@
 """Helpers for the picker fields (tracker.forms.PickerField): the ways a
 person may name an account, and what a picker input shows."""
 
+from tests import factories
 from tests.conftest import count_queries
 from tests.form_errors import _page
+from tracker.extensions import db
 
 
 def ways_to_name(user) -> dict[str, str]:
@@ -40,3 +42,16 @@ def statements_and_sizes(app, client, urls) -> list[tuple[int, int]]:
         assert response.status_code == 200, url
         found.append((n(), len(response.data)))
     return found
+
+
+def add_many(app, *, initiatives: bool = True, n: int = 40) -> None:
+    """`n` more people with long names (and, unless told not to, `n` more
+    initiatives of one more owner), committed: what a picker form must not
+    grow with."""
+    with app.app_context():
+        owner = factories.make_user("member") if initiatives else None
+        for number in range(n):
+            factories.make_user("member", name=f"Person {number} With A Long Name")
+            if owner is not None:
+                factories.make_initiative(f"Another initiative {number}", owner=owner)
+        db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries
 from tests.form_errors import field_error
-from tests.pickers import WAYS, picker, statements_and_sizes, ways_to_name
+from tests.pickers import WAYS, add_many, picker, statements_and_sizes, ways_to_name
 from tracker.accounts.models import Department
 from tracker.extensions import db
 from tracker.incentives import services as incentives
@@ -338,10 +338,7 @@ def test_the_incentive_forms_do_not_grow_with_the_people(app, client, login_as, 
     pages = ("/incentives/new", f"/incentives/{world['pulling']}/edit")
 
     few = statements_and_sizes(app, client, pages)
-    with app.app_context():
-        for n in range(40):
-            factories.make_user("member", name=f"Person {n} With A Long Name")
-        db.session.commit()
+    add_many(app, initiatives=False)
     many = statements_and_sizes(app, client, pages)
     assert [q for q, _ in many] == [q for q, _ in few]
     assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))

@@ -12,7 +12,7 @@ from tests import factories
 from tests.conftest import count_queries
 from tests.factories import NOW
 from tests.form_errors import banner, field_error
-from tests.pickers import WAYS, picker, statements_and_sizes, ways_to_name
+from tests.pickers import WAYS, add_many, picker, statements_and_sizes, ways_to_name
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
 from tracker.initiatives import services
@@ -940,12 +940,7 @@ def test_the_forms_do_not_grow_with_the_people_and_initiatives(app, client, logi
     pages = ("/initiatives/new", f"/initiatives/{made['id']}/edit")
 
     few_queries, few_sizes = zip(*statements_and_sizes(app, client, pages), strict=True)
-    with app.app_context():
-        owner = factories.make_user("member")
-        for n in range(40):
-            factories.make_user("member", name=f"Person {n} With A Rather Long Name")
-            factories.make_initiative(f"Another initiative {n}", owner=owner)
-        db.session.commit()
+    add_many(app)
     many_queries, many_sizes = zip(*statements_and_sizes(app, client, pages), strict=True)
     assert many_queries == few_queries
     # The same page, give or take a digit in the ids it shows.

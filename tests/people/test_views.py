@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import count_queries, query_plan
 from tests.form_errors import banner, field_error
-from tests.pickers import WAYS, picker, statements_and_sizes, ways_to_name
+from tests.pickers import WAYS, add_many, picker, statements_and_sizes, ways_to_name
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.history.models import HistoryEvent
@@ -689,12 +689,7 @@ def test_the_decision_forms_do_not_grow_with_the_people_and_initiatives(app, cli
     pages = ("/people/new", f"/people/{seeded['id']}/edit")
 
     few = statements_and_sizes(app, client, pages)
-    with app.app_context():
-        owner = factories.make_user("member")
-        for n in range(40):
-            factories.make_user("member", name=f"Person {n} With A Long Name")
-            factories.make_initiative(f"Another initiative {n}", owner=owner)
-        db.session.commit()
+    add_many(app)
     many = statements_and_sizes(app, client, pages)
     assert [q for q, _ in many] == [q for q, _ in few]
     assert all(abs(m - f) < 50 for (_, m), (_, f) in zip(many, few, strict=True))
